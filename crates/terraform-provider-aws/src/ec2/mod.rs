@@ -1,0 +1,1 @@
+//! EC2 helpers shared by resources: error codes, waiters.

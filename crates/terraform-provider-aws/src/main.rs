@@ -1,0 +1,10 @@
+//! `terraform-provider-aws` (source `amicopy/aws`): serves `aws_ami_copy` to Terraform.
+
+mod ec2;
+mod provider;
+mod resources;
+mod tags;
+
+fn main() -> std::process::ExitCode {
+    tfplugin::serve(provider::AwsProvider::new())
+}

@@ -1,0 +1,63 @@
+//! What a configured provider hands to its resources: AWS clients per region, the caller's
+//! account and partition, and the provider-level tag settings.
+
+use crate::tags::IgnoreTags;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+pub struct AwsClients {
+    /// The provider's region (`region`, `AWS_REGION`, profile); a resource's default region.
+    pub region: String,
+    /// `aws`, `aws-cn`, `aws-us-gov`, ...: from STS (or derived from the region when skipped).
+    pub partition: String,
+    /// The caller's account id; `None` when `skip_requesting_account_id` is set.
+    pub account_id: Option<String>,
+    /// `default_tags { tags }`.
+    pub default_tags: BTreeMap<String, String>,
+    /// `ignore_tags { keys, key_prefixes }`.
+    pub ignore_tags: IgnoreTags,
+    /// The shared SDK configuration (credentials, retries, endpoints) the clients are built from.
+    pub(crate) sdk_config: aws_types::SdkConfig,
+    /// `endpoints { ec2 }` or `AWS_ENDPOINT_URL_EC2`, applied to every EC2 client.
+    pub(crate) ec2_endpoint: Option<String>,
+    pub(crate) ec2_clients: Mutex<BTreeMap<String, aws_sdk_ec2::Client>>,
+}
+
+impl AwsClients {
+    /// The EC2 client for `region` (built once per region and cached).
+    pub fn ec2(&self, region: &str) -> aws_sdk_ec2::Client {
+        let mut cache = self.ec2_clients.lock().unwrap_or_else(|p| p.into_inner());
+        cache
+            .entry(region.to_string())
+            .or_insert_with(|| {
+                let mut b = aws_sdk_ec2::config::Builder::from(&self.sdk_config)
+                    .region(aws_types::region::Region::new(region.to_string()));
+                if let Some(url) = &self.ec2_endpoint {
+                    b = b.endpoint_url(url);
+                }
+                aws_sdk_ec2::Client::from_conf(b.build())
+            })
+            .clone()
+    }
+}
+
+/// Shared by the provider and its resources: empty until ConfigureProvider succeeds.
+#[derive(Default)]
+pub struct ProviderState {
+    clients: std::sync::OnceLock<Arc<AwsClients>>,
+}
+
+impl ProviderState {
+    pub fn set(&self, clients: AwsClients) {
+        let _ = self.clients.set(Arc::new(clients));
+    }
+    /// The configured clients, or an error diagnostic when the provider is not configured yet.
+    pub fn clients(&self) -> Result<Arc<AwsClients>, tfplugin::Diagnostic> {
+        self.clients.get().cloned().ok_or_else(|| {
+            tfplugin::Diagnostic::error(
+                "Provider not configured",
+                "The AWS provider was used before Terraform configured it.",
+            )
+        })
+    }
+}

@@ -1,0 +1,2 @@
+//! The `provider "aws"` block: schema, validation, configuration into `AwsClients`.
+pub mod clients;

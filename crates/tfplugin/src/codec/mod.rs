@@ -1,0 +1,3 @@
+//! cty value encodings: msgpack (DynamicValue.msgpack, used for every call) and JSON (stored state).
+pub mod json;
+pub mod msgpack;
