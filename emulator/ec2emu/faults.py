@@ -1,0 +1,129 @@
+"""Fault injection by action (POST/GET/DELETE /_ec2emu/faults).
+
+kinds: throttle (HTTP 503 RequestLimitExceeded, as EC2 throttles), http500 (InternalError),
+http503 (Unavailable), drop (the connection is closed with no HTTP response), latency (the call
+is delayed by latency_ms and then served normally). A fault fires on each matching call with
+probability `rate`, or on the next `count` matching calls and is then spent.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from typing import Any
+
+from .state import LOCK, STORE, Fault, next_id
+
+KINDS = ("throttle", "http500", "http503", "drop", "latency")
+
+
+def add(spec: dict[str, Any]) -> Fault:
+    kind = spec.get("kind")
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+    action = spec.get("action")
+    if not action or not isinstance(action, str):
+        raise ValueError('"action" is required (an API action name, or "*")')
+    rate = spec.get("rate")
+    count = spec.get("count")
+    if rate is None and count is None:
+        rate = 1.0
+    if rate is not None:
+        rate = float(rate)
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError("rate must be within 0..1")
+    if count is not None:
+        count = int(count)
+        if count < 1:
+            raise ValueError("count must be >= 1")
+    latency_ms = float(spec.get("latency_ms") or 0.0)
+    if kind == "latency" and latency_ms <= 0:
+        raise ValueError("latency needs latency_ms > 0")
+    fault = Fault(
+        id=next_id(),
+        action=action,
+        kind=kind,
+        access_key_id=spec.get("access_key_id"),
+        rate=rate,
+        count=count,
+        latency_ms=latency_ms,
+    )
+    with LOCK:
+        STORE.faults.append(fault)
+    return fault
+
+
+def clear(access_key_id: str | None = None, action: str | None = None) -> int:
+    with LOCK:
+        before = len(STORE.faults)
+        STORE.faults[:] = [
+            f
+            for f in STORE.faults
+            if not (
+                (access_key_id is None or f.access_key_id == access_key_id)
+                and (action is None or f.action == action)
+            )
+        ]
+        return before - len(STORE.faults)
+
+
+def listing() -> list[dict[str, Any]]:
+    with LOCK:
+        return [f.to_json() for f in STORE.faults]
+
+
+def pick(action: str | None, access_key_id: str | None) -> tuple[float, str | None]:
+    """Decide the faults for one call: (latency seconds to add, failure kind or None)."""
+    latency = 0.0
+    failure = None
+    with LOCK:
+        for f in list(STORE.faults):
+            if f.action not in ("*", action):
+                continue
+            if f.access_key_id is not None and f.access_key_id != access_key_id:
+                continue
+            if f.kind != "latency" and failure is not None:
+                continue
+            if f.count is not None:
+                f.count -= 1
+                if f.count <= 0:
+                    STORE.faults.remove(f)
+            elif random.random() >= (f.rate if f.rate is not None else 1.0):
+                continue
+            f.fired += 1
+            if f.kind == "latency":
+                latency += f.latency_ms / 1000.0
+            else:
+                failure = f.kind
+    return latency, failure
+
+
+_EC2_ERRORS = {
+    "throttle": (503, "RequestLimitExceeded", "Request limit exceeded."),
+    "http500": (500, "InternalError", "An internal error has occurred."),
+    "http503": (503, "Unavailable", "The server is overloaded and can't handle the request."),
+}
+_QUERY_ERRORS = {  # STS and other awsQuery services
+    "throttle": (400, "Throttling", "Rate exceeded", "Sender"),
+    "http500": (500, "InternalFailure", "An internal error has occurred.", "Receiver"),
+    "http503": (503, "ServiceUnavailable", "Service is unavailable.", "Receiver"),
+}
+
+
+def error_response(kind: str, service: str | None) -> tuple[int, bytes]:
+    rid = str(uuid.uuid4())
+    if service in (None, "ec2"):
+        status, code, msg = _EC2_ERRORS[kind]
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            f"<Response><Errors><Error><Code>{code}</Code><Message>{msg}</Message></Error>"
+            f"</Errors><RequestID>{rid}</RequestID></Response>"
+        )
+    else:
+        status, code, msg, typ = _QUERY_ERRORS[kind]
+        body = (
+            '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+            f"<Error><Type>{typ}</Type><Code>{code}</Code><Message>{msg}</Message></Error>"
+            f"<RequestId>{rid}</RequestId></ErrorResponse>"
+        )
+    return status, body.encode()

@@ -1,0 +1,21 @@
+"""The AMI fidelity layer: patches applied to moto's EC2 models and responses in this process."""
+
+_installed = False
+
+
+def install() -> None:
+    global _installed
+    if _installed:
+        return
+    from . import (  # noqa: F401  (each module patches on import)
+        model,
+        lifecycle,
+        copy_image,
+        register_image,
+        attributes,
+        deprecation,
+        protection,
+        deregister,
+    )
+
+    _installed = True

@@ -1,0 +1,49 @@
+"""Pull the action, SigV4 scope (access key id, region, service) and parameters out of a WSGI request."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+from urllib.parse import parse_qsl
+
+
+def read_body(environ: dict[str, Any]) -> bytes:
+    """Read the request body and put it back so moto can read it again."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    body = environ["wsgi.input"].read(length) if length > 0 else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def parse_sigv4(environ: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """(access_key_id, region, service) from `Authorization: AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/SERVICE/aws4_request, ...`
+    (or from X-Amz-Credential in a presigned query string)."""
+    cred = None
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    if "Credential=" in auth:
+        cred = auth.split("Credential=", 1)[1].split(",", 1)[0].strip()
+    else:
+        for k, v in parse_qsl(environ.get("QUERY_STRING", "")):
+            if k == "X-Amz-Credential":
+                cred = v
+    if not cred:
+        return None, None, None
+    parts = cred.split("/")
+    if len(parts) >= 5:
+        return parts[0], parts[2], parts[3]
+    return parts[0], None, None
+
+
+def parse_params(environ: dict[str, Any], body: bytes) -> dict[str, str]:
+    """Query-protocol parameters (query string and form body), flattened as sent."""
+    params: dict[str, str] = {}
+    for k, v in parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True):
+        params[k] = v
+    ctype = environ.get("CONTENT_TYPE", "")
+    if body and ctype.startswith("application/x-www-form-urlencoded"):
+        for k, v in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
+            params[k] = v
+    return params
