@@ -61,10 +61,20 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(summary: impl Into<String>, detail: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Error, summary: summary.into(), detail: detail.into(), path: None }
+        Diagnostic {
+            severity: Severity::Error,
+            summary: summary.into(),
+            detail: detail.into(),
+            path: None,
+        }
     }
     pub fn warning(summary: impl Into<String>, detail: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Warning, summary: summary.into(), detail: detail.into(), path: None }
+        Diagnostic {
+            severity: Severity::Warning,
+            summary: summary.into(),
+            detail: detail.into(),
+            path: None,
+        }
     }
     pub fn at(mut self, path: AttributePath) -> Self {
         self.path = Some(path);
@@ -87,7 +97,12 @@ impl Diagnostics {
         self.0.push(Diagnostic::error(summary, detail));
     }
     /// An error pointing at an attribute.
-    pub fn attr_error(&mut self, path: AttributePath, summary: impl Into<String>, detail: impl Into<String>) {
+    pub fn attr_error(
+        &mut self,
+        path: AttributePath,
+        summary: impl Into<String>,
+        detail: impl Into<String>,
+    ) {
         self.0.push(Diagnostic::error(summary, detail).at(path));
     }
     pub fn warning(&mut self, summary: impl Into<String>, detail: impl Into<String>) {

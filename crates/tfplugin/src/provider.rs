@@ -108,8 +108,14 @@ pub trait Resource: Send + Sync + 'static {
     async fn read(&self, ctx: &Context, req: ReadRequest) -> ReadResponse;
     async fn import(&self, _ctx: &Context, _id: &str) -> ImportResponse {
         let mut diagnostics = Diagnostics::new();
-        diagnostics.error("Import not supported", "This resource type cannot be imported.");
-        ImportResponse { imported: vec![], diagnostics }
+        diagnostics.error(
+            "Import not supported",
+            "This resource type cannot be imported.",
+        );
+        ImportResponse {
+            imported: vec![],
+            diagnostics,
+        }
     }
     /// Upgrades a stored state (`raw_json`, written by schema `version`) to the current schema.
     /// The default decodes the JSON against the current schema, dropping attributes it no

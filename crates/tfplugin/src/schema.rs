@@ -62,17 +62,30 @@ impl Attribute {
         }
     }
     pub fn required(name: &str, ty: Type, description: &str) -> Self {
-        Attribute { required: true, ..Self::new(name, ty, description) }
+        Attribute {
+            required: true,
+            ..Self::new(name, ty, description)
+        }
     }
     pub fn optional(name: &str, ty: Type, description: &str) -> Self {
-        Attribute { optional: true, ..Self::new(name, ty, description) }
+        Attribute {
+            optional: true,
+            ..Self::new(name, ty, description)
+        }
     }
     /// Optional, and computed by the provider when not set.
     pub fn optional_computed(name: &str, ty: Type, description: &str) -> Self {
-        Attribute { optional: true, computed: true, ..Self::new(name, ty, description) }
+        Attribute {
+            optional: true,
+            computed: true,
+            ..Self::new(name, ty, description)
+        }
     }
     pub fn computed(name: &str, ty: Type, description: &str) -> Self {
-        Attribute { computed: true, ..Self::new(name, ty, description) }
+        Attribute {
+            computed: true,
+            ..Self::new(name, ty, description)
+        }
     }
     pub fn sensitive(mut self) -> Self {
         self.sensitive = true;
@@ -82,7 +95,13 @@ impl Attribute {
 
 impl NestedBlock {
     pub fn new(type_name: &str, nesting: Nesting, block: Block) -> Self {
-        NestedBlock { type_name: type_name.to_string(), block, nesting, min_items: 0, max_items: 0 }
+        NestedBlock {
+            type_name: type_name.to_string(),
+            block,
+            nesting,
+            min_items: 0,
+            max_items: 0,
+        }
     }
     pub fn max_items(mut self, n: i64) -> Self {
         self.max_items = n;
@@ -92,7 +111,10 @@ impl NestedBlock {
 
 impl Block {
     pub fn new(description: &str) -> Self {
-        Block { description: description.to_string(), ..Default::default() }
+        Block {
+            description: description.to_string(),
+            ..Default::default()
+        }
     }
     pub fn attr(mut self, a: Attribute) -> Self {
         self.attributes.push(a);

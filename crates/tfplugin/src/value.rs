@@ -92,7 +92,12 @@ impl Value {
         K: Into<String>,
         V: Into<String>,
     {
-        Value::Map(pairs.into_iter().map(|(k, v)| (k.into(), Value::String(v.into()))).collect())
+        Value::Map(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), Value::String(v.into())))
+                .collect(),
+        )
     }
 
     pub fn is_null(&self) -> bool {
@@ -175,7 +180,11 @@ impl Value {
     /// The strings of a known list or set (null and unknown elements are skipped).
     pub fn as_string_list(&self) -> Vec<String> {
         self.as_list()
-            .map(|v| v.iter().filter_map(|e| e.as_str().map(str::to_string)).collect())
+            .map(|v| {
+                v.iter()
+                    .filter_map(|e| e.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }

@@ -1,3 +1,5 @@
-//! cty value encodings: msgpack (DynamicValue.msgpack, used for every call) and JSON (stored state).
+//! cty value encodings: msgpack (DynamicValue.msgpack, used for every call), JSON (stored
+//! state) and the JSON form of types (schemas).
 pub mod json;
 pub mod msgpack;
+pub mod types;
