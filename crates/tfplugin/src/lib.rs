@@ -4,12 +4,21 @@
 //! [`Value`]s, [`Schema`]s and [`Diagnostics`], and calls [`serve`] from `main`.
 
 pub mod codec;
+mod convert;
 pub mod diag;
+pub mod handshake;
+mod logging;
+pub mod proto;
 pub mod provider;
 pub mod schema;
+mod server;
+mod service;
+pub mod testing;
+mod tls;
 pub mod value;
 
 pub use diag::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
 pub use provider::*;
 pub use schema::{Attribute, Block, NestedBlock, Nesting, Schema};
+pub use server::serve;
 pub use value::{Number, Type, Value};

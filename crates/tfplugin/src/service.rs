@@ -1,0 +1,476 @@
+//! The `tfplugin6.Provider` gRPC service: decodes each call with the schema's type, calls the
+//! `Provider`/`Resource` trait, and encodes the answer. Failures become diagnostics.
+
+use crate::convert::{self, decode_dynamic, encode_dynamic};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::proto::tfplugin6 as pb;
+use crate::provider::{
+    ApplyRequest, ConfigureRequest, Context, PlanRequest, Provider, ReadRequest, Resource,
+};
+use crate::schema::Schema;
+use crate::value::Type;
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+use tokio_util::sync::CancellationToken;
+use tonic::{Request, Response, Status};
+
+struct ResourceEntry {
+    resource: Arc<dyn Resource>,
+    schema: Schema,
+    ty: Type,
+}
+
+/// Schemas are asked for once, on first use, so that nothing but the handshake runs before the
+/// handshake line is printed.
+struct Catalog {
+    provider_schema: Schema,
+    provider_ty: Type,
+    resources: BTreeMap<String, ResourceEntry>,
+}
+
+pub struct ProviderService {
+    provider: Arc<dyn Provider>,
+    catalog: OnceLock<Catalog>,
+    stop: CancellationToken,
+}
+
+type Answer<T> = Result<Response<T>, Status>;
+
+fn ok<T>(t: T) -> Answer<T> {
+    Ok(Response::new(t))
+}
+
+fn unknown_type(kind: &str, name: &str) -> Diagnostics {
+    Diagnostic::error(
+        format!("Unknown {kind} type"),
+        format!("This provider does not support the {kind} type {name:?}."),
+    )
+    .into()
+}
+
+impl ProviderService {
+    pub fn new(provider: Arc<dyn Provider>, stop: CancellationToken) -> Self {
+        ProviderService {
+            provider,
+            catalog: OnceLock::new(),
+            stop,
+        }
+    }
+
+    fn catalog(&self) -> &Catalog {
+        self.catalog.get_or_init(|| {
+            let provider_schema = self.provider.schema();
+            let provider_ty = provider_schema.block.implied_type();
+            let resources = self
+                .provider
+                .resources()
+                .into_iter()
+                .map(|(name, resource)| {
+                    let schema = resource.schema();
+                    let ty = schema.block.implied_type();
+                    (
+                        name,
+                        ResourceEntry {
+                            resource,
+                            schema,
+                            ty,
+                        },
+                    )
+                })
+                .collect();
+            Catalog {
+                provider_schema,
+                provider_ty,
+                resources,
+            }
+        })
+    }
+
+    fn resource(&self, name: &str) -> Result<&ResourceEntry, Diagnostics> {
+        self.catalog()
+            .resources
+            .get(name)
+            .ok_or_else(|| unknown_type("resource", name))
+    }
+
+    fn ctx(&self) -> Context {
+        Context {
+            stop: self.stop.clone(),
+        }
+    }
+
+    fn capabilities() -> pb::ServerCapabilities {
+        pb::ServerCapabilities {
+            plan_destroy: false,
+            get_provider_schema_optional: false,
+            move_resource_state: false,
+            generate_resource_config: false,
+        }
+    }
+}
+
+/// Runs a fallible body that yields diagnostics on failure; `Err` diagnostics are merged into
+/// the response by the caller.
+macro_rules! try_diag {
+    ($e:expr, $diags:ident, $resp:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(d) => {
+                $diags.extend(d);
+                return ok($resp(convert::diagnostics(&$diags)));
+            }
+        }
+    };
+}
+
+#[tonic::async_trait]
+impl pb::provider_server::Provider for ProviderService {
+    async fn get_metadata(
+        &self,
+        _: Request<pb::get_metadata::Request>,
+    ) -> Answer<pb::get_metadata::Response> {
+        let resources = self
+            .catalog()
+            .resources
+            .keys()
+            .map(|n| pb::get_metadata::ResourceMetadata {
+                type_name: n.clone(),
+            })
+            .collect();
+        ok(pb::get_metadata::Response {
+            server_capabilities: Some(Self::capabilities()),
+            resources,
+            ..Default::default()
+        })
+    }
+
+    async fn get_provider_schema(
+        &self,
+        _: Request<pb::get_provider_schema::Request>,
+    ) -> Answer<pb::get_provider_schema::Response> {
+        let cat = self.catalog();
+        ok(pb::get_provider_schema::Response {
+            provider: Some(convert::schema(&cat.provider_schema)),
+            resource_schemas: cat
+                .resources
+                .iter()
+                .map(|(n, e)| (n.clone(), convert::schema(&e.schema)))
+                .collect(),
+            server_capabilities: Some(Self::capabilities()),
+            ..Default::default()
+        })
+    }
+
+    async fn get_resource_identity_schemas(
+        &self,
+        _: Request<pb::get_resource_identity_schemas::Request>,
+    ) -> Answer<pb::get_resource_identity_schemas::Response> {
+        ok(Default::default())
+    }
+
+    async fn get_functions(
+        &self,
+        _: Request<pb::get_functions::Request>,
+    ) -> Answer<pb::get_functions::Response> {
+        ok(Default::default())
+    }
+
+    async fn validate_provider_config(
+        &self,
+        req: Request<pb::validate_provider_config::Request>,
+    ) -> Answer<pb::validate_provider_config::Response> {
+        let req = req.into_inner();
+        let mk = |diagnostics| pb::validate_provider_config::Response { diagnostics };
+        let mut diags = Diagnostics::new();
+        let config = try_diag!(
+            decode_dynamic(
+                req.config.as_ref(),
+                &self.catalog().provider_ty,
+                "provider configuration"
+            ),
+            diags,
+            mk
+        );
+        diags.extend(self.provider.validate(&config).await);
+        ok(mk(convert::diagnostics(&diags)))
+    }
+
+    async fn validate_resource_config(
+        &self,
+        req: Request<pb::validate_resource_config::Request>,
+    ) -> Answer<pb::validate_resource_config::Response> {
+        let req = req.into_inner();
+        let mk = |diagnostics| pb::validate_resource_config::Response { diagnostics };
+        let mut diags = Diagnostics::new();
+        let entry = try_diag!(self.resource(&req.type_name), diags, mk);
+        let config = try_diag!(
+            decode_dynamic(req.config.as_ref(), &entry.ty, "resource configuration"),
+            diags,
+            mk
+        );
+        diags.extend(entry.resource.validate(&config).await);
+        ok(mk(convert::diagnostics(&diags)))
+    }
+
+    async fn validate_data_resource_config(
+        &self,
+        req: Request<pb::validate_data_resource_config::Request>,
+    ) -> Answer<pb::validate_data_resource_config::Response> {
+        let name = req.into_inner().type_name;
+        ok(pb::validate_data_resource_config::Response {
+            diagnostics: convert::diagnostics(&unknown_type("data source", &name)),
+        })
+    }
+
+    async fn read_data_source(
+        &self,
+        req: Request<pb::read_data_source::Request>,
+    ) -> Answer<pb::read_data_source::Response> {
+        let name = req.into_inner().type_name;
+        ok(pb::read_data_source::Response {
+            diagnostics: convert::diagnostics(&unknown_type("data source", &name)),
+            ..Default::default()
+        })
+    }
+
+    async fn upgrade_resource_state(
+        &self,
+        req: Request<pb::upgrade_resource_state::Request>,
+    ) -> Answer<pb::upgrade_resource_state::Response> {
+        let req = req.into_inner();
+        let mk = |diagnostics| pb::upgrade_resource_state::Response {
+            upgraded_state: None,
+            diagnostics,
+        };
+        let mut diags = Diagnostics::new();
+        let entry = try_diag!(self.resource(&req.type_name), diags, mk);
+        let raw = req.raw_state.unwrap_or_default();
+        if raw.json.is_empty() && !raw.flatmap.is_empty() {
+            diags.error(
+                "Unsupported state format",
+                "The stored state uses the flatmap format of Terraform 0.11 and earlier, which this provider cannot read.",
+            );
+            return ok(mk(convert::diagnostics(&diags)));
+        }
+        let upgraded = try_diag!(
+            entry.resource.upgrade_state(req.version, &raw.json).await,
+            diags,
+            mk
+        );
+        let state = try_diag!(
+            encode_dynamic(&upgraded, &entry.ty, "upgraded state"),
+            diags,
+            mk
+        );
+        ok(pb::upgrade_resource_state::Response {
+            upgraded_state: Some(state),
+            diagnostics: convert::diagnostics(&diags),
+        })
+    }
+
+    async fn configure_provider(
+        &self,
+        req: Request<pb::configure_provider::Request>,
+    ) -> Answer<pb::configure_provider::Response> {
+        let req = req.into_inner();
+        let mk = |diagnostics| pb::configure_provider::Response { diagnostics };
+        let mut diags = Diagnostics::new();
+        let config = try_diag!(
+            decode_dynamic(
+                req.config.as_ref(),
+                &self.catalog().provider_ty,
+                "provider configuration"
+            ),
+            diags,
+            mk
+        );
+        let creq = ConfigureRequest {
+            terraform_version: req.terraform_version,
+            config,
+        };
+        diags.extend(self.provider.configure(&self.ctx(), creq).await);
+        ok(mk(convert::diagnostics(&diags)))
+    }
+
+    async fn read_resource(
+        &self,
+        req: Request<pb::read_resource::Request>,
+    ) -> Answer<pb::read_resource::Response> {
+        let req = req.into_inner();
+        let mk = |diagnostics| pb::read_resource::Response {
+            diagnostics,
+            ..Default::default()
+        };
+        let mut diags = Diagnostics::new();
+        let entry = try_diag!(self.resource(&req.type_name), diags, mk);
+        let current_state = try_diag!(
+            decode_dynamic(req.current_state.as_ref(), &entry.ty, "current state"),
+            diags,
+            mk
+        );
+        let resp = entry
+            .resource
+            .read(
+                &self.ctx(),
+                ReadRequest {
+                    current_state,
+                    private: req.private,
+                },
+            )
+            .await;
+        diags.extend(resp.diagnostics);
+        let new_state = try_diag!(
+            encode_dynamic(&resp.new_state, &entry.ty, "new state"),
+            diags,
+            mk
+        );
+        ok(pb::read_resource::Response {
+            new_state: Some(new_state),
+            diagnostics: convert::diagnostics(&diags),
+            private: resp.private,
+            ..Default::default()
+        })
+    }
+
+    async fn plan_resource_change(
+        &self,
+        req: Request<pb::plan_resource_change::Request>,
+    ) -> Answer<pb::plan_resource_change::Response> {
+        let req = req.into_inner();
+        let mk = |diagnostics| pb::plan_resource_change::Response {
+            diagnostics,
+            ..Default::default()
+        };
+        let mut diags = Diagnostics::new();
+        let entry = try_diag!(self.resource(&req.type_name), diags, mk);
+        let prior_state = try_diag!(
+            decode_dynamic(req.prior_state.as_ref(), &entry.ty, "prior state"),
+            diags,
+            mk
+        );
+        let proposed_new_state = try_diag!(
+            decode_dynamic(
+                req.proposed_new_state.as_ref(),
+                &entry.ty,
+                "proposed new state"
+            ),
+            diags,
+            mk
+        );
+        let config = try_diag!(
+            decode_dynamic(req.config.as_ref(), &entry.ty, "configuration"),
+            diags,
+            mk
+        );
+        let preq = PlanRequest {
+            prior_state,
+            proposed_new_state,
+            config,
+            prior_private: req.prior_private,
+        };
+        let resp = entry.resource.plan(&self.ctx(), preq).await;
+        diags.extend(resp.diagnostics);
+        let planned = try_diag!(
+            encode_dynamic(&resp.planned_state, &entry.ty, "planned state"),
+            diags,
+            mk
+        );
+        ok(pb::plan_resource_change::Response {
+            planned_state: Some(planned),
+            requires_replace: resp
+                .requires_replace
+                .iter()
+                .map(convert::attribute_path)
+                .collect(),
+            planned_private: resp.planned_private,
+            diagnostics: convert::diagnostics(&diags),
+            ..Default::default()
+        })
+    }
+
+    async fn apply_resource_change(
+        &self,
+        req: Request<pb::apply_resource_change::Request>,
+    ) -> Answer<pb::apply_resource_change::Response> {
+        let req = req.into_inner();
+        let mk = |diagnostics| pb::apply_resource_change::Response {
+            diagnostics,
+            ..Default::default()
+        };
+        let mut diags = Diagnostics::new();
+        let entry = try_diag!(self.resource(&req.type_name), diags, mk);
+        let prior_state = try_diag!(
+            decode_dynamic(req.prior_state.as_ref(), &entry.ty, "prior state"),
+            diags,
+            mk
+        );
+        let planned_state = try_diag!(
+            decode_dynamic(req.planned_state.as_ref(), &entry.ty, "planned state"),
+            diags,
+            mk
+        );
+        let config = try_diag!(
+            decode_dynamic(req.config.as_ref(), &entry.ty, "configuration"),
+            diags,
+            mk
+        );
+        let areq = ApplyRequest {
+            prior_state,
+            planned_state,
+            config,
+            planned_private: req.planned_private,
+        };
+        let resp = entry.resource.apply(&self.ctx(), areq).await;
+        diags.extend(resp.diagnostics);
+        let new_state = try_diag!(
+            encode_dynamic(&resp.new_state, &entry.ty, "new state"),
+            diags,
+            mk
+        );
+        ok(pb::apply_resource_change::Response {
+            new_state: Some(new_state),
+            private: resp.private,
+            diagnostics: convert::diagnostics(&diags),
+            ..Default::default()
+        })
+    }
+
+    async fn import_resource_state(
+        &self,
+        req: Request<pb::import_resource_state::Request>,
+    ) -> Answer<pb::import_resource_state::Response> {
+        let req = req.into_inner();
+        let mk = |diagnostics| pb::import_resource_state::Response {
+            diagnostics,
+            ..Default::default()
+        };
+        let mut diags = Diagnostics::new();
+        let entry = try_diag!(self.resource(&req.type_name), diags, mk);
+        let resp = entry.resource.import(&self.ctx(), &req.id).await;
+        diags.extend(resp.diagnostics);
+        let mut imported_resources = Vec::with_capacity(resp.imported.len());
+        for v in &resp.imported {
+            let state = try_diag!(encode_dynamic(v, &entry.ty, "imported state"), diags, mk);
+            imported_resources.push(pb::import_resource_state::ImportedResource {
+                type_name: req.type_name.clone(),
+                state: Some(state),
+                ..Default::default()
+            });
+        }
+        ok(pb::import_resource_state::Response {
+            imported_resources,
+            diagnostics: convert::diagnostics(&diags),
+            ..Default::default()
+        })
+    }
+
+    async fn stop_provider(
+        &self,
+        _: Request<pb::stop_provider::Request>,
+    ) -> Answer<pb::stop_provider::Response> {
+        // Answer at once; running calls see the cancelled token and wind down on their own.
+        tracing::info!("StopProvider received; cancelling running operations");
+        self.stop.cancel();
+        ok(pb::stop_provider::Response::default())
+    }
+}
