@@ -94,7 +94,7 @@ class Clients:
             endpoint_url=self.emu.url,
             aws_access_key_id=self.akid,
             aws_secret_access_key="test-secret",
-            config=Config(retries={"max_attempts": retries, "mode": "standard"}, parameter_validation=validate),
+            config=Config(retries={"total_max_attempts": retries, "mode": "standard"}, parameter_validation=validate),
         )
 
     def ec2(self, region: str = "us-east-1", retries: int = 1):

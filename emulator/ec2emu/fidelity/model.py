@@ -137,3 +137,20 @@ def source_mappings(ami: Ami) -> list[dict[str, Any]]:
             if snap is not None and snap.kms_key_id:
                 ebs.setdefault("KmsKeyId", snap.kms_key_id)
     return m
+
+
+# CreateSnapshot of an encrypted volume: the snapshot records the volume's KmsKeyId (moto drops it).
+from moto.ec2.models.elastic_block_store import EBSBackend  # noqa: E402
+
+_orig_create_snapshot = EBSBackend.create_snapshot
+
+
+def _create_snapshot(self, volume_id, description, owner_id=None, from_ami=None):
+    snap = _orig_create_snapshot(self, volume_id, description, owner_id=owner_id, from_ami=from_ami)
+    vol = self.volumes.get(volume_id)
+    if vol is not None and vol.encrypted and not snap.kms_key_id:
+        snap.kms_key_id = vol.kms_key_id  # Snapshot KmsKeyId
+    return snap
+
+
+EBSBackend.create_snapshot = _create_snapshot

@@ -1,0 +1,107 @@
+"""Fault injection by action and rate/count, scoped by access key id."""
+
+import time
+
+import pytest
+from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, HTTPClientError
+
+from conftest import error_code
+
+
+def test_throttle_count_then_success(aws):
+    ec2 = aws.ec2()
+    aws.fault(action="DescribeRegions", kind="throttle", count=2)
+    for _ in range(2):
+        with pytest.raises(ClientError) as e:
+            ec2.describe_regions()
+        assert error_code(e.value) == "RequestLimitExceeded"
+        assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
+    assert ec2.describe_regions()["Regions"]
+    calls = aws.calls("DescribeRegions")
+    assert [c["fault"] for c in calls] == ["throttle", "throttle", None]
+    assert [c["status"] for c in calls] == [503, 503, 200]
+
+
+def test_sdk_retries_through_throttling(aws):
+    ec2 = aws.ec2(retries=5)
+    aws.fault(action="DescribeRegions", kind="throttle", count=2)
+    assert ec2.describe_regions()["Regions"]
+    assert len(aws.calls("DescribeRegions")) == 3
+
+
+@pytest.mark.parametrize("kind,status,code", [("http500", 500, "InternalError"), ("http503", 503, "Unavailable")])
+def test_server_errors(aws, kind, status, code):
+    ec2 = aws.ec2()
+    aws.fault(action="DescribeImages", kind=kind, rate=1.0)
+    with pytest.raises(ClientError) as e:
+        ec2.describe_images(Owners=["self"])
+    assert error_code(e.value) == code
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == status
+    aws.emu.control("DELETE", "faults", params={"access_key_id": aws.akid})
+    ec2.describe_images(Owners=["self"])
+
+
+def test_dropped_connection(aws):
+    ec2 = aws.ec2()
+    aws.fault(action="DescribeRegions", kind="drop", count=1)
+    with pytest.raises((ConnectionClosedError, EndpointConnectionError, HTTPClientError)):
+        ec2.describe_regions()
+    assert ec2.describe_regions()["Regions"]
+    assert [c["fault"] for c in aws.calls("DescribeRegions")] == ["drop", None]
+
+
+def test_latency(aws):
+    ec2 = aws.ec2()
+    ec2.describe_regions()
+    aws.fault(action="DescribeRegions", kind="latency", latency_ms=400, rate=1.0)
+    t0 = time.monotonic()
+    ec2.describe_regions()
+    assert time.monotonic() - t0 >= 0.4
+
+
+def test_rate_zero_and_other_actions_untouched(aws):
+    ec2 = aws.ec2()
+    aws.fault(action="DescribeRegions", kind="http500", rate=0.0)
+    aws.fault(action="CopyImage", kind="http500", rate=1.0)
+    for _ in range(5):
+        ec2.describe_regions()
+
+
+def test_rate_is_roughly_honoured(aws):
+    ec2 = aws.ec2()
+    aws.fault(action="DescribeRegions", kind="http503", rate=0.5)
+    failures = 0
+    for _ in range(60):
+        try:
+            ec2.describe_regions()
+        except ClientError:
+            failures += 1
+    assert 10 <= failures <= 50
+
+
+def test_faults_are_scoped_by_access_key(aws, emu):
+    ec2 = aws.ec2()
+    r = emu.control("POST", "faults", json={"action": "*", "kind": "http500", "access_key_id": "AKIDNOTME", "rate": 1})
+    assert r.status_code == 201
+    try:
+        ec2.describe_regions()
+        sts = aws.client("sts")
+        assert sts.get_caller_identity()["Account"] == "123456789012"
+    finally:
+        emu.control("DELETE", "faults", params={"access_key_id": "AKIDNOTME"})
+
+
+def test_sts_throttle(aws):
+    sts = aws.client("sts")
+    aws.fault(action="GetCallerIdentity", kind="throttle", count=1)
+    with pytest.raises(ClientError) as e:
+        sts.get_caller_identity()
+    assert error_code(e.value) == "Throttling"
+    assert sts.get_caller_identity()["Account"] == "123456789012"
+
+
+def test_bad_fault_specs_are_rejected(emu):
+    assert emu.control("POST", "faults", json={"action": "X", "kind": "nope"}).status_code == 400
+    assert emu.control("POST", "faults", json={"kind": "throttle"}).status_code == 400
+    assert emu.control("POST", "faults", json={"action": "X", "kind": "throttle", "rate": 2}).status_code == 400
+    assert emu.control("POST", "faults", json={"action": "X", "kind": "latency"}).status_code == 400
