@@ -1,0 +1,180 @@
+//! `aws_ami_copy` basics through the real Terraform CLI: a same-region copy and every attribute
+//! the Go provider's `_basic` and `_enaSupport` acceptance tests check, plus what the emulator
+//! sees (one CopyImage with a client token, an available image, a new snapshot).
+
+mod support;
+
+use support::{ami_copy, ami_id, call_param, state_snapshot_ids, Tf};
+
+const REGION: &str = "us-east-1";
+const ACCOUNT: &str = "123456789012";
+
+#[test]
+fn basic_copy_has_the_attributes_of_an_available_machine_image() {
+    let tf = Tf::new("basic_copy");
+    let source = tf.make_source_ami(REGION, "tfacc-basic-copy-source");
+    let source_snap = tf
+        .find_image(REGION, &source)
+        .expect("source image")
+        .block_device_mappings()[0]
+        .ebs()
+        .and_then(|e| e.snapshot_id())
+        .expect("source snapshot")
+        .to_string();
+    let name = "tfacc-basic-copy";
+    tf.write(&format!(
+        "{}{}",
+        tf.provider_block(REGION, ""),
+        ami_copy(name, &source, REGION, "")
+    ));
+    tf.apply();
+
+    let r = tf.resource("aws_ami_copy.test");
+    let id = ami_id(&r);
+    assert_ne!(id, source, "the copy must be a new image");
+    assert_eq!(r["name"], name);
+    assert_eq!(r["source_ami_id"], source.as_str());
+    assert_eq!(r["source_ami_region"], REGION);
+    assert_eq!(r["image_type"], "machine");
+    assert_eq!(r["arn"], format!("arn:aws:ec2:{REGION}::image/{id}"));
+    assert_eq!(r["usage_operation"], "RunInstances");
+    assert_eq!(r["platform_details"], "Linux/UNIX");
+    assert_eq!(r["hypervisor"], "xen");
+    assert_eq!(r["owner_id"], ACCOUNT);
+    assert_eq!(r["architecture"], "x86_64");
+    assert_eq!(r["virtualization_type"], "hvm");
+    assert_eq!(r["root_device_name"], "/dev/xvda");
+    assert_eq!(r["manage_ebs_snapshots"], true);
+    assert_eq!(r["encrypted"], false);
+    assert_eq!(r["public"], false);
+
+    let devices = r["ebs_block_device"]
+        .as_array()
+        .expect("ebs_block_device is a set");
+    assert_eq!(devices.len(), 1, "one EBS mapping expected: {devices:?}");
+    let dev = &devices[0];
+    assert_eq!(dev["device_name"], "/dev/xvda");
+    assert_eq!(dev["volume_size"], 8);
+    assert_eq!(dev["volume_type"], "gp3");
+    assert_eq!(dev["delete_on_termination"], true);
+    let snap = dev["snapshot_id"]
+        .as_str()
+        .expect("snapshot id")
+        .to_string();
+    assert!(snap.starts_with("snap-"), "snapshot id {snap:?}");
+    assert_ne!(snap, source_snap, "the copy needs its own snapshot");
+    assert_eq!(r["root_snapshot_id"], snap.as_str());
+    assert_eq!(
+        r["ephemeral_block_device"]
+            .as_array()
+            .map(Vec::len)
+            .unwrap_or(0),
+        0
+    );
+
+    // What EC2 itself says.
+    let image = tf.find_image(REGION, &id).expect("the copy exists");
+    assert_eq!(
+        image.state(),
+        Some(&aws_sdk_ec2::types::ImageState::Available)
+    );
+    assert_eq!(image.name(), Some(name));
+    assert!(
+        tf.find_snapshot(REGION, &snap).is_some(),
+        "the copy's snapshot exists"
+    );
+
+    // One CopyImage, with the arguments and an idempotency token.
+    let copies = tf.calls(Some("CopyImage"));
+    assert_eq!(copies.len(), 1, "exactly one CopyImage: {copies:?}");
+    assert_eq!(call_param(&copies[0], "Name").as_deref(), Some(name));
+    assert_eq!(
+        call_param(&copies[0], "SourceImageId").as_deref(),
+        Some(source.as_str())
+    );
+    assert_eq!(
+        call_param(&copies[0], "SourceRegion").as_deref(),
+        Some(REGION)
+    );
+    assert!(
+        call_param(&copies[0], "ClientToken").is_some_and(|t| !t.is_empty()),
+        "CopyImage needs a ClientToken: {:?}",
+        copies[0]
+    );
+    // B10: uefi_data is never read with GetInstanceUefiData on an AMI id.
+    assert!(
+        tf.calls(Some("GetInstanceUefiData")).is_empty(),
+        "GetInstanceUefiData called with an AMI id"
+    );
+
+    tf.assert_plan_empty();
+    tf.destroy();
+}
+
+#[test]
+fn ena_support_is_carried_over_from_the_source() {
+    let tf = Tf::new("ena_support");
+    let with_ena = tf.make_source_ami_with(REGION, "tfacc-ena-support-source-on", true);
+    let without_ena = tf.make_source_ami_with(REGION, "tfacc-ena-support-source-off", false);
+    tf.write(&format!(
+        r#"{provider}
+resource "aws_ami_copy" "on" {{
+  name              = "tfacc-ena-support-on"
+  source_ami_id     = "{with_ena}"
+  source_ami_region = "{REGION}"
+}}
+
+resource "aws_ami_copy" "off" {{
+  name              = "tfacc-ena-support-off"
+  source_ami_id     = "{without_ena}"
+  source_ami_region = "{REGION}"
+}}
+"#,
+        provider = tf.provider_block(REGION, "")
+    ));
+    tf.apply();
+    let on = tf.resource("aws_ami_copy.on");
+    let off = tf.resource("aws_ami_copy.off");
+    assert_eq!(on["ena_support"], true, "copy of an ENA source: {on}");
+    assert_eq!(off["ena_support"], false, "copy of a non-ENA source: {off}");
+    let img = tf.find_image(REGION, &ami_id(&on)).expect("copy exists");
+    assert_eq!(img.ena_support(), Some(true));
+    tf.assert_plan_empty();
+    tf.destroy();
+}
+
+#[test]
+fn the_copy_snapshot_is_recorded_and_apply_is_idempotent() {
+    let tf = Tf::new("idempotent");
+    let source = tf.make_source_ami(REGION, "tfacc-idempotent-source");
+    tf.write(&format!(
+        "{}{}",
+        tf.provider_block(REGION, ""),
+        ami_copy(
+            "tfacc-idempotent",
+            &source,
+            REGION,
+            "  description = \"first\""
+        )
+    ));
+    tf.apply();
+    let r = tf.resource("aws_ami_copy.test");
+    let id = ami_id(&r);
+    assert_eq!(r["description"], "first");
+    assert_eq!(state_snapshot_ids(&r).len(), 1);
+    // A second apply changes nothing and copies nothing.
+    tf.clear_calls();
+    let out = tf.apply();
+    assert!(
+        out.stdout.contains("0 added, 0 changed, 0 destroyed"),
+        "second apply was not a no-op:\n{}",
+        out.text()
+    );
+    assert!(
+        tf.calls(Some("CopyImage")).is_empty(),
+        "a second apply copied again"
+    );
+    assert_eq!(ami_id(&tf.resource("aws_ami_copy.test")), id);
+    tf.assert_plan_empty();
+    tf.destroy();
+}

@@ -1,0 +1,207 @@
+//! Destroy leaves nothing of the copy behind (image and snapshots), never touches the source,
+//! survives a failed first attempt, and `skip_destroy` keeps the image.
+
+mod support;
+
+use support::{ami_copy, ami_id, state_snapshot_ids, Tf};
+
+const REGION: &str = "us-east-1";
+
+fn source_snapshots(tf: &Tf, source: &str) -> Vec<String> {
+    tf.find_image(REGION, source)
+        .expect("source")
+        .block_device_mappings()
+        .iter()
+        .filter_map(|m| m.ebs().and_then(|e| e.snapshot_id()).map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn destroy_leaves_no_image_and_no_snapshot_of_the_copy() {
+    let tf = Tf::new("destroy_clean");
+    let source = tf.make_source_ami(REGION, "tfacc-destroy-clean-source");
+    let source_snaps = source_snapshots(&tf, &source);
+    let name = "tfacc-destroy-clean";
+    tf.write(&format!(
+        "{}{}",
+        tf.provider_block(REGION, ""),
+        ami_copy(name, &source, REGION, "")
+    ));
+    tf.apply();
+    let r = tf.resource("aws_ami_copy.test");
+    let id = ami_id(&r);
+    let snaps = state_snapshot_ids(&r);
+    assert!(!snaps.is_empty());
+    for s in &snaps {
+        assert!(tf.find_snapshot(REGION, s).is_some());
+    }
+
+    tf.clear_calls();
+    tf.destroy();
+    assert!(
+        tf.find_image(REGION, &id).is_none(),
+        "the copy {id} is still registered"
+    );
+    assert!(
+        tf.images_named(REGION, name).is_empty(),
+        "an image named {name} is left"
+    );
+    for s in &snaps {
+        assert!(
+            tf.find_snapshot(REGION, s).is_none(),
+            "the copy's snapshot {s} is left"
+        );
+    }
+    // Nothing else in the region is a snapshot made from the copy.
+    let ec2 = tf.ec2(REGION);
+    let leftovers = support::rt().block_on(async {
+        ec2.describe_snapshots()
+            .owner_ids("self")
+            .send()
+            .await
+            .expect("DescribeSnapshots")
+    });
+    for s in leftovers.snapshots() {
+        let desc = s.description().unwrap_or_default();
+        assert!(
+            !desc.contains(&id),
+            "snapshot {:?} ({desc}) of the copy is left",
+            s.snapshot_id()
+        );
+    }
+    let deregisters = tf.calls(Some("DeregisterImage"));
+    assert!(!deregisters.is_empty(), "DeregisterImage expected");
+    // The source and its snapshot are untouched.
+    assert!(
+        tf.find_image(REGION, &source).is_some(),
+        "destroy removed the source image"
+    );
+    for s in &source_snaps {
+        assert!(
+            tf.find_snapshot(REGION, s).is_some(),
+            "destroy removed the source's snapshot {s}"
+        );
+    }
+    assert!(tf.state_addresses().is_empty());
+}
+
+#[test]
+fn a_failed_destroy_can_be_retried_and_leaves_nothing() {
+    let tf = Tf::new("destroy_retry");
+    let source = tf.make_source_ami(REGION, "tfacc-destroy-retry-source");
+    let name = "tfacc-destroy-retry";
+    tf.write(&format!(
+        "{}{}",
+        tf.provider_block(REGION, "  max_retries = 1"),
+        ami_copy(name, &source, REGION, "")
+    ));
+    tf.apply();
+    let r = tf.resource("aws_ami_copy.test");
+    let id = ami_id(&r);
+    let snaps = state_snapshot_ids(&r);
+
+    // DeregisterImage keeps failing with a server error: destroy fails, state keeps the copy.
+    tf.fault("DeregisterImage", "http500", None);
+    let out = tf.run(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    assert_ne!(
+        out.code,
+        0,
+        "destroy must fail while DeregisterImage fails:\n{}",
+        out.text()
+    );
+    assert!(
+        out.text().contains(&id),
+        "the error should name the image:\n{}",
+        out.text()
+    );
+    assert!(
+        !tf.resource_entry("aws_ami_copy.test").is_null(),
+        "the copy must stay in state"
+    );
+    assert!(tf.find_image(REGION, &id).is_some());
+
+    // The fault clears; a second destroy removes everything.
+    let url = format!(
+        "{}/_ec2emu/faults?access_key_id={}",
+        tf.emulator, tf.access_key
+    );
+    ureq::delete(&url).call().expect("clear faults");
+    tf.destroy();
+    assert!(tf.find_image(REGION, &id).is_none());
+    for s in &snaps {
+        assert!(
+            tf.find_snapshot(REGION, s).is_none(),
+            "snapshot {s} left after the retried destroy"
+        );
+    }
+}
+
+#[test]
+fn destroy_survives_throttling() {
+    let tf = Tf::new("destroy_throttled");
+    let source = tf.make_source_ami(REGION, "tfacc-destroy-throttled-source");
+    tf.write(&format!(
+        "{}{}",
+        tf.provider_block(REGION, ""),
+        ami_copy("tfacc-destroy-throttled", &source, REGION, "")
+    ));
+    tf.fault("CopyImage", "throttle", Some(2));
+    tf.apply();
+    let r = tf.resource("aws_ami_copy.test");
+    let id = ami_id(&r);
+    assert_eq!(
+        tf.images_named(REGION, "tfacc-destroy-throttled").len(),
+        1,
+        "retries made duplicates"
+    );
+    tf.fault("DeregisterImage", "throttle", Some(2));
+    tf.fault("DescribeImages", "throttle", Some(2));
+    tf.destroy();
+    assert!(tf.find_image(REGION, &id).is_none());
+    for s in state_snapshot_ids(&r) {
+        assert!(tf.find_snapshot(REGION, &s).is_none(), "snapshot {s} left");
+    }
+}
+
+#[test]
+fn skip_destroy_forgets_the_copy_but_keeps_the_image() {
+    let tf = Tf::new("skip_destroy");
+    let source = tf.make_source_ami(REGION, "tfacc-skip-destroy-source");
+    tf.write(&format!(
+        "{}{}",
+        tf.provider_block(REGION, ""),
+        ami_copy(
+            "tfacc-skip-destroy",
+            &source,
+            REGION,
+            "  skip_destroy = true"
+        )
+    ));
+    tf.apply();
+    let r = tf.resource("aws_ami_copy.test");
+    let id = ami_id(&r);
+    assert_eq!(r["skip_destroy"], true);
+    tf.assert_plan_empty();
+    tf.clear_calls();
+    tf.destroy();
+    assert!(tf.state_addresses().is_empty());
+    assert!(
+        tf.calls(Some("DeregisterImage")).is_empty(),
+        "skip_destroy must not deregister"
+    );
+    assert!(
+        tf.calls(Some("DeleteSnapshot")).is_empty(),
+        "skip_destroy must not delete snapshots"
+    );
+    let img = tf.find_image(REGION, &id).expect("the image is kept");
+    assert_eq!(
+        img.state(),
+        Some(&aws_sdk_ec2::types::ImageState::Available)
+    );
+    for s in state_snapshot_ids(&r) {
+        assert!(
+            tf.find_snapshot(REGION, &s).is_some(),
+            "snapshot {s} of the kept image is gone"
+        );
+    }
+}

@@ -1,0 +1,157 @@
+//! Import of an existing copy by AMI id, with an `import {}` block and with `terraform import`:
+//! source id and region are read back from the image, so the imported copy plans clean.
+
+mod support;
+
+use support::{ami_copy, ami_id, map, state_map, Tf};
+
+const REGION: &str = "us-east-1";
+
+#[test]
+fn import_block_by_ami_id_plans_clean() {
+    let tf = Tf::new("import_block");
+    let source = tf.make_source_ami(REGION, "tfacc-import-block-source");
+    let name = "tfacc-import-block";
+    let id = tf.copy_image_directly(
+        REGION,
+        &source,
+        REGION,
+        name,
+        Some("made outside terraform"),
+    );
+    tf.wait_available(REGION, &id, 30);
+    let ec2 = tf.ec2(REGION);
+    support::rt().block_on(async {
+        ec2.create_tags()
+            .resources(&id)
+            .tags(
+                aws_sdk_ec2::types::Tag::builder()
+                    .key("Name")
+                    .value("imported")
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("CreateTags");
+    });
+
+    tf.write(&format!(
+        "{}\nimport {{\n  to = aws_ami_copy.test\n  id = \"{id}\"\n}}\n{}",
+        tf.provider_block(REGION, ""),
+        ami_copy(
+            name,
+            &source,
+            REGION,
+            "  description = \"made outside terraform\"\n  tags = {\n    Name = \"imported\"\n  }"
+        )
+    ));
+    let plan = tf.ok(&["plan", "-input=false", "-no-color"]);
+    assert!(
+        plan.stdout
+            .contains("1 to import, 0 to add, 0 to change, 0 to destroy"),
+        "an import of a matching copy must change nothing:\n{}",
+        plan.stdout
+    );
+    tf.clear_calls();
+    tf.apply();
+    assert!(
+        tf.calls(Some("CopyImage")).is_empty(),
+        "import must not copy"
+    );
+    let r = tf.resource("aws_ami_copy.test");
+    assert_eq!(ami_id(&r), id);
+    assert_eq!(r["source_ami_id"], source.as_str());
+    assert_eq!(r["source_ami_region"], REGION);
+    assert_eq!(r["name"], name);
+    assert_eq!(state_map(&r, "tags"), map(&[("Name", "imported")]));
+    tf.assert_plan_empty();
+    tf.destroy();
+    assert!(tf.find_image(REGION, &id).is_none());
+}
+
+#[test]
+fn terraform_import_of_a_cross_region_copy_plans_clean() {
+    let tf = Tf::new("import_cli");
+    let source = tf.make_source_ami("us-west-1", "tfacc-import-cli-source");
+    let name = "tfacc-import-cli";
+    let id = tf.copy_image_directly(REGION, &source, "us-west-1", name, None);
+    tf.wait_available(REGION, &id, 30);
+
+    tf.write(&format!(
+        "{}{}",
+        tf.provider_block(REGION, ""),
+        ami_copy(name, &source, "us-west-1", "")
+    ));
+    let out = tf.ok(&[
+        "import",
+        "-input=false",
+        "-no-color",
+        "aws_ami_copy.test",
+        &id,
+    ]);
+    assert!(out.stdout.contains("Import successful"), "{}", out.text());
+    let r = tf.resource("aws_ami_copy.test");
+    assert_eq!(ami_id(&r), id);
+    assert_eq!(r["source_ami_id"], source.as_str());
+    assert_eq!(r["source_ami_region"], "us-west-1");
+    assert_eq!(r["manage_ebs_snapshots"], true);
+    assert_eq!(r["arn"], format!("arn:aws:ec2:{REGION}::image/{id}"));
+    tf.assert_plan_empty();
+    tf.destroy();
+}
+
+#[test]
+fn importing_an_image_that_does_not_exist_fails() {
+    let tf = Tf::new("import_missing");
+    let missing = "ami-0123456789abcdef0";
+    tf.write(&format!(
+        "{}{}",
+        tf.provider_block(REGION, ""),
+        ami_copy(
+            "tfacc-import-missing",
+            "ami-0fedcba9876543210",
+            "us-west-1",
+            ""
+        )
+    ));
+    let out = tf.run(&[
+        "import",
+        "-input=false",
+        "-no-color",
+        "aws_ami_copy.test",
+        missing,
+    ]);
+    assert_ne!(
+        out.code,
+        0,
+        "importing a missing image must fail:\n{}",
+        out.text()
+    );
+    assert!(out.text().contains("non-existent"), "{}", out.text());
+    assert!(tf.state_addresses().is_empty());
+}
+
+#[test]
+fn importing_a_malformed_id_fails_with_an_error_naming_it() {
+    let tf = Tf::new("import_malformed");
+    tf.write(&format!(
+        "{}{}",
+        tf.provider_block(REGION, ""),
+        ami_copy(
+            "tfacc-import-malformed",
+            "ami-0fedcba9876543210",
+            "us-west-1",
+            ""
+        )
+    ));
+    let out = tf.run(&[
+        "import",
+        "-input=false",
+        "-no-color",
+        "aws_ami_copy.test",
+        "not-an-ami",
+    ]);
+    assert_ne!(out.code, 0, "{}", out.text());
+    assert!(out.text().contains("not-an-ami"), "{}", out.text());
+    assert!(tf.state_addresses().is_empty());
+}

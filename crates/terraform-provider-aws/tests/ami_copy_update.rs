@@ -1,0 +1,215 @@
+//! In-place updates of `aws_ami_copy`: description and deprecation_time change the image without
+//! replacing it, and a plan after every step is empty.
+
+mod support;
+
+use support::{ami_copy, ami_id, call_param, Tf};
+
+const REGION: &str = "us-east-1";
+
+fn config(tf: &Tf, name: &str, source: &str, extra: &str) -> String {
+    format!(
+        "{}{}",
+        tf.provider_block(REGION, ""),
+        ami_copy(name, source, REGION, extra)
+    )
+}
+
+#[test]
+fn description_changes_in_place() {
+    let tf = Tf::new("description_update");
+    let source = tf.make_source_ami(REGION, "tfacc-description-update-source");
+    let name = "tfacc-description-update";
+
+    tf.write(&config(
+        &tf,
+        name,
+        &source,
+        "  description = \"description1\"",
+    ));
+    tf.apply();
+    let first = tf.resource("aws_ami_copy.test");
+    let id = ami_id(&first);
+    assert_eq!(first["description"], "description1");
+    let copies = tf.calls(Some("CopyImage"));
+    assert_eq!(
+        call_param(&copies[0], "Description").as_deref(),
+        Some("description1")
+    );
+    assert_eq!(
+        tf.find_image(REGION, &id).unwrap().description(),
+        Some("description1")
+    );
+    tf.assert_plan_empty();
+
+    tf.write(&config(
+        &tf,
+        name,
+        &source,
+        "  description = \"description2\"",
+    ));
+    tf.clear_calls();
+    let out = tf.apply();
+    assert!(
+        out.stdout.contains("0 added, 1 changed, 0 destroyed"),
+        "a description change must be an in-place update:\n{}",
+        out.text()
+    );
+    let second = tf.resource("aws_ami_copy.test");
+    assert_eq!(ami_id(&second), id, "the image was replaced");
+    assert_eq!(second["description"], "description2");
+    assert_eq!(
+        tf.find_image(REGION, &id).unwrap().description(),
+        Some("description2")
+    );
+    assert!(
+        tf.calls(Some("CopyImage")).is_empty(),
+        "an update must not copy again"
+    );
+    let modifies = tf.calls(Some("ModifyImageAttribute"));
+    assert!(
+        modifies
+            .iter()
+            .any(|c| call_param(c, "Description.Value").as_deref() == Some("description2")),
+        "ModifyImageAttribute Description.Value=description2 expected: {modifies:?}"
+    );
+    tf.assert_plan_empty();
+
+    // Removing the description clears it.
+    tf.write(&config(&tf, name, &source, ""));
+    tf.apply();
+    let third = tf.resource("aws_ami_copy.test");
+    assert_eq!(ami_id(&third), id);
+    let live = tf.find_image(REGION, &id).unwrap();
+    assert!(
+        live.description().unwrap_or("").is_empty(),
+        "description still {:?} after removing it",
+        live.description()
+    );
+    tf.assert_plan_empty();
+    tf.destroy();
+}
+
+fn live_deprecation(tf: &Tf, id: &str) -> Option<String> {
+    tf.find_image(REGION, id)
+        .expect("image")
+        .deprecation_time()
+        .map(str::to_string)
+}
+
+#[test]
+fn deprecation_time_set_changed_same_minute_and_removed() {
+    let tf = Tf::new("deprecation_time");
+    let source = tf.make_source_ami(REGION, "tfacc-deprecation-time-source");
+    let name = "tfacc-deprecation-time";
+
+    // Set at create: EnableImageDeprecation after the copy.
+    tf.write(&config(
+        &tf,
+        name,
+        &source,
+        "  deprecation_time = \"2030-01-01T10:00:00Z\"",
+    ));
+    tf.apply();
+    let r = tf.resource("aws_ami_copy.test");
+    let id = ami_id(&r);
+    assert_eq!(r["deprecation_time"], "2030-01-01T10:00:00Z");
+    let live = live_deprecation(&tf, &id).expect("EC2 reports a deprecation time");
+    assert!(
+        live.starts_with("2030-01-01T10:00"),
+        "DeprecationTime {live}"
+    );
+    let enables = tf.calls(Some("EnableImageDeprecation"));
+    assert_eq!(enables.len(), 1, "{enables:?}");
+    assert_eq!(
+        call_param(&enables[0], "ImageId").as_deref(),
+        Some(id.as_str())
+    );
+    tf.assert_plan_empty();
+
+    // Another second of the same UTC minute, and the same instant in another offset: no diff.
+    for same in ["2030-01-01T10:00:30Z", "2030-01-01T11:00:00+01:00"] {
+        tf.write(&config(
+            &tf,
+            name,
+            &source,
+            &format!("  deprecation_time = \"{same}\""),
+        ));
+        tf.assert_plan_empty();
+    }
+
+    // A different minute: in-place update.
+    tf.write(&config(
+        &tf,
+        name,
+        &source,
+        "  deprecation_time = \"2031-06-15T08:30:00Z\"",
+    ));
+    tf.clear_calls();
+    let out = tf.apply();
+    assert!(
+        out.stdout.contains("0 added, 1 changed, 0 destroyed"),
+        "{}",
+        out.text()
+    );
+    let r = tf.resource("aws_ami_copy.test");
+    assert_eq!(ami_id(&r), id, "the image was replaced");
+    assert_eq!(r["deprecation_time"], "2031-06-15T08:30:00Z");
+    let live = live_deprecation(&tf, &id).expect("deprecation time");
+    assert!(
+        live.starts_with("2031-06-15T08:30"),
+        "DeprecationTime {live}"
+    );
+    assert_eq!(tf.calls(Some("EnableImageDeprecation")).len(), 1);
+    tf.assert_plan_empty();
+
+    // Removed: DisableImageDeprecation.
+    tf.write(&config(&tf, name, &source, ""));
+    tf.clear_calls();
+    tf.apply();
+    let r = tf.resource("aws_ami_copy.test");
+    assert_eq!(ami_id(&r), id);
+    assert!(
+        r["deprecation_time"].is_null() || r["deprecation_time"] == "",
+        "deprecation_time left in state: {}",
+        r["deprecation_time"]
+    );
+    assert_eq!(tf.calls(Some("DisableImageDeprecation")).len(), 1);
+    assert_eq!(
+        live_deprecation(&tf, &id),
+        None,
+        "EC2 still reports a deprecation time"
+    );
+    tf.assert_plan_empty();
+    tf.destroy();
+}
+
+#[test]
+fn changing_name_replaces_the_copy() {
+    let tf = Tf::new("name_replace");
+    let source = tf.make_source_ami(REGION, "tfacc-name-replace-source");
+    tf.write(&config(&tf, "tfacc-name-replace-a", &source, ""));
+    tf.apply();
+    let first = ami_id(&tf.resource("aws_ami_copy.test"));
+    let first_snaps = support::state_snapshot_ids(&tf.resource("aws_ami_copy.test"));
+
+    tf.write(&config(&tf, "tfacc-name-replace-b", &source, ""));
+    let plan = tf.plan_code();
+    assert_eq!(plan.code, 2, "{}", plan.text());
+    assert!(plan.stdout.contains("must be replaced"), "{}", plan.stdout);
+    tf.apply();
+    let second = ami_id(&tf.resource("aws_ami_copy.test"));
+    assert_ne!(first, second, "a name change must make a new copy");
+    assert!(
+        tf.find_image(REGION, &first).is_none(),
+        "the old copy was left behind"
+    );
+    for s in first_snaps {
+        assert!(
+            tf.find_snapshot(REGION, &s).is_none(),
+            "the old copy's snapshot {s} was left behind"
+        );
+    }
+    tf.assert_plan_empty();
+    tf.destroy();
+}

@@ -1,0 +1,267 @@
+//! Bad input never reaches AWS: every bad argument fails `terraform validate` (or at the latest
+//! `plan`) with a diagnostic pointing at the attribute, and the emulator sees no EC2 call.
+
+mod support;
+
+use support::{Diag, Tf};
+
+const REGION: &str = "us-east-1";
+const GOOD_SOURCE: &str = "ami-0123456789abcdef0";
+
+/// Writes a copy whose block contains `args` (required arguments not in `args` get good values),
+/// expects `validate` (or else `plan`) to fail with an error pointing at or naming `attr` and
+/// mentioning each of `must_mention`, checks no EC2 call was made, and returns the errors.
+fn expect_invalid(test: &str, attr: &str, args: &str, must_mention: &[&str]) -> Vec<Diag> {
+    let tf = Tf::new(test);
+    let mut body = String::from("resource \"aws_ami_copy\" \"test\" {\n");
+    let has = |k: &str| {
+        args.lines()
+            .any(|l| l.trim_start().starts_with(&format!("{k} ")))
+    };
+    if !has("name") {
+        body.push_str(&format!(
+            "  name              = \"tfacc-{}\"\n",
+            test.replace('_', "-")
+        ));
+    }
+    if !has("source_ami_id") {
+        body.push_str(&format!("  source_ami_id     = \"{GOOD_SOURCE}\"\n"));
+    }
+    if !has("source_ami_region") {
+        body.push_str("  source_ami_region = \"us-west-1\"\n");
+    }
+    body.push_str(args);
+    body.push_str("\n}\n");
+    tf.write(&format!("{}\n{body}", tf.provider_block(REGION, "")));
+
+    // The line of main.tf where `attr` is set.
+    let text = std::fs::read_to_string(tf.path().join("main.tf")).expect("main.tf");
+    let attr_line = text
+        .lines()
+        .position(|l| {
+            let t = l.trim_start();
+            t.starts_with(&format!("{attr} ")) || t.starts_with(&format!("{attr}="))
+        })
+        .map(|i| i as u64 + 1)
+        .unwrap_or_else(|| panic!("{attr} not in main.tf:\n{text}"));
+
+    let (valid, mut diags) = tf.validate_json();
+    let mut stage = "validate";
+    if valid {
+        let (code, plan_diags) = tf.plan_json();
+        assert_ne!(
+            code, 0,
+            "neither validate nor plan rejected {attr}:\n{text}"
+        );
+        diags = plan_diags;
+        stage = "plan";
+    }
+    let errors: Vec<Diag> = diags
+        .into_iter()
+        .filter(|d| d.severity == "error")
+        .collect();
+    assert!(
+        !errors.is_empty(),
+        "{stage} failed without an error diagnostic"
+    );
+    let about_attr: Vec<&Diag> = errors
+        .iter()
+        .filter(|d| d.line == Some(attr_line) || mentions_word(&d.text(), attr))
+        .collect();
+    assert!(
+        !about_attr.is_empty(),
+        "no {stage} error names `{attr}` (set on line {attr_line}): {errors:#?}"
+    );
+    for word in must_mention {
+        assert!(
+            about_attr
+                .iter()
+                .any(|d| d.text().to_lowercase().contains(&word.to_lowercase())),
+            "the error about `{attr}` should say {word:?}: {about_attr:#?}"
+        );
+    }
+    let ec2 = tf.ec2_calls();
+    assert!(ec2.is_empty(), "bad input reached EC2: {ec2:?}");
+    errors
+}
+
+/// Whether `text` contains `word` as a whole identifier (not inside `source_ami_name` etc.).
+fn mentions_word(text: &str, word: &str) -> bool {
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    text.match_indices(word).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + word.len()..].chars().next();
+        !before.is_some_and(ident) && !after.is_some_and(ident)
+    })
+}
+
+#[test]
+fn name_too_short() {
+    expect_invalid("invalid_name_short", "name", "  name = \"ab\"", &[]);
+}
+
+#[test]
+fn name_too_long() {
+    let long = "n".repeat(129);
+    expect_invalid(
+        "invalid_name_long",
+        "name",
+        &format!("  name = \"{long}\""),
+        &[],
+    );
+}
+
+#[test]
+fn name_with_forbidden_characters() {
+    expect_invalid("invalid_name_chars", "name", "  name = \"bad*name!\"", &[]);
+}
+
+#[test]
+fn source_ami_id_malformed() {
+    expect_invalid(
+        "invalid_source_short",
+        "source_ami_id",
+        "  source_ami_id = \"ami-123\"",
+        &[],
+    );
+}
+
+#[test]
+fn source_ami_id_not_an_ami() {
+    expect_invalid(
+        "invalid_source_snap",
+        "source_ami_id",
+        "  source_ami_id = \"snap-0123456789abcdef0\"",
+        &[],
+    );
+}
+
+#[test]
+fn deprecation_time_not_rfc3339() {
+    expect_invalid(
+        "invalid_deprecation",
+        "deprecation_time",
+        "  deprecation_time = \"next tuesday\"",
+        &[],
+    );
+}
+
+#[test]
+fn kms_key_id_not_an_arn() {
+    expect_invalid(
+        "invalid_kms",
+        "kms_key_id",
+        "  encrypted  = true\n  kms_key_id = \"not-an-arn\"",
+        &[],
+    );
+}
+
+#[test]
+fn description_too_long() {
+    let long = "d".repeat(256);
+    expect_invalid(
+        "invalid_description",
+        "description",
+        &format!("  description = \"{long}\""),
+        &[],
+    );
+}
+
+#[test]
+fn destination_outpost_arn_not_an_arn() {
+    expect_invalid(
+        "invalid_outpost",
+        "destination_outpost_arn",
+        "  destination_outpost_arn = \"outpost-123\"",
+        &[],
+    );
+}
+
+#[test]
+fn snapshot_copy_completion_duration_not_a_step_of_15() {
+    expect_invalid(
+        "invalid_completion_step",
+        "snapshot_copy_completion_duration_minutes",
+        "  snapshot_copy_completion_duration_minutes = 20",
+        &[],
+    );
+}
+
+#[test]
+fn snapshot_copy_completion_duration_out_of_range() {
+    expect_invalid(
+        "invalid_completion_range",
+        "snapshot_copy_completion_duration_minutes",
+        "  snapshot_copy_completion_duration_minutes = 2895",
+        &[],
+    );
+}
+
+#[test]
+fn destination_availability_zone_conflicts_with_outpost() {
+    expect_invalid(
+        "invalid_az_outpost",
+        "destination_availability_zone",
+        "  destination_availability_zone = \"us-east-1-bos-1a\"\n  destination_outpost_arn = \"arn:aws:outposts:us-east-1:123456789012:outpost/op-0123456789abcdef0\"",
+        &[],
+    );
+}
+
+#[test]
+fn architecture_is_read_only_on_a_copy() {
+    expect_invalid(
+        "readonly_architecture",
+        "architecture",
+        "  architecture = \"x86_64\"",
+        &["read-only"],
+    );
+}
+
+#[test]
+fn ena_support_is_read_only_on_a_copy() {
+    expect_invalid(
+        "readonly_ena",
+        "ena_support",
+        "  ena_support = true",
+        &["read-only"],
+    );
+}
+
+#[test]
+fn root_device_name_is_read_only_on_a_copy() {
+    expect_invalid(
+        "readonly_root_device",
+        "root_device_name",
+        "  root_device_name = \"/dev/xvda\"",
+        &["read-only"],
+    );
+}
+
+#[test]
+fn a_valid_configuration_passes_validate() {
+    // The counterpart: the rules above must not reject a good configuration.
+    let tf = Tf::new("valid_config");
+    tf.write(&format!(
+        r#"{}
+resource "aws_ami_copy" "test" {{
+  name              = "tfacc valid (config) [1] 'a'@b_c.d/e-f"
+  source_ami_id     = "ami-12345678"
+  source_ami_region = "us-west-1"
+  description       = "ok"
+  deprecation_time  = "2030-01-01T00:00:00Z"
+  encrypted         = true
+  kms_key_id        = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+  snapshot_copy_completion_duration_minutes = 2880
+  tags = {{
+    Name = "x"
+  }}
+  timeouts {{
+    create = "10m"
+  }}
+}}
+"#,
+        tf.provider_block(REGION, "")
+    ));
+    let (valid, diags) = tf.validate_json();
+    assert!(valid, "a valid configuration was rejected: {diags:#?}");
+}
