@@ -14,6 +14,9 @@ from .middleware import EmulatorMiddleware
 
 
 def build_server(host: str, port: int, fidelity: bool = True, default_copy_seconds: float = 0.0):
+    from .speedups import install as install_speedups
+
+    install_speedups()
     if fidelity:
         from .fidelity import install
 

@@ -1,0 +1,132 @@
+"""Start-up speed-ups that change no behaviour.
+
+1. moto builds many botocore sessions while it imports (RegionsAndZonesBackend alone calls
+   Session().get_available_regions eleven times) and each session re-parses the same botocore
+   JSON data files: parse each file once per process.
+2. moto.ec2.models.instance_types parses ~90 instance-type-offering files (one per region and
+   location type) at import: load each region's file on first use instead. The data and every
+   lookup (`OFFERINGS[location_type][region]`, `.get(region, [])`, iteration) stay the same.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import threading
+from typing import Any
+
+_done = False
+
+
+def install() -> None:
+    global _done
+    if _done:
+        return
+    _cache_botocore_json()
+    _lazy_instance_type_offerings()
+    _done = True
+
+
+def _cache_botocore_json() -> None:
+    from botocore import loaders
+
+    cache: dict[str, object] = {}
+    lock = threading.Lock()
+    orig = loaders.JSONFileLoader.load_file
+
+    def load_file(self, file_path):  # type: ignore[no-untyped-def]
+        with lock:
+            if file_path in cache:
+                return cache[file_path]
+        data = orig(self, file_path)
+        with lock:
+            cache[file_path] = data
+        return data
+
+    loaders.JSONFileLoader.load_file = load_file
+
+
+class _LazyRegions(dict):
+    """{region: offerings} of one location type, each region's file parsed on first access."""
+
+    def __init__(self, location_type: str, files: dict[str, str]):
+        super().__init__()
+        self._location_type = location_type
+        self._files = files
+        self._lock = threading.Lock()
+
+    def _load(self, region: str) -> Any:
+        from moto.utilities.utils import load_resource
+
+        with self._lock:
+            if dict.__contains__(self, region):
+                return dict.__getitem__(self, region)
+            res = load_resource(self._files[region])
+            for instance in res:
+                instance["LocationType"] = self._location_type
+            dict.__setitem__(self, region, res)
+            return res
+
+    def _load_all(self) -> None:
+        for region in self._files:
+            if not dict.__contains__(self, region):
+                self._load(region)
+
+    def __missing__(self, region: str) -> Any:
+        if region in self._files:
+            return self._load(region)
+        raise KeyError(region)
+
+    def get(self, region: str, default: Any = None) -> Any:  # type: ignore[override]
+        return self[region] if region in self._files or dict.__contains__(self, region) else default
+
+    def __contains__(self, region: object) -> bool:
+        return region in self._files or dict.__contains__(self, region)
+
+    def __iter__(self):
+        self._load_all()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        return len(set(self._files) | set(dict.keys(self)))
+
+    def keys(self):  # type: ignore[override]
+        self._load_all()
+        return super().keys()
+
+    def values(self):  # type: ignore[override]
+        self._load_all()
+        return super().values()
+
+    def items(self):  # type: ignore[override]
+        self._load_all()
+        return super().items()
+
+
+def _lazy_instance_type_offerings() -> None:
+    from importlib.util import find_spec
+
+    spec = find_spec("moto")
+    assert spec is not None and spec.origin is not None
+    rel = os.path.join("resources", "instance_type_offerings")
+    root = pathlib.Path(spec.origin).parent / "ec2" / rel
+    if "moto.ec2.models.instance_types" in __import__("sys").modules or not root.is_dir():
+        return
+    orig_listdir = os.listdir
+
+    def listdir(path: Any = ".") -> list[str]:
+        if pathlib.Path(path) == root:
+            return []  # the offerings are filled in lazily below
+        return orig_listdir(path)
+
+    os.listdir = listdir
+    try:
+        import moto.ec2.models.instance_types as it
+    finally:
+        os.listdir = orig_listdir
+    for location_type in orig_listdir(root):
+        files = {
+            name.split(".")[0]: os.path.join("ec2", rel, location_type, name)
+            for name in orig_listdir(root / location_type)
+        }
+        it.INSTANCE_TYPE_OFFERINGS[location_type] = _LazyRegions(location_type, files)
