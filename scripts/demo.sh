@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# A short tour of aws_ami_copy against the EC2 emulator: `make demo` runs it as
+#   scripts/with-emulator.sh scripts/demo.sh
+# (AMICOPY_EMULATOR_URL and TERRAFORM exported). It copies an AMI from us-west-1 to us-east-1 with
+# the registry page's example configuration, shows the result, shows that a second plan is empty,
+# destroys the copy and shows that nothing of it is left. Exits non-zero on any failure.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+: "${AMICOPY_EMULATOR_URL:?run me through scripts/with-emulator.sh (make demo)}"
+tf_bin=${TERRAFORM:-terraform}
+py="$root/.tools/venv/bin/python"
+bin_dir="$root/target/debug"
+[ -x "$bin_dir/terraform-provider-aws" ] || { echo "no provider binary in $bin_dir: run make build" >&2; exit 1; }
+
+work=$(mktemp -d -t amicopy-demo.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+log="$work/terraform.log"
+
+export DEMO_ACCESS_KEY=AKIDDEMO$$
+export TF_CLI_CONFIG_FILE="$work/cli.tfrc"
+export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1 NO_COLOR=1 AWS_EC2_METADATA_DISABLED=true
+for v in $(env | sed -n 's/^\(AWS_[A-Z0-9_]*\)=.*/\1/p'); do
+  [ "$v" = AWS_EC2_METADATA_DISABLED ] || unset "$v"
+done
+unset TF_LOG TF_LOG_PROVIDER
+
+step() { printf '\n== %s\n' "$*"; }
+tf() { (cd "$work" && "$tf_bin" "$@"); }
+# Runs terraform quietly; on failure shows the end of its output and stops the demo.
+tf_quiet() {
+  if ! tf "$@" >"$log" 2>&1; then
+    echo "terraform $1 failed; the end of its output:" >&2
+    tail -n 40 "$log" >&2
+    exit 1
+  fi
+}
+
+step "1. A source AMI in us-west-1 (emulator at $AMICOPY_EMULATOR_URL)"
+source_id=$("$py" "$root/scripts/demo_source_ami.py" source us-west-1 "demo-source-$$")
+echo "  source: $source_id (us-west-1)"
+
+step "2. The configuration: the registry example with that source id, and a provider block for the emulator"
+cat >"$work/cli.tfrc" <<CFG
+provider_installation {
+  dev_overrides {
+    "amicopy/aws" = "$bin_dir"
+  }
+  direct {}
+}
+CFG
+cat >"$work/provider.tf" <<CFG
+terraform {
+  required_providers {
+    aws = {
+      source = "amicopy/aws"
+    }
+  }
+}
+
+provider "aws" {
+  region     = "us-east-1"
+  access_key = "$DEMO_ACCESS_KEY"
+  secret_key = "demo-secret"
+
+  endpoints {
+    ec2 = "$AMICOPY_EMULATOR_URL"
+    sts = "$AMICOPY_EMULATOR_URL"
+  }
+}
+CFG
+sed "s/ami-xxxxxxxx/$source_id/" "$root/examples/resources/aws_ami_copy/resource.tf" >"$work/main.tf"
+sed 's/^/  | /' "$work/main.tf"
+
+step "3. terraform apply"
+start=$(date +%s%N)
+tf_quiet apply -auto-approve -input=false -no-color
+grep -E '^(aws_ami_copy|Apply complete)' "$log" | sed 's/^/  /'
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+printf '  (%d.%01d s)\n' $((ms / 1000)) $((ms % 1000 / 100))
+tf show -json >"$work/state.json"
+read -r copy_id copy_arn copy_state snaps < <("$py" - "$work/state.json" <<'PY'
+import json, sys
+state = json.load(open(sys.argv[1]))
+r = next(r for r in state["values"]["root_module"]["resources"] if r["address"] == "aws_ami_copy.example")
+v = r["values"]
+snaps = ",".join(sorted(d["snapshot_id"] for d in v["ebs_block_device"]))
+print(v["id"], v["arn"], v.get("state") or "-", snaps or "-")
+PY
+)
+[ -n "${copy_id:-}" ] && [ "$copy_id" != "${copy_id#ami-}" ] || { echo "no aws_ami_copy.example in the state" >&2; exit 1; }
+echo "  id:        $copy_id"
+echo "  arn:       $copy_arn"
+echo "  state:     $copy_state"
+echo "  snapshots: ${snaps//,/ }"
+
+step "4. A second plan has nothing to do"
+set +e
+tf plan -detailed-exitcode -input=false -no-color >"$log" 2>&1
+code=$?
+set -e
+if [ "$code" -ne 0 ]; then
+  echo "  plan -detailed-exitcode returned $code (0 expected); its output:" >&2
+  tail -n 40 "$log" >&2
+  exit 1
+fi
+grep -E '^No changes' "$log" | sed 's/^/  /'
+
+step "5. terraform destroy"
+tf_quiet destroy -auto-approve -input=false -no-color
+grep -E '^(aws_ami_copy|Destroy complete)' "$log" | sed 's/^/  /'
+
+step "6. What the emulator still has of the copy (listed with boto3)"
+IFS=, read -r -a snap_list <<<"${snaps/#-/}"
+"$py" "$root/scripts/demo_source_ami.py" leftovers us-east-1 terraform-example "${snap_list[@]}"
+
+printf '\nDemo succeeded: copied %s (us-west-1) to %s (us-east-1), re-planned clean, destroyed it and left nothing behind.\n' \
+  "$source_id" "$copy_id"
