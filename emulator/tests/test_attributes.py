@@ -52,3 +52,11 @@ def test_describe_image_attribute_errors(aws):
     with pytest.raises(ClientError) as e:
         ec2.modify_image_attribute(ImageId=image_id, Description={"Value": "x"})
     assert error_code(e.value) in ("InvalidAMIID.Unavailable", "InvalidAMIID.NotFound")
+
+
+def test_modify_imds_support(aws):
+    ec2 = aws.ec2()
+    image_id = make_source(ec2, "attr-imds")
+    assert "ImdsSupport" not in ec2.describe_images(ImageIds=[image_id])["Images"][0]
+    ec2.modify_image_attribute(ImageId=image_id, ImdsSupport={"Value": "v2.0"})
+    assert ec2.describe_images(ImageIds=[image_id])["Images"][0]["ImdsSupport"] == "v2.0"

@@ -283,3 +283,13 @@ def test_dry_run(aws):
     with pytest.raises(ClientError) as e:
         ec2.copy_image(Name="dry-copy", SourceImageId=src, SourceRegion="us-east-1", DryRun=True)
     assert error_code(e.value) == "DryRunOperation"
+
+
+def test_outpost_parameter_combinations(aws):
+    ec2 = aws.ec2()
+    src = make_source(ec2, "opc-src")
+    arn = "arn:aws:outposts:us-east-1:123456789012:outpost/op-0123456789abcdef0"
+    for extra in ({"DestinationAvailabilityZone": "us-east-1-bos-1a"}, {"SnapshotCopyCompletionDurationMinutes": 15}):
+        with pytest.raises(ClientError) as e:
+            copy(ec2, src, "opc-copy", DestinationOutpostArn=arn, **extra)
+        assert error_code(e.value) == "InvalidParameterCombination"
