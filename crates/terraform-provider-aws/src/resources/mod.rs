@@ -1,1 +1,14 @@
 //! Managed resource types.
+
+pub mod ami_copy;
+
+use crate::provider::clients::ProviderState;
+use std::sync::Arc;
+
+/// Every resource type this provider serves, by full type name.
+pub fn all(state: Arc<ProviderState>) -> Vec<(String, Arc<dyn tfplugin::Resource>)> {
+    vec![(
+        "aws_ami_copy".to_string(),
+        Arc::new(ami_copy::AmiCopy::new(state)),
+    )]
+}

@@ -1,0 +1,471 @@
+//! An EC2 `Image` (DescribeImages) → the resource's state.
+//!
+//! Pure. Arguments only EC2 knows at creation (`encrypted`, `copy_tags`, ...) are kept from the
+//! base state; what the image says replaces everything else. On import (no base values) the
+//! source id and region come from SourceImageId / SourceImageRegion (B3).
+
+use super::plan::same_utc_minute;
+use crate::tags::{tags_from_remote, IgnoreTags, Tags};
+use aws_sdk_ec2::types::Image;
+use tfplugin::Value;
+
+/// What the state of a copy depends on besides the image.
+pub struct FlattenEnv<'a> {
+    /// The copy's region (the resource's `region`).
+    pub region: &'a str,
+    pub partition: &'a str,
+    pub default_tags: &'a Tags,
+    pub ignore_tags: &'a IgnoreTags,
+}
+
+/// `arn:<partition>:ec2:<region>::image/<id>` (images have no account in their ARN).
+pub fn image_arn(partition: &str, region: &str, id: &str) -> String {
+    format!("arn:{partition}:ec2:{region}::image/{id}")
+}
+
+/// EC2's deregistration protection → this resource's value. `disabled-until ...` (cooldown
+/// after disabling) is disabled as far as the configuration goes.
+pub fn protection_from_ec2(s: &str) -> &'static str {
+    match s {
+        "enabled-with-cooldown" => "enabled-with-cooldown",
+        s if s.starts_with("enabled") => "enabled",
+        _ => "disabled",
+    }
+}
+
+fn s<T: AsRef<str>>(v: Option<T>) -> Value {
+    // EC2 sends "" for some unset fields; the state says null for both.
+    match v {
+        Some(x) if !x.as_ref().is_empty() => Value::string(x.as_ref()),
+        _ => Value::Null,
+    }
+}
+
+fn ebs_element(device: Option<&str>, ebs: &aws_sdk_ec2::types::EbsBlockDevice) -> Value {
+    let mut e = Value::Null;
+    e.set(
+        "delete_on_termination",
+        Value::opt_bool(ebs.delete_on_termination()),
+    );
+    e.set("device_name", s(device));
+    e.set("encrypted", Value::opt_bool(ebs.encrypted()));
+    e.set("iops", Value::opt_int(ebs.iops().map(i64::from)));
+    e.set("outpost_arn", s(ebs.outpost_arn()));
+    e.set("snapshot_id", s(ebs.snapshot_id()));
+    e.set(
+        "throughput",
+        Value::opt_int(ebs.throughput().map(i64::from)),
+    );
+    e.set(
+        "volume_size",
+        Value::opt_int(ebs.volume_size().map(i64::from)),
+    );
+    e.set("volume_type", s(ebs.volume_type().map(|t| t.as_str())));
+    e
+}
+
+/// The copy's own EBS snapshot ids, from its block device mappings.
+pub fn snapshot_ids(image: &Image) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for m in image.block_device_mappings() {
+        if let Some(id) = m.ebs().and_then(|e| e.snapshot_id()) {
+            if !id.is_empty() && !ids.iter().any(|x| x == id) {
+                ids.push(id.to_string());
+            }
+        }
+    }
+    ids
+}
+
+/// The snapshot ids recorded in a state's `ebs_block_device` set.
+pub fn state_snapshot_ids(state: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for e in state.get("ebs_block_device").as_list().unwrap_or(&[]) {
+        if let Some(id) = e.get("snapshot_id").as_str() {
+            if !id.is_empty() && !ids.iter().any(|x| x == id) {
+                ids.push(id.to_string());
+            }
+        }
+    }
+    if let Some(root) = state.get("root_snapshot_id").as_str() {
+        if !root.is_empty() && !ids.iter().any(|x| x == root) {
+            ids.push(root.to_string());
+        }
+    }
+    ids
+}
+
+/// The state for `image`, starting from `base` (prior state, planned state, or null on import).
+/// `uefi_data` is read separately (DescribeImageAttribute, B10); `None` keeps the base's value.
+pub fn flatten(
+    image: &Image,
+    base: &Value,
+    uefi_data: Option<Option<String>>,
+    env: &FlattenEnv,
+) -> Value {
+    let mut v = base.clone();
+    let id = image.image_id().unwrap_or_default().to_string();
+    v.set("id", Value::string(id.clone()));
+    v.set(
+        "arn",
+        Value::string(image_arn(env.partition, env.region, &id)),
+    );
+    v.set("region", Value::string(env.region));
+    v.set("name", s(image.name()));
+    v.set("description", s(image.description()));
+    v.set("state", s(image.state().map(|x| x.as_str())));
+
+    v.set("architecture", s(image.architecture().map(|x| x.as_str())));
+    v.set("boot_mode", s(image.boot_mode().map(|x| x.as_str())));
+    v.set("ena_support", Value::opt_bool(image.ena_support()));
+    v.set("hypervisor", s(image.hypervisor().map(|x| x.as_str())));
+    v.set("image_location", s(image.image_location()));
+    v.set("image_owner_alias", s(image.image_owner_alias()));
+    v.set("image_type", s(image.image_type().map(|x| x.as_str())));
+    v.set("imds_support", s(image.imds_support().map(|x| x.as_str())));
+    v.set("kernel_id", s(image.kernel_id()));
+    v.set("last_launched_time", s(image.last_launched_time()));
+    v.set("manage_ebs_snapshots", Value::Bool(true));
+    v.set("owner_id", s(image.owner_id()));
+    v.set("platform", s(image.platform().map(|x| x.as_str())));
+    v.set("platform_details", s(image.platform_details()));
+    v.set("public", Value::opt_bool(image.public()));
+    v.set("ramdisk_id", s(image.ramdisk_id()));
+    v.set("root_device_name", s(image.root_device_name()));
+    v.set("sriov_net_support", s(image.sriov_net_support()));
+    v.set("tpm_support", s(image.tpm_support().map(|x| x.as_str())));
+    v.set("usage_operation", s(image.usage_operation()));
+    v.set(
+        "virtualization_type",
+        s(image.virtualization_type().map(|x| x.as_str())),
+    );
+    if let Some(u) = uefi_data {
+        v.set("uefi_data", s(u));
+    }
+
+    let root = image.root_device_name().unwrap_or_default();
+    let mut ebs = Vec::new();
+    let mut ephemeral = Vec::new();
+    let mut root_snapshot = Value::Null;
+    let mut kms_key = None;
+    let mut any_encrypted = false;
+    for m in image.block_device_mappings() {
+        if let Some(e) = m.ebs() {
+            if !root.is_empty() && m.device_name() == Some(root) {
+                root_snapshot = s(e.snapshot_id());
+            }
+            kms_key = kms_key.or(e.kms_key_id().filter(|k| !k.is_empty()));
+            any_encrypted |= e.encrypted() == Some(true);
+            ebs.push(ebs_element(m.device_name(), e));
+        } else if m.no_device().is_none() {
+            let mut e = Value::Null;
+            e.set("device_name", s(m.device_name()));
+            e.set("virtual_name", s(m.virtual_name()));
+            ephemeral.push(e);
+        }
+    }
+    v.set("root_snapshot_id", root_snapshot);
+    v.set("ebs_block_device", Value::List(ebs));
+    v.set("ephemeral_block_device", Value::List(ephemeral));
+
+    // Creation arguments: what the image shows when the state has nothing (import).
+    if v.get("kms_key_id").is_null() || v.get("kms_key_id").is_unknown() {
+        v.set("kms_key_id", s(kms_key));
+    }
+    if !v.get("encrypted").is_known_value() {
+        v.set("encrypted", Value::Bool(any_encrypted));
+    }
+    for (attr, from_image) in [
+        ("source_ami_id", image.source_image_id()),
+        ("source_ami_region", image.source_image_region()),
+    ] {
+        if !v.get(attr).is_known_value() {
+            v.set(attr, s(from_image));
+        }
+    }
+    for attr in ["copy_tags", "skip_destroy"] {
+        if !v.get(attr).is_known_value() {
+            v.set(attr, Value::Bool(false));
+        }
+    }
+
+    // Same instant written differently (EC2 answers "...:00.000Z"): keep the state's spelling.
+    let live = image.deprecation_time().filter(|t| !t.is_empty());
+    let keep = match (base.get("deprecation_time").as_str(), live) {
+        (Some(old), Some(new)) => same_utc_minute(old, new),
+        _ => false,
+    };
+    if !keep {
+        v.set("deprecation_time", s(live));
+    }
+
+    if let Some(p) = image.deregistration_protection().filter(|p| !p.is_empty()) {
+        let p = protection_from_ec2(p);
+        // Unset in the configuration means disabled: keep the null then.
+        if !(p == "disabled" && base.get("deregistration_protection").is_null()) {
+            v.set("deregistration_protection", Value::string(p));
+        }
+    }
+
+    set_tags(&mut v, base, image, env);
+    v
+}
+
+fn set_tags(v: &mut Value, base: &Value, image: &Image, env: &FlattenEnv) {
+    let remote: Tags = image
+        .tags()
+        .iter()
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_string(),
+                t.value().unwrap_or_default().to_string(),
+            ))
+        })
+        .collect();
+    let base_tags = base.get("tags");
+    let configured = base_tags.as_map().map(|_| base_tags.as_string_map());
+    let split = tags_from_remote(
+        &remote,
+        env.default_tags,
+        env.ignore_tags,
+        configured.as_ref(),
+    );
+    let mut tags = split.tags;
+    if base.get("copy_tags").as_bool() == Some(true) {
+        // Tags copied from the source are not the configuration's: only configured keys count.
+        let keys = configured.unwrap_or_default();
+        tags.retain(|k, _| keys.contains_key(k));
+    }
+    // Keep the state's null-or-empty spelling when there are no tags, so `tags` absent from the
+    // configuration stays null.
+    let tags_value = if tags.is_empty() && !matches!(base_tags, Value::Map(_)) {
+        Value::Null
+    } else {
+        Value::string_map(tags)
+    };
+    v.set("tags", tags_value);
+    v.set("tags_all", Value::string_map(split.tags_all));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_ec2::types::{
+        ArchitectureValues, BlockDeviceMapping, EbsBlockDevice, HypervisorType, ImageState,
+        ImageTypeValues, Tag, VirtualizationType, VolumeType,
+    };
+
+    fn image() -> Image {
+        Image::builder()
+            .image_id("ami-0123456789abcdef0")
+            .name("copy")
+            .description("desc")
+            .state(ImageState::Available)
+            .architecture(ArchitectureValues::X8664)
+            .ena_support(true)
+            .hypervisor(HypervisorType::Xen)
+            .image_type(ImageTypeValues::Machine)
+            .owner_id("123456789012")
+            .platform_details("Linux/UNIX")
+            .usage_operation("RunInstances")
+            .public(false)
+            .root_device_name("/dev/xvda")
+            .virtualization_type(VirtualizationType::Hvm)
+            .source_image_id("ami-0a0b0c0d")
+            .source_image_region("us-west-1")
+            .deregistration_protection("disabled")
+            .block_device_mappings(
+                BlockDeviceMapping::builder()
+                    .device_name("/dev/xvda")
+                    .ebs(
+                        EbsBlockDevice::builder()
+                            .snapshot_id("snap-root")
+                            .volume_size(8)
+                            .volume_type(VolumeType::Gp3)
+                            .delete_on_termination(true)
+                            .encrypted(true)
+                            .kms_key_id("arn:aws:kms:us-east-1:123456789012:key/k")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .block_device_mappings(
+                BlockDeviceMapping::builder()
+                    .device_name("/dev/sdb")
+                    .ebs(EbsBlockDevice::builder().snapshot_id("snap-data").build())
+                    .build(),
+            )
+            .block_device_mappings(
+                BlockDeviceMapping::builder()
+                    .device_name("/dev/sdc")
+                    .virtual_name("ephemeral0")
+                    .build(),
+            )
+            .tags(Tag::builder().key("Name").value("n").build())
+            .tags(Tag::builder().key("Env").value("prod").build())
+            .tags(Tag::builder().key("aws:backup").value("x").build())
+            .build()
+    }
+
+    fn env<'a>(defaults: &'a Tags, ignore: &'a IgnoreTags) -> FlattenEnv<'a> {
+        FlattenEnv {
+            region: "us-east-1",
+            partition: "aws",
+            default_tags: defaults,
+            ignore_tags: ignore,
+        }
+    }
+
+    #[test]
+    fn import_reads_everything() {
+        let d: Tags = [("Env".to_string(), "prod".to_string())].into();
+        let ig = IgnoreTags::default();
+        let v = flatten(
+            &image(),
+            &Value::Null,
+            Some(Some("QU1JAA==".into())),
+            &env(&d, &ig),
+        );
+        assert_eq!(v.get("id"), &Value::string("ami-0123456789abcdef0"));
+        assert_eq!(
+            v.get("arn"),
+            &Value::string("arn:aws:ec2:us-east-1::image/ami-0123456789abcdef0")
+        );
+        assert_eq!(v.get("source_ami_id"), &Value::string("ami-0a0b0c0d"));
+        assert_eq!(v.get("source_ami_region"), &Value::string("us-west-1"));
+        assert_eq!(v.get("root_snapshot_id"), &Value::string("snap-root"));
+        assert_eq!(v.get("architecture"), &Value::string("x86_64"));
+        assert_eq!(v.get("hypervisor"), &Value::string("xen"));
+        assert_eq!(v.get("ena_support"), &Value::Bool(true));
+        assert_eq!(v.get("state"), &Value::string("available"));
+        assert_eq!(v.get("uefi_data"), &Value::string("QU1JAA=="));
+        assert_eq!(v.get("encrypted"), &Value::Bool(true));
+        assert_eq!(
+            v.get("kms_key_id"),
+            &Value::string("arn:aws:kms:us-east-1:123456789012:key/k")
+        );
+        assert_eq!(v.get("manage_ebs_snapshots"), &Value::Bool(true));
+        assert_eq!(v.get("skip_destroy"), &Value::Bool(false));
+        assert_eq!(v.get("deregistration_protection"), &Value::Null);
+        assert_eq!(v.get("platform"), &Value::Null);
+        assert_eq!(v.get("tags"), &Value::string_map([("Name", "n")]));
+        assert_eq!(
+            v.get("tags_all"),
+            &Value::string_map([("Env", "prod"), ("Name", "n")])
+        );
+        let ebs = v.get("ebs_block_device").as_list().expect("list");
+        assert_eq!(ebs.len(), 2);
+        assert_eq!(ebs[0].get("volume_size"), &Value::int(8));
+        assert_eq!(ebs[0].get("volume_type"), &Value::string("gp3"));
+        assert_eq!(ebs[1].get("iops"), &Value::Null);
+        let eph = v.get("ephemeral_block_device").as_list().expect("list");
+        assert_eq!(eph.len(), 1);
+        assert_eq!(eph[0].get("virtual_name"), &Value::string("ephemeral0"));
+        assert_eq!(snapshot_ids(&image()), vec!["snap-root", "snap-data"]);
+        assert_eq!(state_snapshot_ids(&v), vec!["snap-root", "snap-data"]);
+    }
+
+    #[test]
+    fn refresh_keeps_creation_arguments_and_spelling() {
+        let mut base = Value::Null;
+        base.set("source_ami_id", Value::string("ami-99998888"));
+        base.set("encrypted", Value::Bool(false));
+        base.set("kms_key_id", Value::Null);
+        base.set("deprecation_time", Value::string("2030-01-01T00:00:30Z"));
+        base.set("tags", Value::string_map(Tags::new()));
+        base.set("uefi_data", Value::string("old"));
+        let img = image()
+            .to_builder_like()
+            .deprecation_time("2030-01-01T00:00:00.000Z")
+            .build();
+        let d = Tags::new();
+        let ig = IgnoreTags {
+            keys: vec!["Name".into()],
+            key_prefixes: vec![],
+        };
+        let v = flatten(&img, &base, None, &env(&d, &ig));
+        assert_eq!(
+            v.get("source_ami_id"),
+            &Value::string("ami-99998888"),
+            "state wins over SourceImageId"
+        );
+        assert_eq!(v.get("encrypted"), &Value::Bool(false));
+        assert_eq!(
+            v.get("deprecation_time"),
+            &Value::string("2030-01-01T00:00:30Z")
+        );
+        assert_eq!(v.get("uefi_data"), &Value::string("old"));
+        assert_eq!(v.get("tags"), &Value::string_map([("Env", "prod")]));
+        assert_eq!(v.get("tags_all"), &Value::string_map([("Env", "prod")]));
+        // A deprecation time changed outside Terraform shows.
+        let img = image()
+            .to_builder_like()
+            .deprecation_time("2031-01-01T00:00:00.000Z")
+            .build();
+        assert_eq!(
+            flatten(&img, &base, None, &env(&d, &ig)).get("deprecation_time"),
+            &Value::string("2031-01-01T00:00:00.000Z")
+        );
+    }
+
+    #[test]
+    fn protection_mapping() {
+        assert_eq!(protection_from_ec2("enabled-without-cooldown"), "enabled");
+        assert_eq!(
+            protection_from_ec2("enabled-with-cooldown"),
+            "enabled-with-cooldown"
+        );
+        assert_eq!(
+            protection_from_ec2("disabled-until 2030-01-01T00:00:00.000Z"),
+            "disabled"
+        );
+        let d = Tags::new();
+        let ig = IgnoreTags::default();
+        let img = image()
+            .to_builder_like()
+            .deregistration_protection("enabled-without-cooldown")
+            .build();
+        assert_eq!(
+            flatten(&img, &Value::Null, None, &env(&d, &ig)).get("deregistration_protection"),
+            &Value::string("enabled")
+        );
+        let mut base = Value::Null;
+        base.set("deregistration_protection", Value::string("enabled"));
+        assert_eq!(
+            flatten(&image(), &base, None, &env(&d, &ig)).get("deregistration_protection"),
+            &Value::string("disabled")
+        );
+    }
+
+    #[test]
+    fn copied_tags_stay_out_of_tags() {
+        let mut base = Value::Null;
+        base.set("copy_tags", Value::Bool(true));
+        base.set("tags", Value::string_map([("Name", "n")]));
+        let d = Tags::new();
+        let ig = IgnoreTags::default();
+        let v = flatten(&image(), &base, None, &env(&d, &ig));
+        assert_eq!(v.get("tags"), &Value::string_map([("Name", "n")]));
+        assert_eq!(
+            v.get("tags_all"),
+            &Value::string_map([("Env", "prod"), ("Name", "n")])
+        );
+    }
+
+    /// The SDK's `Image` has no `to_builder`; rebuild the test image with one more field.
+    trait ToBuilderLike {
+        fn to_builder_like(&self) -> aws_sdk_ec2::types::builders::ImageBuilder;
+    }
+    impl ToBuilderLike for Image {
+        fn to_builder_like(&self) -> aws_sdk_ec2::types::builders::ImageBuilder {
+            Image::builder()
+                .set_image_id(self.image_id().map(str::to_string))
+                .set_name(self.name().map(str::to_string))
+                .set_state(self.state().cloned())
+                .set_root_device_name(self.root_device_name().map(str::to_string))
+                .set_block_device_mappings(Some(self.block_device_mappings().to_vec()))
+                .set_tags(Some(self.tags().to_vec()))
+                .set_deregistration_protection(self.deregistration_protection().map(str::to_string))
+        }
+    }
+}

@@ -1,0 +1,503 @@
+//! Planning: from Terraform's proposed new state to the planned state and the replace list.
+//!
+//! Pure (no network), so every rule here is unit-tested:
+//! - defaults: `encrypted`, `copy_tags`, `skip_destroy` are `false` when unset; `region` is the
+//!   provider's region when unset;
+//! - create: everything EC2 decides is unknown until apply;
+//! - `tags_all` = default_tags ∪ tags, minus ignored keys, known at plan time;
+//! - `deprecation_time` within the prior value's UTC minute keeps the prior value (EC2 keeps
+//!   minutes only, so the two are the same time);
+//! - a copy left `pending` (interrupted or timed out, B5) plans `state: pending → available`,
+//!   an in-place update that resumes waiting; a `failed` copy is replaced.
+
+use super::schema::{FALSE_BY_DEFAULT, READ_ONLY, REPLACE_ON_CHANGE};
+use super::validate::parse_rfc3339;
+use crate::tags::{merge_default_tags, IgnoreTags, Tags};
+use tfplugin::{AttributePath, Value};
+
+/// Provider-level settings a plan depends on.
+pub struct PlanEnv<'a> {
+    pub provider_region: &'a str,
+    pub default_tags: &'a Tags,
+    pub ignore_tags: &'a IgnoreTags,
+}
+
+#[derive(Debug, Default, PartialEq)]
+pub struct Plan {
+    pub planned: Value,
+    pub requires_replace: Vec<AttributePath>,
+}
+
+/// Image states after which EC2 will not finish the copy: such a copy is replaced.
+pub const FAILED_STATES: &[&str] = &["failed", "error", "invalid"];
+
+/// Written by a destroy that deregistered the image but could not delete all its snapshots: the
+/// state is kept so that the next destroy (or replace) deletes what is left (B4).
+pub const DEREGISTERED: &str = "deregistered";
+
+/// Plans a create (prior null) or an update. Destroy (proposed null) is not planned here.
+pub fn plan(prior: &Value, proposed: &Value, config: &Value, env: &PlanEnv) -> Plan {
+    let mut planned = proposed.clone();
+    let creating = prior.is_null();
+
+    for name in FALSE_BY_DEFAULT {
+        if config.get(name).is_null() {
+            planned.set(*name, Value::Bool(false));
+        }
+    }
+    if config.get("region").is_null() {
+        let keep = prior.get("region").as_str().filter(|_| !creating);
+        planned.set("region", Value::string(keep.unwrap_or(env.provider_region)));
+    }
+
+    planned.set("tags_all", planned_tags_all(prior, &planned, env));
+
+    if creating {
+        for name in READ_ONLY.iter().copied().chain(["id", "arn", "state"]) {
+            if config.get(name).is_null() {
+                planned.set(name, Value::Unknown);
+            }
+        }
+        // A copy's snapshots belong to it (A1): known before the copy exists.
+        planned.set("manage_ebs_snapshots", Value::Bool(true));
+        if config.get("kms_key_id").is_null() {
+            planned.set("kms_key_id", Value::Unknown);
+        }
+        return Plan {
+            planned,
+            requires_replace: vec![],
+        };
+    }
+
+    keep_same_minute_deprecation(prior, &mut planned);
+
+    let mut requires_replace: Vec<AttributePath> = REPLACE_ON_CHANGE
+        .iter()
+        .filter(|name| {
+            differs(
+                prior.get(name),
+                planned.get(name),
+                FALSE_BY_DEFAULT.contains(name),
+            )
+        })
+        .map(|name| AttributePath::root(*name))
+        .collect();
+
+    match prior.get("state").as_str() {
+        Some("pending") => {
+            // Resume waiting (B5). What EC2 fills in while copying is not known until then.
+            planned.set("state", Value::string("available"));
+            for name in READ_ONLY {
+                if config.get(name).is_null() && *name != "manage_ebs_snapshots" {
+                    planned.set(*name, Value::Unknown);
+                }
+            }
+        }
+        Some(s) if FAILED_STATES.contains(&s) || s == DEREGISTERED => {
+            planned.set("state", Value::string("available"));
+            requires_replace.push(AttributePath::root("state"));
+        }
+        _ => {}
+    }
+    Plan {
+        planned,
+        requires_replace,
+    }
+}
+
+/// True when a replace-on-change attribute changes. Unknown counts as a change (it may be one);
+/// for the defaulted booleans a null (from a state written without them) equals `false`.
+fn differs(prior: &Value, planned: &Value, false_by_default: bool) -> bool {
+    if planned.is_unknown() {
+        return true;
+    }
+    let norm = |v: &Value| {
+        if false_by_default && v.is_null() {
+            Value::Bool(false)
+        } else {
+            v.clone()
+        }
+    };
+    norm(prior) != norm(planned)
+}
+
+/// `tags_all` as it will be after apply: unknown when a tag is unknown, or when `copy_tags` adds
+/// the source's tags during the create. With `copy_tags`, tags on the copy that Terraform does
+/// not manage (copied from the source) are kept, so they are planned as they are.
+fn planned_tags_all(prior: &Value, planned: &Value, env: &PlanEnv) -> Value {
+    let tags = planned.get("tags");
+    let copy_tags = planned.get("copy_tags");
+    if tags.contains_unknown() || copy_tags.is_unknown() {
+        return Value::Unknown;
+    }
+    let copying = copy_tags.as_bool() == Some(true);
+    if copying && prior.is_null() {
+        return Value::Unknown;
+    }
+    let mut all = merge_default_tags(env.default_tags, &tags.as_string_map(), env.ignore_tags);
+    if copying {
+        let managed_before = prior.get("tags").as_string_map();
+        for (k, v) in prior.get("tags_all").as_string_map() {
+            if !all.contains_key(&k)
+                && !managed_before.contains_key(&k)
+                && !env.ignore_tags.ignores(&k)
+            {
+                all.insert(k, v);
+            }
+        }
+    }
+    Value::string_map(all)
+}
+
+fn keep_same_minute_deprecation(prior: &Value, planned: &mut Value) {
+    let (Some(old), Some(new)) = (
+        prior.get("deprecation_time").as_str(),
+        planned.get("deprecation_time").as_str(),
+    ) else {
+        return;
+    };
+    if old != new && same_utc_minute(old, new) {
+        let old = old.to_string();
+        planned.set("deprecation_time", Value::String(old));
+    }
+}
+
+/// Two RFC 3339 times in the same UTC minute (EC2 stores deprecation times to the minute).
+pub fn same_utc_minute(a: &str, b: &str) -> bool {
+    match (parse_rfc3339(a), parse_rfc3339(b)) {
+        (Some(a), Some(b)) => {
+            a.unix_timestamp().div_euclid(60) == b.unix_timestamp().div_euclid(60)
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::ami_copy::schema::schema;
+
+    fn tags(pairs: &[(&str, &str)]) -> Tags {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    /// An object with every schema attribute null, then `pairs`.
+    fn obj(pairs: &[(&str, Value)]) -> Value {
+        let mut v = Value::Null;
+        for a in &schema().block.attributes {
+            v.set(a.name.clone(), Value::Null);
+        }
+        v.set("timeouts", Value::Null);
+        for (k, x) in pairs {
+            v.set(*k, x.clone());
+        }
+        v
+    }
+
+    fn config() -> Value {
+        obj(&[
+            ("name", Value::string("copy")),
+            ("source_ami_id", Value::string("ami-0123abcd")),
+            ("source_ami_region", Value::string("us-west-1")),
+        ])
+    }
+
+    /// A state as apply writes it for `config()` in us-east-1.
+    fn prior() -> Value {
+        let mut p = config();
+        for name in READ_ONLY {
+            p.set(*name, Value::Null);
+        }
+        for (k, v) in [
+            ("id", Value::string("ami-11112222")),
+            (
+                "arn",
+                Value::string("arn:aws:ec2:us-east-1::image/ami-11112222"),
+            ),
+            ("state", Value::string("available")),
+            ("region", Value::string("us-east-1")),
+            ("encrypted", Value::Bool(false)),
+            ("copy_tags", Value::Bool(false)),
+            ("skip_destroy", Value::Bool(false)),
+            ("kms_key_id", Value::Null),
+            ("manage_ebs_snapshots", Value::Bool(true)),
+            ("architecture", Value::string("x86_64")),
+            ("tags_all", Value::string_map(Tags::new())),
+        ] {
+            p.set(k, v);
+        }
+        p
+    }
+
+    /// Terraform's proposed new state: config, with prior values for unset computed attributes.
+    fn propose(prior: &Value, config: &Value) -> Value {
+        let mut p = config.clone();
+        for a in &schema().block.attributes {
+            if a.computed && config.get(&a.name).is_null() {
+                p.set(a.name.clone(), prior.get(&a.name).clone());
+            }
+        }
+        p
+    }
+
+    fn run(prior: &Value, config: &Value, default_tags: &Tags, ignore: &IgnoreTags) -> Plan {
+        let env = PlanEnv {
+            provider_region: "us-east-1",
+            default_tags,
+            ignore_tags: ignore,
+        };
+        plan(prior, &propose(prior, config), config, &env)
+    }
+
+    fn run0(prior: &Value, config: &Value) -> Plan {
+        run(prior, config, &Tags::new(), &IgnoreTags::default())
+    }
+
+    fn replaced(p: &Plan) -> Vec<String> {
+        p.requires_replace.iter().map(|p| p.to_string()).collect()
+    }
+
+    #[test]
+    fn create_defaults_and_unknowns() {
+        let p = run0(&Value::Null, &config());
+        let v = &p.planned;
+        assert_eq!(v.get("encrypted"), &Value::Bool(false));
+        assert_eq!(v.get("copy_tags"), &Value::Bool(false));
+        assert_eq!(v.get("skip_destroy"), &Value::Bool(false));
+        assert_eq!(v.get("region"), &Value::string("us-east-1"));
+        for name in [
+            "id",
+            "arn",
+            "state",
+            "architecture",
+            "ebs_block_device",
+            "root_snapshot_id",
+            "kms_key_id",
+        ] {
+            assert!(v.get(name).is_unknown(), "{name}");
+        }
+        assert_eq!(v.get("manage_ebs_snapshots"), &Value::Bool(true));
+        assert_eq!(v.get("tags_all"), &Value::string_map(Tags::new()));
+        assert_eq!(v.get("description"), &Value::Null);
+        assert!(p.requires_replace.is_empty());
+    }
+
+    #[test]
+    fn create_keeps_configured_values() {
+        let mut c = config();
+        c.set("region", Value::string("eu-west-1"));
+        c.set("encrypted", Value::Bool(true));
+        c.set(
+            "kms_key_id",
+            Value::string("arn:aws:kms:eu-west-1:123456789012:key/k"),
+        );
+        let p = run0(&Value::Null, &c);
+        assert_eq!(p.planned.get("region"), &Value::string("eu-west-1"));
+        assert_eq!(p.planned.get("encrypted"), &Value::Bool(true));
+        assert_eq!(p.planned.get("kms_key_id"), c.get("kms_key_id"));
+    }
+
+    #[test]
+    fn tags_all_merges_default_tags_minus_ignored() {
+        let mut c = config();
+        c.set("tags", Value::string_map([("Name", "n"), ("Team", "b")]));
+        let defaults = tags(&[("Team", "a"), ("Env", "prod"), ("Skip", "x")]);
+        let ignore = IgnoreTags {
+            keys: vec!["Skip".into()],
+            key_prefixes: vec![],
+        };
+        let p = run(&Value::Null, &c, &defaults, &ignore);
+        assert_eq!(
+            p.planned.get("tags_all"),
+            &Value::string_map([("Env", "prod"), ("Name", "n"), ("Team", "b")])
+        );
+        c.set(
+            "tags",
+            Value::Map([("Name".to_string(), Value::Unknown)].into()),
+        );
+        assert!(run0(&Value::Null, &c).planned.get("tags_all").is_unknown());
+    }
+
+    #[test]
+    fn unchanged_update_is_clean() {
+        let p = run0(&prior(), &config());
+        assert_eq!(p.planned, prior());
+        assert!(p.requires_replace.is_empty());
+    }
+
+    #[test]
+    fn replace_on_change_attributes() {
+        for (name, value) in [
+            ("name", Value::string("other")),
+            ("source_ami_id", Value::string("ami-0123abce")),
+            ("source_ami_region", Value::string("us-west-2")),
+            (
+                "destination_outpost_arn",
+                Value::string(
+                    "arn:aws:outposts:us-east-1:123456789012:outpost/op-0123456789abcdef0",
+                ),
+            ),
+            ("encrypted", Value::Bool(true)),
+            (
+                "kms_key_id",
+                Value::string("arn:aws:kms:us-east-1:123456789012:key/k"),
+            ),
+            ("region", Value::string("us-west-2")),
+            ("copy_tags", Value::Bool(true)),
+            ("snapshot_copy_completion_duration_minutes", Value::int(15)),
+            (
+                "destination_availability_zone",
+                Value::string("us-east-1-bos-1a"),
+            ),
+            ("name", Value::Unknown),
+        ] {
+            let mut c = config();
+            c.set(name, value);
+            assert_eq!(
+                replaced(&run0(&prior(), &c)),
+                vec![name.to_string()],
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn in_place_changes_do_not_replace() {
+        let mut c = config();
+        c.set("description", Value::string("d2"));
+        c.set("tags", Value::string_map([("a", "1")]));
+        c.set("deprecation_time", Value::string("2030-01-01T00:00:00Z"));
+        c.set("deregistration_protection", Value::string("enabled"));
+        c.set("skip_destroy", Value::Bool(true));
+        let p = run0(&prior(), &c);
+        assert!(p.requires_replace.is_empty(), "{:?}", p.requires_replace);
+        assert_eq!(p.planned.get("description"), &Value::string("d2"));
+        assert_eq!(p.planned.get("tags_all"), &Value::string_map([("a", "1")]));
+        assert_eq!(
+            p.planned.get("architecture"),
+            &Value::string("x86_64"),
+            "computed values stay known"
+        );
+    }
+
+    #[test]
+    fn go_provider_state_without_new_booleans_plans_clean() {
+        let mut old = prior();
+        old.set("copy_tags", Value::Null);
+        old.set("skip_destroy", Value::Null);
+        let p = run0(&old, &config());
+        assert!(p.requires_replace.is_empty());
+        // Planned false against a null: upgrade_state fills the null, so the state agrees.
+        assert_eq!(p.planned.get("skip_destroy"), &Value::Bool(false));
+    }
+
+    #[test]
+    fn removing_encrypted_plans_the_default_and_replaces() {
+        let mut old = prior();
+        old.set("encrypted", Value::Bool(true));
+        assert_eq!(replaced(&run0(&old, &config())), vec!["encrypted"]);
+    }
+
+    #[test]
+    fn region_defaults_to_prior_then_provider() {
+        let mut old = prior();
+        old.set("region", Value::string("eu-west-1"));
+        let p = run0(&old, &config());
+        assert_eq!(p.planned.get("region"), &Value::string("eu-west-1"));
+        assert!(p.requires_replace.is_empty());
+    }
+
+    #[test]
+    fn deprecation_time_same_minute_keeps_prior() {
+        let mut old = prior();
+        old.set(
+            "deprecation_time",
+            Value::string("2030-01-01T10:20:00.000Z"),
+        );
+        let mut c = config();
+        c.set(
+            "deprecation_time",
+            Value::string("2030-01-01T12:20:59+02:00"),
+        );
+        let p = run0(&old, &c);
+        assert_eq!(p.planned, old, "no diff within the minute");
+        c.set("deprecation_time", Value::string("2030-01-01T10:21:00Z"));
+        assert_eq!(
+            run0(&old, &c).planned.get("deprecation_time"),
+            &Value::string("2030-01-01T10:21:00Z")
+        );
+        c.set("deprecation_time", Value::Null);
+        assert_eq!(
+            run0(&old, &c).planned.get("deprecation_time"),
+            &Value::Null,
+            "removal plans the removal"
+        );
+    }
+
+    #[test]
+    fn pending_copy_resumes_in_place() {
+        let mut old = prior();
+        old.set("state", Value::string("pending"));
+        let p = run0(&old, &config());
+        assert!(p.requires_replace.is_empty());
+        assert_eq!(p.planned.get("state"), &Value::string("available"));
+        assert!(p.planned.get("architecture").is_unknown());
+        assert!(p.planned.get("ebs_block_device").is_unknown());
+        assert_eq!(p.planned.get("id"), old.get("id"));
+        assert_eq!(p.planned.get("manage_ebs_snapshots"), &Value::Bool(true));
+    }
+
+    #[test]
+    fn failed_copy_is_replaced() {
+        let mut old = prior();
+        old.set("state", Value::string("failed"));
+        assert_eq!(replaced(&run0(&old, &config())), vec!["state"]);
+    }
+
+    #[test]
+    fn half_destroyed_copy_is_replaced() {
+        let mut old = prior();
+        old.set("state", Value::string(DEREGISTERED));
+        assert_eq!(replaced(&run0(&old, &config())), vec!["state"]);
+    }
+
+    #[test]
+    fn copy_tags_keeps_unmanaged_tags() {
+        let mut c = config();
+        c.set("copy_tags", Value::Bool(true));
+        assert!(run0(&Value::Null, &c).planned.get("tags_all").is_unknown());
+        c.set("tags", Value::string_map([("Name", "n")]));
+        let mut old = prior();
+        old.set("copy_tags", Value::Bool(true));
+        old.set("tags", Value::string_map([("Name", "n"), ("Gone", "g")]));
+        old.set(
+            "tags_all",
+            Value::string_map([("Name", "n"), ("Gone", "g"), ("FromSource", "s")]),
+        );
+        let p = run0(&old, &c);
+        assert_eq!(
+            p.planned.get("tags_all"),
+            &Value::string_map([("Name", "n"), ("FromSource", "s")])
+        );
+    }
+
+    #[test]
+    fn same_minute() {
+        assert!(same_utc_minute(
+            "2030-01-01T00:00:00Z",
+            "2030-01-01T00:00:59.999Z"
+        ));
+        assert!(same_utc_minute(
+            "2030-01-01T00:00:00Z",
+            "2030-01-01T01:00:30+01:00"
+        ));
+        assert!(!same_utc_minute(
+            "2030-01-01T00:00:59Z",
+            "2030-01-01T00:01:00Z"
+        ));
+        assert!(!same_utc_minute("junk", "junk"));
+    }
+}
