@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -37,9 +38,20 @@ def parse_sigv4(environ: dict[str, Any]) -> tuple[str | None, str | None, str | 
     return parts[0], None, None
 
 
-def parse_params(environ: dict[str, Any], body: bytes) -> dict[str, str]:
-    """Query-protocol parameters (query string and form body), flattened as sent."""
-    params: dict[str, str] = {}
+def parse_params(environ: dict[str, Any], body: bytes) -> dict[str, Any]:
+    """Query-protocol parameters (query string and form body), flattened as sent. For a JSON
+    protocol request (X-Amz-Target, e.g. KMS) the decoded JSON body, with Action taken from the
+    target (`TrentService.CreateKey` → `CreateKey`)."""
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        try:
+            decoded = json.loads(body or b"{}")
+        except ValueError:
+            decoded = {}
+        params_json: dict[str, Any] = dict(decoded) if isinstance(decoded, dict) else {}
+        params_json["Action"] = target.rsplit(".", 1)[-1]
+        return params_json
+    params: dict[str, Any] = {}
     for k, v in parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True):
         params[k] = v
     ctype = environ.get("CONTENT_TYPE", "")

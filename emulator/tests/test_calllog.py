@@ -31,3 +31,9 @@ def test_filter_by_action_and_delete_scoped(aws, emu):
     r = emu.control("DELETE", "calls", params={"access_key_id": aws.akid})
     assert r.status_code == 200 and r.json()["deleted"] >= 4
     assert aws.calls() == []
+
+
+def test_json_protocol_calls_are_logged_with_their_target(aws):
+    aws.client("kms").create_key(Description="logged")
+    call = aws.calls("CreateKey")[0]
+    assert call["service"] == "kms" and call["params"]["Description"] == "logged"
