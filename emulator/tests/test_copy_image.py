@@ -6,7 +6,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import error_code, make_source
+from conftest import error_code, make_source, wait_state
 
 BUILTIN_KEY = "0ec2e2e2-0000-4000-8000-00000000cafe"
 
@@ -79,21 +79,34 @@ def test_encrypted_without_key_uses_default_ebs_key(aws):
     assert snap["Encrypted"] is True and snap["KmsKeyId"].startswith("arn:aws:kms:us-east-1:123456789012:key/")
 
 
-@pytest.mark.parametrize(
-    "key,code",
-    [
-        ("arn:aws:kms:us-east-1:123456789012:key/11111111-2222-4333-8444-555555555555", "InvalidParameterValue"),
-        ("not-a-key", "InvalidParameterValue"),
-        (f"arn:aws:kms:eu-west-1:123456789012:key/{BUILTIN_KEY}", "InvalidParameterValue"),
-    ],
-)
-def test_unknown_or_malformed_kms_key_fails(aws, key, code):
+def test_malformed_kms_key_is_rejected(aws):
     ec2 = aws.ec2()
     src = make_source(ec2, "encx-src")
-    with pytest.raises(ClientError) as e:
-        copy(ec2, src, "encx-copy", Encrypted=True, KmsKeyId=key)
-    assert error_code(e.value) == code
+    for key in ("not-a-key", "arn:aws:kms:us-east-1:123456789012:key/", "alias/"):
+        with pytest.raises(ClientError) as e:
+            copy(ec2, src, "encx-copy", Encrypted=True, KmsKeyId=key)
+        assert error_code(e.value) == "InvalidParameterValue"
     assert ec2.describe_images(Filters=[{"Name": "name", "Values": ["encx-copy"]}])["Images"] == []
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-4333-8444-555555555555",  # never created
+        f"arn:aws:kms:eu-west-1:123456789012:key/{BUILTIN_KEY}",  # another region
+        "alias/no-such-alias",
+    ],
+)
+def test_unknown_kms_key_makes_the_copy_fail(aws, key):
+    """EC2 checks the key asynchronously: the call succeeds, the copy ends failed."""
+    ec2 = aws.ec2()
+    src = make_source(ec2, "ency-src")
+    aws.copy_rule(duration_seconds=0.2)
+    image_id = copy(ec2, src, f"encu-copy-{aws.akid[-8:]}", Encrypted=True, KmsKeyId=key)
+    assert image(ec2, image_id)["State"] == "pending"
+    img = wait_state(ec2, image_id, "failed", timeout=5)
+    assert img["StateReason"]["Code"] == "Client.InvalidKMSKey.NotFound"
+    assert "does not exist" in img["StateReason"]["Message"]
 
 
 def test_kms_key_without_encrypted_is_rejected(aws):

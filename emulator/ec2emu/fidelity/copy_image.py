@@ -6,7 +6,10 @@
 - SourceRegion unknown → InvalidParameterValue; SourceImageId malformed/unknown/deregistered →
   InvalidAMIID.Malformed / InvalidAMIID.NotFound (not moto's HTTP 500).
 - Encrypted / KmsKeyId: the new snapshots are encrypted with that key (or the account's EBS default
-  key); KmsKeyId without Encrypted → InvalidParameterDependency; unknown key → InvalidParameterValue.
+  key); KmsKeyId without Encrypted → InvalidParameterDependency; a malformed key →
+  InvalidParameterValue; a well-formed unknown key → the copy is accepted and ends `failed`
+  (StateReason Client.InvalidKMSKey.NotFound): the API reference says keys are checked
+  asynchronously.
 - TagSpecifications (image, snapshot) and CopyImageTags (the source's user tags onto the copy).
 - SnapshotCopyCompletionDurationMinutes (15–2880, steps of 15; recorded on the snapshots as
   CompletionDurationMinutes / TransferType time-based) and DestinationOutpostArn (validated,
@@ -32,12 +35,13 @@ from .. import state
 from . import lifecycle, model
 from .common import as_bool, patch_response, tag_specs
 from .errors import ami_malformed, ami_not_found, ec2_error, invalid_parameter_value
-from .kms import default_ebs_key, resolve_key
+from .kms import UnknownKmsKey, default_ebs_key, resolve_key
 from .names import check_name, check_unique
 
 _COPY_LOCK = threading.Lock()
 OUTPOST_ARN_RE = re.compile(r"^arn:aws[a-z-]*:outposts:[a-z0-9-]+:\d{12}:outpost/op-[0-9a-f]{17}$")
 IGNORED_FOR_IDEMPOTENCY = {"ClientToken", "DryRun"}
+KMS_FAIL_CODE = "Client.InvalidKMSKey.NotFound"  # StateReason.Code of a copy with an unknown key
 
 
 def _signature(params: dict[str, Any]) -> str:
@@ -115,7 +119,14 @@ def _do_copy(self, backend: Any, account: str, region: str, akid: str | None) ->
             "InvalidParameterDependency",
             "The parameter KmsKeyId requires the parameter Encrypted to be set.",
         )
-    kms_arn = resolve_key(account, region, kms_key) if kms_key else None
+    kms_arn = None
+    kms_failure = None
+    if kms_key:
+        try:
+            kms_arn = resolve_key(account, region, kms_key)
+        except UnknownKmsKey as e:  # accepted now, the copy fails later (asynchronous check)
+            kms_arn = kms_key
+            kms_failure = str(e)
 
     minutes = p("SnapshotCopyCompletionDurationMinutes")
     if minutes is not None:
@@ -229,5 +240,7 @@ def _do_copy(self, backend: Any, account: str, region: str, akid: str | None) ->
             s.add_tag(k, v)
 
     backend.amis[ami_id] = ami
-    lifecycle.attach(ami, snaps, name, akid)
+    lc = lifecycle.attach(ami, snaps, name, akid)
+    if kms_failure is not None:
+        lc.fail_message, lc.fail_code = kms_failure, KMS_FAIL_CODE
     return ami

@@ -1,5 +1,11 @@
 """KMS keys for CopyImage `KmsKeyId` (and `Encrypted`).
 
+The EC2 API reference: "Amazon Web Services authenticates the KMS key asynchronously. Therefore,
+if you specify an identifier that is not valid, the action can appear to complete, but eventually
+fails. The specified KMS key must exist in the destination Region." So a malformed identifier is
+rejected at once (InvalidParameterValue), while a well-formed key that does not exist raises
+UnknownKmsKey, and CopyImage makes a copy that ends `failed` (see copy_image.py).
+
 A key exists when moto's KMS knows it in the destination account and region (created with
 CreateKey; given as key id, key ARN, alias name or alias ARN), or when it is the built-in test key
 BUILTIN_KEY_ID (bare, or as arn:aws:kms:REGION:ACCOUNT:key/BUILTIN_KEY_ID for the destination
@@ -24,6 +30,10 @@ _FORMS = [
 ]
 
 
+class UnknownKmsKey(Exception):
+    """A well-formed KMS key identifier that does not exist in the destination account/region."""
+
+
 def resolve_key(account_id: str, region: str, key: str) -> str:
     if not any(f.match(key) for f in _FORMS):
         raise invalid_parameter_value(
@@ -45,7 +55,7 @@ def resolve_key(account_id: str, region: str, key: str) -> str:
     except Exception:
         raise _not_found(key, region) from None
     if getattr(k, "key_state", "Enabled") not in ("Enabled",):
-        raise invalid_parameter_value(f"The KMS key {k.arn} is not enabled")
+        raise UnknownKmsKey(f"The KMS key {k.arn} is not enabled.")
     return k.arn
 
 
@@ -54,5 +64,5 @@ def default_ebs_key(ec2_backend: Any) -> str:
     return ec2_backend.default_kms_key_id or ec2_backend._create_default_encryption_key()
 
 
-def _not_found(key: str, region: str):
-    return invalid_parameter_value(f"The KMS key '{key}' does not exist in region {region}")
+def _not_found(key: str, region: str) -> UnknownKmsKey:
+    return UnknownKmsKey(f"The KMS key '{key}' does not exist in region {region} or is not accessible.")
