@@ -69,13 +69,27 @@ fn tag_spec(kind: ResourceType, tags: &Tags) -> TagSpecification {
     spec.build()
 }
 
-/// The resume instructions for a copy left pending (B5).
-pub fn resume_hint(id: &str) -> String {
+/// The resume instructions for a copy left pending (B5). `name` is the copy's AMI name, used to
+/// find its address in the configuration (see `address`).
+pub fn resume_hint(id: &str, name: &str) -> String {
+    resume_hint_for(id, super::address::guess(name).as_deref())
+}
+
+fn resume_hint_for(id: &str, address: Option<&str>) -> String {
+    let (untaint, note) = match address {
+        Some(a) => (
+            format!("terraform untaint {a}"),
+            " (in a module, prefix the address with module.NAME.)".to_string(),
+        ),
+        None => (
+            "terraform untaint ADDRESS".to_string(),
+            format!(", where ADDRESS is the address of the aws_ami_copy resource whose id is {id}"),
+        ),
+    };
     format!(
         "The copy {id} is kept and EC2 goes on copying: nothing is deregistered. To resume waiting \
-         instead of starting over, run `terraform untaint <the resource address>` (the \
-         aws_ami_copy resource whose id is {id}) and then `terraform apply`. Consider a longer \
-         `timeouts {{ create = ... }}`."
+         for it instead of starting over, run `{untaint}` and then `terraform apply`{note}. \
+         Consider a longer `timeouts {{ create = ... }}`."
     )
 }
 
@@ -260,7 +274,10 @@ fn wait_failed(
             state.set("state", Value::string("pending"));
             diags.error(
                 "AMI copy not finished in time",
-                format!("Waiting for the copy {e}. {}", resume_hint(&id)),
+                format!(
+                    "Waiting for the copy {e}. {}",
+                    resume_hint(&id, planned.get("name").as_str().unwrap_or_default())
+                ),
             );
         }
         WaitError::Failed { state: s, .. } => {
@@ -301,9 +318,16 @@ mod tests {
 
     #[test]
     fn resume_hint_names_the_commands() {
-        let h = resume_hint("ami-1");
+        let h = resume_hint_for("ami-1", Some("aws_ami_copy.test"));
         assert!(
-            h.contains("terraform untaint") && h.contains("terraform apply") && h.contains("ami-1")
+            h.contains("`terraform untaint aws_ami_copy.test` and then `terraform apply`"),
+            "{h}"
+        );
+        assert!(h.contains("ami-1"));
+        let h = resume_hint_for("ami-1", None);
+        assert!(
+            h.contains("terraform untaint ADDRESS") && h.contains("whose id is ami-1"),
+            "{h}"
         );
     }
 }

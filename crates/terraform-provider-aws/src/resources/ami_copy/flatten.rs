@@ -117,7 +117,11 @@ pub fn flatten(
 
     v.set("architecture", s(image.architecture().map(|x| x.as_str())));
     v.set("boot_mode", s(image.boot_mode().map(|x| x.as_str())));
-    v.set("ena_support", Value::opt_bool(image.ena_support()));
+    // Absent means not enabled; the Go provider stores false, and so do we (B11).
+    v.set(
+        "ena_support",
+        Value::Bool(image.ena_support().unwrap_or(false)),
+    );
     v.set("hypervisor", s(image.hypervisor().map(|x| x.as_str())));
     v.set("image_location", s(image.image_location()));
     v.set("image_owner_alias", s(image.image_owner_alias()));
@@ -129,7 +133,7 @@ pub fn flatten(
     v.set("owner_id", s(image.owner_id()));
     v.set("platform", s(image.platform().map(|x| x.as_str())));
     v.set("platform_details", s(image.platform_details()));
-    v.set("public", Value::opt_bool(image.public()));
+    v.set("public", Value::Bool(image.public().unwrap_or(false)));
     v.set("ramdisk_id", s(image.ramdisk_id()));
     v.set("root_device_name", s(image.root_device_name()));
     v.set("sriov_net_support", s(image.sriov_net_support()));

@@ -5,6 +5,7 @@
 //! The pure parts live in `schema`, `validate`, `plan` and `flatten`, and are unit-tested; the
 //! EC2 calls live in `create`, `update`, `delete` and `read`.
 
+mod address;
 mod create;
 mod delete;
 mod flatten;

@@ -189,7 +189,10 @@ fn resume_failed(prior: &Value, e: WaitError, private: &[u8]) -> ApplyResponse {
             "AMI copy is gone",
             format!("{e}. The next refresh removes it from the state and plans a new copy."),
         ),
-        WaitError::Api(_) => diags.error("Cannot resume the AMI copy", format!("{e}. {}", resume_hint(id))),
+        WaitError::Api(_) => diags.error(
+            "Cannot resume the AMI copy",
+            format!("{e}. {}", resume_hint(id, prior.get("name").as_str().unwrap_or_default())),
+        ),
     }
     ApplyResponse {
         new_state: state,
