@@ -11,6 +11,7 @@ pub struct AwsClients {
     /// `aws`, `aws-cn`, `aws-us-gov`, ...: from STS (or derived from the region when skipped).
     pub partition: String,
     /// The caller's account id; `None` when `skip_requesting_account_id` is set.
+    #[allow(dead_code)] // Part of the resources' interface; aws_ami_copy does not need it yet.
     pub account_id: Option<String>,
     /// `default_tags { tags }`.
     pub default_tags: BTreeMap<String, String>,

@@ -1,0 +1,168 @@
+//! The schema of the `provider "aws"` block (names and meanings as in the Go provider, so
+//! existing configurations keep working).
+
+use tfplugin::{Attribute, Block, NestedBlock, Nesting, Schema, Type};
+
+/// `max_retries` when the block does not set it.
+pub const DEFAULT_MAX_RETRIES: i64 = 25;
+
+pub fn provider_schema() -> Schema {
+    let s = Type::String;
+    let strings = || Type::list(Type::String);
+    let string_set = || Type::set(Type::String);
+    let block = Block::new("The AWS provider for `aws_ami_copy`: credentials, region, retries and tag settings.")
+        .attr(Attribute::optional("region", s.clone(),
+            "The AWS region, e.g. `us-east-1`. Defaults to `AWS_REGION`/`AWS_DEFAULT_REGION`, then the profile's region."))
+        .attr(Attribute::optional("profile", s.clone(),
+            "The named profile of the shared config/credentials files (defaults to `AWS_PROFILE`, then `default`). SSO, `credential_process` and `role_arn` profiles work."))
+        .attr(Attribute::optional("access_key", s.clone(),
+            "Static access key id. Prefer the environment, a profile or a role to keeping keys in configuration.").sensitive())
+        .attr(Attribute::optional("secret_key", s.clone(),
+            "Static secret access key; required together with `access_key`.").sensitive())
+        .attr(Attribute::optional("token", s.clone(),
+            "Session token for temporary static credentials.").sensitive())
+        .attr(Attribute::optional("shared_config_files", strings(),
+            "Shared config files to read instead of `~/.aws/config` (`~` is expanded)."))
+        .attr(Attribute::optional("shared_credentials_files", strings(),
+            "Shared credentials files to read instead of `~/.aws/credentials` (`~` is expanded)."))
+        .attr(Attribute::optional("skip_credentials_validation", Type::Bool,
+            "Skip checking the credentials with STS GetCallerIdentity. Default false."))
+        .attr(Attribute::optional("skip_requesting_account_id", Type::Bool,
+            "Do not ask STS for the account id (the partition is then derived from the region). Default false."))
+        .attr(Attribute::optional("skip_metadata_api_check", Type::Bool,
+            "Never use the EC2 instance metadata service (IMDS) for credentials or region. Default false."))
+        .attr(Attribute::optional("skip_region_validation", Type::Bool,
+            "Accept a `region` that does not look like an AWS region name (for AWS-compatible endpoints). Default false."))
+        .attr(Attribute::optional("max_retries", Type::Number,
+            "How many times a failed, retryable AWS request is retried (attempts = max_retries + 1). Default 25."))
+        .attr(Attribute::optional("retry_mode", s.clone(),
+            "`standard` or `adaptive` (client-side rate limiting). Defaults to `AWS_RETRY_MODE`, then `standard`."))
+        .attr(Attribute::optional("allowed_account_ids", string_set(),
+            "Only these account ids may be used; configuring fails otherwise. Conflicts with `forbidden_account_ids`."))
+        .attr(Attribute::optional("forbidden_account_ids", string_set(),
+            "These account ids must not be used; configuring fails if the credentials belong to one. Conflicts with `allowed_account_ids`."))
+        .attr(Attribute::optional("insecure", Type::Bool,
+            "Skip TLS certificate verification. Not supported by this provider over HTTPS: use `custom_ca_bundle` instead."))
+        .attr(Attribute::optional("custom_ca_bundle", s.clone(),
+            "A PEM file of extra CA certificates to trust for AWS endpoints (also read from `AWS_CA_BUNDLE`)."))
+        .attr(Attribute::optional("sts_region", s.clone(),
+            "The region of the STS endpoint used for GetCallerIdentity and AssumeRole. Defaults to `region`."))
+        .block(NestedBlock::new("assume_role", Nesting::List, assume_role_block()))
+        .block(NestedBlock::new("assume_role_with_web_identity", Nesting::List, web_identity_block()).max_items(1))
+        .block(NestedBlock::new("endpoints", Nesting::List, endpoints_block()).max_items(1))
+        .block(NestedBlock::new("default_tags", Nesting::List, default_tags_block()).max_items(1))
+        .block(NestedBlock::new("ignore_tags", Nesting::List, ignore_tags_block()).max_items(1));
+    Schema { version: 0, block }
+}
+
+fn assume_role_block() -> Block {
+    let s = Type::String;
+    Block::new("A role to assume with STS AssumeRole. Several blocks are chained in order, each assumed with the previous one's credentials.")
+        .attr(Attribute::optional("role_arn", s.clone(), "ARN of the IAM role to assume."))
+        .attr(Attribute::optional("session_name", s.clone(), "Role session name (visible in CloudTrail)."))
+        .attr(Attribute::optional("external_id", s.clone(), "External id the role's trust policy requires."))
+        .attr(Attribute::optional("duration", s.clone(),
+            "Session duration as a Go duration (`1h`, `15m30s`), between 15 minutes and 12 hours. Default 1 hour."))
+        .attr(Attribute::optional("policy", s.clone(), "Inline session policy (JSON) further restricting the role."))
+        .attr(Attribute::optional("policy_arns", Type::set(Type::String), "Managed policy ARNs restricting the session."))
+        .attr(Attribute::optional("source_identity", s.clone(), "Source identity to set on the session."))
+        .attr(Attribute::optional("tags", Type::map(Type::String), "Session tags."))
+        .attr(Attribute::optional("transitive_tag_keys", Type::set(Type::String),
+            "Session tag keys that pass on to roles assumed later in a chain."))
+}
+
+fn web_identity_block() -> Block {
+    let s = Type::String;
+    Block::new("A role to assume with STS AssumeRoleWithWebIdentity (OIDC token).")
+        .attr(Attribute::optional("role_arn", s.clone(), "ARN of the IAM role to assume."))
+        .attr(Attribute::optional("session_name", s.clone(), "Role session name."))
+        .attr(Attribute::optional("web_identity_token", s.clone(),
+            "The OIDC token itself. Conflicts with `web_identity_token_file`.").sensitive())
+        .attr(Attribute::optional("web_identity_token_file", s.clone(),
+            "A file holding the OIDC token, re-read at every refresh. Conflicts with `web_identity_token`."))
+        .attr(Attribute::optional("duration", s.clone(),
+            "Session duration as a Go duration (`1h`), between 15 minutes and 12 hours."))
+}
+
+fn endpoints_block() -> Block {
+    Block::new("Custom service endpoints (e.g. a VPC endpoint or an emulator).")
+        .attr(Attribute::optional(
+            "ec2",
+            Type::String,
+            "EC2 endpoint URL (http or https). Defaults to `AWS_ENDPOINT_URL_EC2`.",
+        ))
+        .attr(Attribute::optional(
+            "sts",
+            Type::String,
+            "STS endpoint URL (http or https). Defaults to `AWS_ENDPOINT_URL_STS`.",
+        ))
+}
+
+fn default_tags_block() -> Block {
+    Block::new("Tags added to every resource that supports tags (a resource's own `tags` win).")
+        .attr(Attribute::optional(
+            "tags",
+            Type::map(Type::String),
+            "The default tags.",
+        ))
+}
+
+fn ignore_tags_block() -> Block {
+    Block::new("Tags Terraform neither reports nor manages (e.g. set by other tools).")
+        .attr(Attribute::optional(
+            "keys",
+            Type::set(Type::String),
+            "Exact tag keys to ignore.",
+        ))
+        .attr(Attribute::optional(
+            "key_prefixes",
+            Type::set(Type::String),
+            "Tag key prefixes to ignore.",
+        ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn every_attribute(block: &Block, out: &mut Vec<(String, String)>) {
+        for a in &block.attributes {
+            out.push((a.name.clone(), a.description.clone()));
+        }
+        for b in &block.blocks {
+            out.push((b.type_name.clone(), b.block.description.clone()));
+            every_attribute(&b.block, out);
+        }
+    }
+
+    #[test]
+    fn every_attribute_and_block_is_described() {
+        let mut all = vec![];
+        every_attribute(&provider_schema().block, &mut all);
+        for (name, description) in all {
+            assert!(!description.trim().is_empty(), "{name} has no description");
+        }
+    }
+
+    #[test]
+    fn credentials_are_sensitive() {
+        let b = provider_schema().block;
+        for name in ["access_key", "secret_key", "token"] {
+            assert!(b.attribute(name).is_some_and(|a| a.sensitive), "{name}");
+        }
+        let wi = b.nested("assume_role_with_web_identity").map(|n| &n.block);
+        assert!(wi
+            .and_then(|b| b.attribute("web_identity_token"))
+            .is_some_and(|a| a.sensitive));
+    }
+
+    #[test]
+    fn every_attribute_is_optional() {
+        // A provider block may be empty: everything can come from the environment.
+        let mut stack = vec![provider_schema().block];
+        while let Some(b) = stack.pop() {
+            assert!(b.attributes.iter().all(|a| a.optional && !a.required));
+            stack.extend(b.blocks.into_iter().map(|n| n.block));
+        }
+    }
+}

@@ -1,0 +1,334 @@
+//! Builds the AWS SDK configuration from the provider block: the standard credential chain
+//! (environment, shared files and profiles incl. SSO and `credential_process`, web identity,
+//! container, instance metadata), or static keys; then role assumption, retries, endpoints and
+//! TLS trust. Nothing here runs before ConfigureProvider, so launching the plugin stays cheap.
+
+use super::assume::{AssumeRoleCredentials, WebIdentityCredentials};
+use super::config::{ProviderConfig, RetryMode};
+use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
+use aws_config::environment::region::EnvironmentVariableRegionProvider;
+use aws_config::meta::credentials::CredentialsProviderChain;
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::profile::{ProfileFileCredentialsProvider, ProfileFileRegionProvider};
+use aws_config::provider_config::ProviderConfig as AwsProviderConfig;
+use aws_config::BehaviorVersion;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::Credentials;
+use aws_smithy_types::retry::RetryConfig;
+use aws_types::region::Region;
+use aws_types::SdkConfig;
+use tfplugin::{AttributePath, Diagnostic, Diagnostics};
+
+#[allow(deprecated)] // aws-config still takes this type in ConfigLoader::profile_files.
+use aws_config::profile::profile_file::{ProfileFileKind, ProfileFiles};
+
+/// The SDK configuration plus what the clients need besides it.
+pub struct Sdk {
+    pub config: SdkConfig,
+    pub region: String,
+    pub ec2_endpoint: Option<String>,
+    pub sts_endpoint: Option<String>,
+    /// The region STS is called in (`sts_region`, else `region`).
+    pub sts_region: String,
+}
+
+impl Sdk {
+    /// An STS client with the final credentials, region and endpoint.
+    pub fn sts(&self) -> aws_sdk_sts::Client {
+        sts_client(&self.config, &self.sts_region, self.sts_endpoint.as_deref())
+    }
+}
+
+fn sts_client(config: &SdkConfig, region: &str, endpoint: Option<&str>) -> aws_sdk_sts::Client {
+    let mut b = aws_sdk_sts::config::Builder::from(config).region(Region::new(region.to_string()));
+    b.set_endpoint_url(endpoint.map(str::to_string));
+    aws_sdk_sts::Client::from_conf(b.build())
+}
+
+/// `endpoints.<service>`, else `AWS_ENDPOINT_URL_<SERVICE>` (an empty variable means unset).
+fn endpoint(configured: &Option<String>, env: &str) -> Option<String> {
+    configured
+        .clone()
+        .or_else(|| std::env::var(env).ok().filter(|v| !v.trim().is_empty()))
+}
+
+/// `~/x` → `$HOME/x`, as the AWS CLI and the Go provider accept in file paths.
+pub fn expand_home(path: &str) -> String {
+    match (path.strip_prefix("~/"), std::env::var("HOME")) {
+        (Some(rest), Ok(home)) if !home.is_empty() => {
+            format!("{}/{rest}", home.trim_end_matches('/'))
+        }
+        _ => path.to_string(),
+    }
+}
+
+/// The retry policy: `max_retries` retries after the first attempt.
+pub fn retry_config(max_retries: u32, mode: Option<&RetryMode>) -> RetryConfig {
+    let env_adaptive =
+        || std::env::var("AWS_RETRY_MODE").is_ok_and(|m| m.trim().eq_ignore_ascii_case("adaptive"));
+    let adaptive = match mode {
+        Some(RetryMode::Adaptive) => true,
+        Some(RetryMode::Standard) => false,
+        None => env_adaptive(),
+    };
+    let base = if adaptive {
+        RetryConfig::adaptive()
+    } else {
+        RetryConfig::standard()
+    };
+    base.with_max_attempts(max_retries.saturating_add(1))
+}
+
+#[allow(deprecated)]
+fn profile_files(cfg: &ProviderConfig) -> Option<ProfileFiles> {
+    if cfg.shared_config_files.is_empty() && cfg.shared_credentials_files.is_empty() {
+        return None;
+    }
+    // Listing files of one kind replaces the default file of that kind only.
+    let mut b = ProfileFiles::builder()
+        .include_default_config_file(cfg.shared_config_files.is_empty())
+        .include_default_credentials_file(cfg.shared_credentials_files.is_empty());
+    for f in &cfg.shared_config_files {
+        b = b.with_file(ProfileFileKind::Config, expand_home(f));
+    }
+    for f in &cfg.shared_credentials_files {
+        b = b.with_file(ProfileFileKind::Credentials, expand_home(f));
+    }
+    Some(b.build())
+}
+
+fn error_at(path: &str, summary: &str, detail: impl Into<String>) -> Diagnostic {
+    Diagnostic::error(summary, detail).at(AttributePath::root(path))
+}
+
+/// An HTTPS client trusting the system roots plus the PEM bundle (`custom_ca_bundle`, else
+/// `AWS_CA_BUNDLE`); `None` when no bundle is configured (the SDK's default client is used).
+fn http_client(
+    cfg: &ProviderConfig,
+) -> Result<Option<aws_smithy_runtime_api::client::http::SharedHttpClient>, Diagnostic> {
+    use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
+    let Some(path) = cfg.custom_ca_bundle.clone().or_else(|| {
+        std::env::var("AWS_CA_BUNDLE")
+            .ok()
+            .filter(|p| !p.is_empty())
+    }) else {
+        return Ok(None);
+    };
+    let path = expand_home(&path);
+    let pem = std::fs::read(&path).map_err(|e| {
+        error_at(
+            "custom_ca_bundle",
+            "Cannot read the CA bundle",
+            format!("{path}: {e}"),
+        )
+    })?;
+    if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+        return Err(error_at(
+            "custom_ca_bundle",
+            "Invalid CA bundle",
+            format!("{path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)."),
+        ));
+    }
+    let context = TlsContext::builder()
+        .with_trust_store(TrustStore::default().with_pem_certificate(pem))
+        .build()
+        .map_err(|e| {
+            error_at(
+                "custom_ca_bundle",
+                "Invalid CA bundle",
+                format!("{path}: {e}"),
+            )
+        })?;
+    let client = aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+        .tls_context(context)
+        .build_https();
+    Ok(Some(client))
+}
+
+/// `insecure = true` cannot be honoured over HTTPS (the SDK's TLS client offers no way to skip
+/// verification); it is harmless when every endpoint is plain HTTP.
+fn check_insecure(
+    cfg: &ProviderConfig,
+    ec2: &Option<String>,
+    sts: &Option<String>,
+    diags: &mut Diagnostics,
+) -> Result<(), Diagnostic> {
+    if !cfg.insecure {
+        return Ok(());
+    }
+    let plain = |e: &Option<String>| e.as_deref().is_some_and(|u| u.starts_with("http://"));
+    if plain(ec2) && plain(sts) {
+        diags.push(
+            Diagnostic::warning(
+                "insecure has no effect",
+                "Every endpoint is plain HTTP, so there is no certificate to skip verifying.",
+            )
+            .at(AttributePath::root("insecure")),
+        );
+        return Ok(());
+    }
+    Err(error_at(
+        "insecure",
+        "insecure = true is not supported",
+        "This provider always verifies TLS certificates. To trust a private CA (a proxy or an \
+         AWS-compatible endpoint), put its certificate in a PEM file and set custom_ca_bundle.",
+    ))
+}
+
+/// Builds the SDK configuration; warnings go to `diags`, a failure is one error diagnostic.
+pub async fn build(cfg: &ProviderConfig, diags: &mut Diagnostics) -> Result<Sdk, Diagnostic> {
+    let ec2_endpoint = endpoint(&cfg.ec2_endpoint, "AWS_ENDPOINT_URL_EC2");
+    let sts_endpoint = endpoint(&cfg.sts_endpoint, "AWS_ENDPOINT_URL_STS");
+    check_insecure(cfg, &ec2_endpoint, &sts_endpoint, diags)?;
+    let http = http_client(cfg)?;
+    let files = profile_files(cfg);
+
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(retry_config(cfg.max_retries, cfg.retry_mode.as_ref()));
+    if let Some(h) = &http {
+        loader = loader.http_client(h.clone());
+    }
+    if let Some(p) = &cfg.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(f) = &files {
+        loader = loader.profile_files(f.clone());
+    }
+
+    // Without instance metadata, region and credentials come from the same chains as the
+    // defaults minus their IMDS links (the SDK has no switch for that besides an env variable).
+    let region = match &cfg.region {
+        Some(r) => Some(Region::new(r.clone())),
+        None if cfg.skip_metadata_api_check => {
+            let mut profile_region = ProfileFileRegionProvider::builder();
+            if let Some(p) = &cfg.profile {
+                profile_region = profile_region.profile_name(p);
+            }
+            if let Some(f) = &files {
+                profile_region = profile_region.profile_files(f.clone());
+            }
+            RegionProviderChain::first_try(EnvironmentVariableRegionProvider::new())
+                .or_else(profile_region.build())
+                .region()
+                .await
+        }
+        None => None,
+    };
+    if let Some(r) = &region {
+        loader = loader.region(r.clone());
+    }
+
+    if let Some(keys) = &cfg.static_keys {
+        let creds = Credentials::new(
+            keys.access_key.0.clone(),
+            keys.secret_key.0.clone(),
+            keys.token.as_ref().map(|t| t.0.clone()),
+            None,
+            "provider block",
+        );
+        loader = loader.credentials_provider(creds);
+    } else if cfg.skip_metadata_api_check {
+        let mut pc = AwsProviderConfig::without_region().with_region(region.clone());
+        if let Some(h) = &http {
+            pc = pc.with_http_client(h.clone());
+        }
+        let mut profile = ProfileFileCredentialsProvider::builder().configure(&pc);
+        if let Some(p) = &cfg.profile {
+            profile = profile.profile_name(p);
+        }
+        if let Some(f) = &files {
+            profile = profile.profile_files(f.clone());
+        }
+        let chain = CredentialsProviderChain::first_try(
+            "Environment",
+            EnvironmentVariableCredentialsProvider::new(),
+        )
+        .or_else("Profile", profile.build())
+        .or_else(
+            "WebIdentityToken",
+            aws_config::web_identity_token::WebIdentityTokenCredentialsProvider::builder()
+                .configure(&pc)
+                .build(),
+        )
+        .or_else(
+            "EcsContainer",
+            aws_config::ecs::EcsCredentialsProvider::builder()
+                .configure(&pc)
+                .build(),
+        );
+        loader = loader.credentials_provider(chain);
+    }
+
+    let mut config = loader.load().await;
+    let Some(region) = config.region().map(|r| r.to_string()) else {
+        return Err(error_at(
+            "region",
+            "No AWS region",
+            "Set region in the provider block, or AWS_REGION, or a region in the selected profile.",
+        ));
+    };
+    let sts_region = cfg.sts_region.clone().unwrap_or_else(|| region.clone());
+
+    // Role assumption layers on the credentials found so far: web identity first, then each
+    // assume_role block in order (role chaining).
+    if let Some(web) = &cfg.web_identity {
+        let sts = sts_client(&config, &sts_region, sts_endpoint.as_deref());
+        let provider = WebIdentityCredentials::new(sts, web.clone());
+        config = config
+            .into_builder()
+            .credentials_provider(SharedCredentialsProvider::new(provider))
+            .build();
+    }
+    for role in &cfg.assume_roles {
+        let sts = sts_client(&config, &sts_region, sts_endpoint.as_deref());
+        let provider = AssumeRoleCredentials::new(sts, role.clone());
+        config = config
+            .into_builder()
+            .credentials_provider(SharedCredentialsProvider::new(provider))
+            .build();
+    }
+
+    Ok(Sdk {
+        config,
+        region,
+        ec2_endpoint,
+        sts_endpoint,
+        sts_region,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_are_attempts_minus_one() {
+        assert_eq!(
+            retry_config(25, Some(&RetryMode::Standard)).max_attempts(),
+            26
+        );
+        assert_eq!(
+            retry_config(0, Some(&RetryMode::Adaptive)).max_attempts(),
+            1
+        );
+        assert_eq!(
+            retry_config(3, Some(&RetryMode::Adaptive)).mode(),
+            aws_smithy_types::retry::RetryMode::Adaptive
+        );
+        assert_eq!(retry_config(u32::MAX, None).max_attempts(), u32::MAX);
+    }
+
+    #[test]
+    fn home_is_expanded() {
+        let home = std::env::var("HOME").unwrap_or_default();
+        if !home.is_empty() {
+            assert_eq!(
+                expand_home("~/.aws/config"),
+                format!("{}/.aws/config", home.trim_end_matches('/'))
+            );
+        }
+        assert_eq!(expand_home("/etc/aws"), "/etc/aws");
+        assert_eq!(expand_home("~user/x"), "~user/x");
+    }
+}

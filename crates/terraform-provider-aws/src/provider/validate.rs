@@ -1,0 +1,771 @@
+//! Static checks of the provider block: every rule an argument must satisfy, checked without
+//! any network call. Unknown values (known only at apply) are skipped; each diagnostic names the
+//! argument's path and the rule it breaks.
+
+use std::time::Duration;
+use tfplugin::{AttributePath, Diagnostics, Value};
+
+/// The session duration range STS accepts for AssumeRole and AssumeRoleWithWebIdentity.
+pub const MIN_SESSION: Duration = Duration::from_secs(15 * 60);
+pub const MAX_SESSION: Duration = Duration::from_secs(12 * 60 * 60);
+
+pub const RETRY_MODES: [&str; 2] = ["standard", "adaptive"];
+
+/// Checks the whole provider block.
+pub fn validate(config: &Value) -> Diagnostics {
+    let mut c = Checker::default();
+    c.top_level(config);
+    for (i, block) in blocks(config.get("assume_role")).iter().enumerate() {
+        c.assume_role(block, AttributePath::root("assume_role").index(i as i64));
+    }
+    for (i, block) in blocks(config.get("assume_role_with_web_identity"))
+        .iter()
+        .enumerate()
+    {
+        c.web_identity(
+            block,
+            AttributePath::root("assume_role_with_web_identity").index(i as i64),
+        );
+    }
+    for (i, block) in blocks(config.get("endpoints")).iter().enumerate() {
+        let at = AttributePath::root("endpoints").index(i as i64);
+        for service in ["ec2", "sts"] {
+            c.with_str(
+                block.get(service),
+                at.clone().attr(service),
+                check_endpoint_url,
+            );
+        }
+    }
+    for (i, block) in blocks(config.get("default_tags")).iter().enumerate() {
+        c.tag_map(
+            block.get("tags"),
+            AttributePath::root("default_tags")
+                .index(i as i64)
+                .attr("tags"),
+        );
+    }
+    for (i, block) in blocks(config.get("ignore_tags")).iter().enumerate() {
+        let at = AttributePath::root("ignore_tags").index(i as i64);
+        for name in ["keys", "key_prefixes"] {
+            c.each_str(block.get(name), at.clone().attr(name), |s| {
+                non_empty(s, "an ignored tag key or prefix")
+            });
+        }
+    }
+    c.diags
+}
+
+/// The elements of a list-nested block (empty when null or unknown).
+pub fn blocks(v: &Value) -> &[Value] {
+    v.as_list().unwrap_or(&[])
+}
+
+#[derive(Default)]
+struct Checker {
+    diags: Diagnostics,
+}
+
+impl Checker {
+    fn fail(&mut self, at: AttributePath, rule: String) {
+        self.diags
+            .attr_error(at.clone(), format!("Invalid provider argument {at}"), rule);
+    }
+
+    /// Applies `rule` to a known string value.
+    fn with_str(
+        &mut self,
+        v: &Value,
+        at: AttributePath,
+        rule: impl Fn(&str) -> Result<(), String>,
+    ) {
+        if let Some(s) = v.as_str() {
+            if let Err(e) = rule(s) {
+                self.fail(at, e);
+            }
+        }
+    }
+
+    /// Applies `rule` to every known string of a list or set.
+    fn each_str(
+        &mut self,
+        v: &Value,
+        at: AttributePath,
+        rule: impl Fn(&str) -> Result<(), String>,
+    ) {
+        for (i, e) in v.as_list().unwrap_or(&[]).iter().enumerate() {
+            if let Some(s) = e.as_str() {
+                if let Err(e) = rule(s) {
+                    // Sets have no stable index: name the offending value instead.
+                    self.fail(at.clone(), format!("element {i} ({s:?}): {e}"));
+                }
+            }
+        }
+    }
+
+    fn top_level(&mut self, config: &Value) {
+        let skip_region_check = config.get("skip_region_validation");
+        // Only a known `false` (or null) lets us hold the region to the AWS naming rule.
+        if skip_region_check.as_bool() != Some(true) && !skip_region_check.is_unknown() {
+            self.with_str(
+                config.get("region"),
+                AttributePath::root("region"),
+                check_region,
+            );
+        }
+        self.with_str(
+            config.get("sts_region"),
+            AttributePath::root("sts_region"),
+            check_region,
+        );
+        self.with_str(config.get("profile"), AttributePath::root("profile"), |s| {
+            non_empty(s, "a profile name")
+        });
+        self.with_str(
+            config.get("custom_ca_bundle"),
+            AttributePath::root("custom_ca_bundle"),
+            |s| non_empty(s, "a path to a PEM file"),
+        );
+        for name in ["shared_config_files", "shared_credentials_files"] {
+            self.each_str(config.get(name), AttributePath::root(name), |s| {
+                non_empty(s, "a file path")
+            });
+        }
+
+        // Static keys come in pairs; a token alone means nothing.
+        let set = |name: &str| !config.get(name).is_null();
+        if set("access_key") && !set("secret_key") {
+            self.fail(
+                AttributePath::root("secret_key"),
+                "secret_key is required when access_key is set.".into(),
+            );
+        }
+        if set("secret_key") && !set("access_key") {
+            self.fail(
+                AttributePath::root("access_key"),
+                "access_key is required when secret_key is set.".into(),
+            );
+        }
+        if set("token") && !(set("access_key") && set("secret_key")) {
+            self.fail(
+                AttributePath::root("token"),
+                "token is only used together with access_key and secret_key.".into(),
+            );
+        }
+
+        if let Value::Number(n) = config.get("max_retries") {
+            let at = AttributePath::root("max_retries");
+            match n.as_i64() {
+                Some(i) if i < 0 => {
+                    self.fail(at, format!("max_retries must not be negative (got {i})."))
+                }
+                // The SDK counts attempts (retries + 1) in a u32.
+                Some(i) if i < i64::from(u32::MAX) => {}
+                Some(_) => self.fail(at, "max_retries is too large.".into()),
+                None => self.fail(at, "max_retries must be a whole number ≥ 0.".into()),
+            }
+        }
+        self.with_str(
+            config.get("retry_mode"),
+            AttributePath::root("retry_mode"),
+            check_retry_mode,
+        );
+
+        let allowed = config.get("allowed_account_ids");
+        let forbidden = config.get("forbidden_account_ids");
+        if !allowed.is_null() && !forbidden.is_null() {
+            self.fail(
+                AttributePath::root("forbidden_account_ids"),
+                "allowed_account_ids and forbidden_account_ids conflict: set only one of them."
+                    .into(),
+            );
+        }
+        self.each_str(
+            allowed,
+            AttributePath::root("allowed_account_ids"),
+            check_account_id,
+        );
+        self.each_str(
+            forbidden,
+            AttributePath::root("forbidden_account_ids"),
+            check_account_id,
+        );
+    }
+
+    fn assume_role(&mut self, block: &Value, at: AttributePath) {
+        self.with_str(
+            block.get("role_arn"),
+            at.clone().attr("role_arn"),
+            check_role_arn,
+        );
+        self.with_str(
+            block.get("session_name"),
+            at.clone().attr("session_name"),
+            |s| check_sts_name(s, "session_name", 64),
+        );
+        self.with_str(
+            block.get("source_identity"),
+            at.clone().attr("source_identity"),
+            |s| check_sts_name(s, "source_identity", 64),
+        );
+        self.with_str(
+            block.get("external_id"),
+            at.clone().attr("external_id"),
+            check_external_id,
+        );
+        self.with_str(
+            block.get("duration"),
+            at.clone().attr("duration"),
+            check_session_duration,
+        );
+        self.with_str(
+            block.get("policy"),
+            at.clone().attr("policy"),
+            check_policy_json,
+        );
+        self.each_str(
+            block.get("policy_arns"),
+            at.clone().attr("policy_arns"),
+            check_arn,
+        );
+        self.tag_map(block.get("tags"), at.clone().attr("tags"));
+        // STS refuses a transitive key that is not one of the session tags.
+        let tags = block.get("tags");
+        if !tags.contains_unknown() {
+            let tags = tags.as_string_map();
+            self.each_str(
+                block.get("transitive_tag_keys"),
+                at.attr("transitive_tag_keys"),
+                |k| {
+                    if tags.contains_key(k) {
+                        Ok(())
+                    } else {
+                        Err("a transitive tag key must also be a key of this block's tags.".into())
+                    }
+                },
+            );
+        }
+    }
+
+    fn web_identity(&mut self, block: &Value, at: AttributePath) {
+        self.with_str(
+            block.get("role_arn"),
+            at.clone().attr("role_arn"),
+            check_role_arn,
+        );
+        self.with_str(
+            block.get("session_name"),
+            at.clone().attr("session_name"),
+            |s| check_sts_name(s, "session_name", 64),
+        );
+        self.with_str(
+            block.get("duration"),
+            at.clone().attr("duration"),
+            check_session_duration,
+        );
+        self.with_str(
+            block.get("web_identity_token_file"),
+            at.clone().attr("web_identity_token_file"),
+            |s| non_empty(s, "a file path"),
+        );
+        if !block.get("web_identity_token").is_null()
+            && !block.get("web_identity_token_file").is_null()
+        {
+            self.fail(
+                at.attr("web_identity_token_file"),
+                "web_identity_token and web_identity_token_file conflict: set only one of them."
+                    .into(),
+            );
+        }
+    }
+
+    fn tag_map(&mut self, v: &Value, at: AttributePath) {
+        for (k, val) in v.as_map().into_iter().flatten() {
+            if let Err(e) = check_tag_key(k) {
+                self.fail(at.clone().key(k), e);
+            }
+            if let Some(s) = val.as_str() {
+                if s.chars().count() > 256 {
+                    self.fail(
+                        at.clone().key(k),
+                        "a tag value is at most 256 characters.".into(),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn non_empty(s: &str, what: &str) -> Result<(), String> {
+    if s.trim().is_empty() {
+        Err(format!("must be {what}, not an empty string."))
+    } else {
+        Ok(())
+    }
+}
+
+/// AWS region names: lowercase words joined by `-`, ending in a number (`us-east-1`,
+/// `us-gov-west-1`, `cn-north-1`, `eusc-de-east-1`).
+pub fn check_region(s: &str) -> Result<(), String> {
+    let parts: Vec<&str> = s.split('-').collect();
+    let shaped = parts.len() >= 3
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
+        && !parts[parts.len() - 1].is_empty();
+    if shaped {
+        Ok(())
+    } else {
+        Err(format!(
+            "{s:?} is not an AWS region name like \"us-east-1\" (set skip_region_validation = true for other endpoints)."
+        ))
+    }
+}
+
+pub fn check_retry_mode(s: &str) -> Result<(), String> {
+    if RETRY_MODES.contains(&s) {
+        Ok(())
+    } else {
+        Err(format!(
+            "retry_mode must be \"standard\" or \"adaptive\", not {s:?}."
+        ))
+    }
+}
+
+pub fn check_account_id(s: &str) -> Result<(), String> {
+    if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err("an AWS account id is exactly 12 digits.".into())
+    }
+}
+
+/// An endpoint must be an absolute http(s) URL with a host; "" means "not set" (as in the Go
+/// provider, so `ec2 = var.endpoint` with an empty default works).
+pub fn check_endpoint_url(s: &str) -> Result<(), String> {
+    if s.is_empty() {
+        return Ok(());
+    }
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"));
+    let host = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or_default());
+    match host {
+        Some(h) if !h.is_empty() && !h.contains(char::is_whitespace) && !h.starts_with(':') => {
+            Ok(())
+        }
+        _ => Err(format!(
+            "an endpoint must be an http:// or https:// URL with a host, not {s:?}."
+        )),
+    }
+}
+
+/// A generic ARN: `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`.
+pub fn check_arn(s: &str) -> Result<(), String> {
+    let parts: Vec<&str> = s.splitn(6, ':').collect();
+    let ok = parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && parts[1]
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b == b'-')
+        && !parts[2].is_empty()
+        && !parts[5].is_empty();
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{s:?} is not an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE)."
+        ))
+    }
+}
+
+/// An IAM role ARN: `arn:PARTITION:iam::ACCOUNT:role/NAME`. "" means "no role" (the block is
+/// then ignored, so `role_arn = var.role` with an empty default disables it).
+pub fn check_role_arn(s: &str) -> Result<(), String> {
+    if s.is_empty() {
+        return Ok(());
+    }
+    check_arn(s)?;
+    let parts: Vec<&str> = s.splitn(6, ':').collect();
+    if parts[2] == "iam" && check_account_id(parts[4]).is_ok() && parts[5].starts_with("role/") {
+        Ok(())
+    } else {
+        Err(format!(
+            "{s:?} is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)."
+        ))
+    }
+}
+
+/// STS names (session name, source identity): 2..=max of letters, digits and `_+=,.@-`.
+fn check_sts_name(s: &str, what: &str, max: usize) -> Result<(), String> {
+    let ok = (2..=max).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} must be 2 to {max} characters of letters, digits and _+=,.@- (got {s:?})."
+        ))
+    }
+}
+
+fn check_external_id(s: &str) -> Result<(), String> {
+    let ok = (2..=1224).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_+=,.@:/-".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err("external_id must be 2 to 1224 characters of letters, digits and _+=,.@:/-.".into())
+    }
+}
+
+fn check_policy_json(s: &str) -> Result<(), String> {
+    match serde_json::from_str::<serde_json::Value>(s) {
+        Ok(serde_json::Value::Object(_)) => Ok(()),
+        Ok(_) => Err("policy must be a JSON policy document (an object).".into()),
+        Err(e) => Err(format!("policy is not valid JSON: {e}.")),
+    }
+}
+
+fn check_tag_key(k: &str) -> Result<(), String> {
+    if k.is_empty() || k.chars().count() > 128 {
+        Err("a tag key is 1 to 128 characters.".into())
+    } else if crate::tags::is_aws_reserved(k) {
+        Err("tag keys starting with \"aws:\" are reserved by AWS.".into())
+    } else {
+        Ok(())
+    }
+}
+
+pub fn check_session_duration(s: &str) -> Result<(), String> {
+    let d = parse_go_duration(s)?;
+    if d < MIN_SESSION || d > MAX_SESSION {
+        Err(format!("duration must be between 15m and 12h (got {s:?})."))
+    } else {
+        Ok(())
+    }
+}
+
+/// Parses a Go `time.ParseDuration` string (`1h30m`, `90s`, `1.5h`, `300ms`) into a
+/// non-negative duration.
+pub fn parse_go_duration(s: &str) -> Result<Duration, String> {
+    let bad = || format!("{s:?} is not a duration like \"1h\", \"45m\" or \"1h30m\".");
+    let mut rest = s.strip_prefix('+').unwrap_or(s);
+    if rest.starts_with('-') {
+        return Err(format!("duration must not be negative (got {s:?})."));
+    }
+    if rest == "0" {
+        return Ok(Duration::ZERO);
+    }
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    let mut total = 0f64;
+    while !rest.is_empty() {
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let (num, after) = rest.split_at(num_len);
+        if num.is_empty() || num == "." {
+            return Err(bad());
+        }
+        let value: f64 = num.parse().map_err(|_| bad())?;
+        let unit_len = after
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(after.len());
+        let (unit, next) = after.split_at(unit_len);
+        let seconds = match unit {
+            "ns" => 1e-9,
+            "us" | "µs" | "μs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return Err(bad()),
+        };
+        total += value * seconds;
+        rest = next;
+    }
+    if !total.is_finite() || total > 1e12 {
+        return Err(bad());
+    }
+    Ok(Duration::from_secs_f64(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn obj(pairs: Vec<(&str, Value)>) -> Value {
+        Value::Map(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect::<BTreeMap<_, _>>(),
+        )
+    }
+    fn s(v: &str) -> Value {
+        Value::string(v)
+    }
+    fn set(v: &[&str]) -> Value {
+        Value::List(v.iter().map(|x| s(x)).collect())
+    }
+    /// The paths of the errors, rendered as Terraform shows them.
+    fn paths(config: &Value) -> Vec<String> {
+        validate(config)
+            .0
+            .iter()
+            .map(|d| d.path.as_ref().map(|p| p.to_string()).unwrap_or_default())
+            .collect()
+    }
+
+    #[test]
+    fn empty_block_is_valid() {
+        assert!(validate(&Value::Null).is_empty());
+        assert!(validate(&obj(vec![])).is_empty());
+    }
+
+    #[test]
+    fn a_full_valid_block_passes() {
+        let config = obj(vec![
+            ("region", s("us-gov-west-1")),
+            ("sts_region", s("us-east-1")),
+            ("access_key", s("AKID")),
+            ("secret_key", s("secret")),
+            ("token", s("tok")),
+            ("max_retries", Value::int(0)),
+            ("retry_mode", s("adaptive")),
+            ("allowed_account_ids", set(&["123456789012"])),
+            (
+                "assume_role",
+                Value::List(vec![obj(vec![
+                    ("role_arn", s("arn:aws:iam::123456789012:role/deploy")),
+                    ("session_name", s("tf-session")),
+                    ("duration", s("1h30m")),
+                    ("policy", s(r#"{"Version":"2012-10-17","Statement":[]}"#)),
+                    (
+                        "policy_arns",
+                        set(&["arn:aws:iam::aws:policy/ReadOnlyAccess"]),
+                    ),
+                    ("tags", Value::string_map([("team", "a")])),
+                    ("transitive_tag_keys", set(&["team"])),
+                ])]),
+            ),
+            (
+                "endpoints",
+                Value::List(vec![obj(vec![
+                    ("ec2", s("http://127.0.0.1:5000")),
+                    ("sts", s("")),
+                ])]),
+            ),
+            (
+                "default_tags",
+                Value::List(vec![obj(vec![(
+                    "tags",
+                    Value::string_map([("Env", "prod")]),
+                )])]),
+            ),
+        ]);
+        assert!(validate(&config).is_empty(), "{:?}", validate(&config));
+    }
+
+    #[test]
+    fn retry_mode_and_max_retries() {
+        assert_eq!(
+            paths(&obj(vec![("retry_mode", s("sometimes"))])),
+            vec!["retry_mode"]
+        );
+        assert_eq!(
+            paths(&obj(vec![("max_retries", Value::int(-1))])),
+            vec!["max_retries"]
+        );
+        assert_eq!(
+            paths(&obj(vec![(
+                "max_retries",
+                Value::Number(tfplugin::Number::Float(1.5))
+            )])),
+            vec!["max_retries"]
+        );
+        let d = validate(&obj(vec![("retry_mode", s("sometimes"))]));
+        assert!(d.0[0].detail.contains("standard") && d.0[0].detail.contains("sometimes"));
+    }
+
+    #[test]
+    fn allowed_and_forbidden_conflict() {
+        let both = obj(vec![
+            ("allowed_account_ids", set(&["123456789012"])),
+            ("forbidden_account_ids", set(&["210987654321"])),
+        ]);
+        assert_eq!(paths(&both), vec!["forbidden_account_ids"]);
+        assert_eq!(
+            paths(&obj(vec![("allowed_account_ids", set(&["12345"]))])),
+            vec!["allowed_account_ids"]
+        );
+    }
+
+    #[test]
+    fn endpoints_must_be_urls() {
+        let cfg = obj(vec![(
+            "endpoints",
+            Value::List(vec![obj(vec![
+                ("ec2", s("not a url")),
+                ("sts", s("ftp://x")),
+            ])]),
+        )]);
+        assert_eq!(paths(&cfg), vec!["endpoints[0].ec2", "endpoints[0].sts"]);
+        assert!(check_endpoint_url("https://ec2.us-east-1.amazonaws.com").is_ok());
+        assert!(check_endpoint_url("http://localhost:4566/").is_ok());
+        assert!(check_endpoint_url("http://").is_err());
+        assert!(check_endpoint_url("http://:80").is_err());
+        assert!(check_endpoint_url("ec2.amazonaws.com").is_err());
+    }
+
+    #[test]
+    fn region_shape_unless_skipped() {
+        assert_eq!(paths(&obj(vec![("region", s("useast1"))])), vec!["region"]);
+        assert!(paths(&obj(vec![
+            ("region", s("useast1")),
+            ("skip_region_validation", Value::Bool(true))
+        ]))
+        .is_empty());
+        assert!(paths(&obj(vec![
+            ("region", s("useast1")),
+            ("skip_region_validation", Value::Unknown)
+        ]))
+        .is_empty());
+        for ok in [
+            "us-east-1",
+            "us-gov-west-1",
+            "cn-north-1",
+            "eusc-de-east-1",
+            "us-isob-east-1",
+        ] {
+            assert!(check_region(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "us-east", "US-EAST-1", "us-east-1a", "us--1", "-east-1"] {
+            assert!(check_region(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn credential_pairs() {
+        assert_eq!(
+            paths(&obj(vec![("access_key", s("a"))])),
+            vec!["secret_key"]
+        );
+        assert_eq!(
+            paths(&obj(vec![("secret_key", s("a"))])),
+            vec!["access_key"]
+        );
+        assert_eq!(paths(&obj(vec![("token", s("a"))])), vec!["token"]);
+        // Unknown counts as set: no false alarm before apply.
+        assert!(paths(&obj(vec![
+            ("access_key", Value::Unknown),
+            ("secret_key", s("x"))
+        ]))
+        .is_empty());
+    }
+
+    #[test]
+    fn assume_role_rules() {
+        let cfg = obj(vec![(
+            "assume_role",
+            Value::List(vec![obj(vec![
+                ("role_arn", s("role/deploy")),
+                ("duration", s("10 minutes")),
+                ("session_name", s("has space")),
+                ("policy", s("{not json")),
+                ("tags", Value::string_map([("a", "1")])),
+                ("transitive_tag_keys", set(&["b"])),
+            ])]),
+        )]);
+        assert_eq!(
+            paths(&cfg),
+            vec![
+                "assume_role[0].role_arn",
+                "assume_role[0].session_name",
+                "assume_role[0].duration",
+                "assume_role[0].policy",
+                "assume_role[0].transitive_tag_keys",
+            ]
+        );
+    }
+
+    #[test]
+    fn web_identity_token_conflict() {
+        let cfg = obj(vec![(
+            "assume_role_with_web_identity",
+            Value::List(vec![obj(vec![
+                ("role_arn", s("arn:aws:iam::123456789012:role/ci")),
+                ("web_identity_token", s("t")),
+                ("web_identity_token_file", s("/tmp/t")),
+            ])]),
+        )]);
+        assert_eq!(
+            paths(&cfg),
+            vec!["assume_role_with_web_identity[0].web_identity_token_file"]
+        );
+    }
+
+    #[test]
+    fn default_tags_reject_aws_keys() {
+        let cfg = obj(vec![(
+            "default_tags",
+            Value::List(vec![obj(vec![(
+                "tags",
+                Value::string_map([("aws:x", "1"), ("ok", "2")]),
+            )])]),
+        )]);
+        assert_eq!(paths(&cfg), vec!["default_tags[0].tags[\"aws:x\"]"]);
+    }
+
+    #[test]
+    fn unknown_values_are_skipped() {
+        let cfg = obj(vec![
+            ("region", Value::Unknown),
+            ("retry_mode", Value::Unknown),
+            ("max_retries", Value::Unknown),
+            ("endpoints", Value::Unknown),
+            (
+                "assume_role",
+                Value::List(vec![obj(vec![
+                    ("role_arn", Value::Unknown),
+                    ("duration", Value::Unknown),
+                ])]),
+            ),
+        ]);
+        assert!(validate(&cfg).is_empty());
+    }
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(parse_go_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_go_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_go_duration("1.5h"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_go_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_go_duration("300ms"), Ok(Duration::from_millis(300)));
+        assert_eq!(parse_go_duration("0"), Ok(Duration::ZERO));
+        for bad in ["", "1", "h", "1x", "-1h", "1h 30m", "1.h.5", "."] {
+            assert!(parse_go_duration(bad).is_err(), "{bad}");
+        }
+        assert!(check_session_duration("14m").is_err());
+        assert!(check_session_duration("15m").is_ok());
+        assert!(check_session_duration("12h").is_ok());
+        assert!(check_session_duration("12h1s").is_err());
+    }
+
+    #[test]
+    fn arns() {
+        assert!(check_role_arn("arn:aws:iam::123456789012:role/a/b").is_ok());
+        assert!(check_role_arn("arn:aws-cn:iam::123456789012:role/x").is_ok());
+        assert!(check_role_arn("arn:aws:iam::123456789012:user/x").is_err());
+        assert!(check_role_arn("arn:aws:s3:::bucket").is_err());
+        assert!(check_arn("arn:aws:iam::aws:policy/ReadOnlyAccess").is_ok());
+        assert!(check_arn("not-an-arn").is_err());
+    }
+}
