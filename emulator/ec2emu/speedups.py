@@ -2,7 +2,8 @@
 
 1. moto builds many botocore sessions while it imports (RegionsAndZonesBackend alone calls
    Session().get_available_regions eleven times) and each session re-parses the same botocore
-   JSON data files: parse each file once per process.
+   JSON data files: parse each file once per process, and remember get_available_regions'
+   answer per argument set (it only reads botocore's bundled data).
 2. moto.ec2.models.instance_types parses ~90 instance-type-offering files (one per region and
    location type) at import: load each region's file on first use instead. The data and every
    lookup (`OFFERINGS[location_type][region]`, `.get(region, [])`, iteration) stay the same.
@@ -23,6 +24,7 @@ def install() -> None:
     if _done:
         return
     _cache_botocore_json()
+    _memoize_available_regions()
     _lazy_instance_type_offerings()
     _done = True
 
@@ -44,6 +46,45 @@ def _cache_botocore_json() -> None:
         return data
 
     loaders.JSONFileLoader.load_file = load_file
+
+    # Loader.list_available_services stats thousands of files on every call; the answer only
+    # depends on the search paths and the installed data.
+    orig_list = loaders.Loader.list_available_services
+    listed: dict[tuple, list[str]] = {}
+
+    def list_available_services(self, type_name):  # type: ignore[no-untyped-def]
+        key = (tuple(self.search_paths), type_name)
+        with lock:
+            if key in listed:
+                return list(listed[key])
+        names = orig_list(self, type_name)
+        with lock:
+            listed[key] = list(names)
+        return names
+
+    loaders.Loader.list_available_services = list_available_services
+
+
+def _memoize_available_regions() -> None:
+    """boto3 Session.get_available_regions answers from botocore's bundled data: same arguments,
+    same list. moto asks it eleven times while importing moto.ec2."""
+    from boto3.session import Session
+
+    orig = Session.get_available_regions
+    memo: dict[tuple, list[str]] = {}
+    lock = threading.Lock()
+
+    def get_available_regions(self, service_name, partition_name="aws", allow_non_regional=False):  # type: ignore[no-untyped-def]
+        key = (service_name, partition_name, allow_non_regional)
+        with lock:
+            if key in memo:
+                return list(memo[key])
+        regions = orig(self, service_name, partition_name, allow_non_regional)
+        with lock:
+            memo[key] = list(regions)
+        return regions
+
+    Session.get_available_regions = get_available_regions
 
 
 class _LazyRegions(dict):
