@@ -40,9 +40,28 @@ struct HclogLayer {
     level: LevelFilter,
 }
 
+/// Crates of the gRPC/TLS transport: their debug and trace events describe every HTTP/2 frame,
+/// which drowns the provider's own logs at TF_LOG=TRACE and slows every call.
+const TRANSPORT_CRATES: &[&str] = &[
+    "h2",
+    "hyper",
+    "hyper_util",
+    "tower",
+    "tonic",
+    "rustls",
+    "tokio_rustls",
+    "mio",
+];
+
+fn is_transport(target: &str) -> bool {
+    let root = target.split("::").next().unwrap_or(target);
+    TRANSPORT_CRATES.contains(&root)
+}
+
 impl<S: Subscriber> Layer<S> for HclogLayer {
     fn enabled(&self, metadata: &Metadata<'_>, _ctx: Context<'_, S>) -> bool {
-        self.level >= *metadata.level()
+        let level = *metadata.level();
+        self.level >= level && (level <= Level::INFO || !is_transport(metadata.target()))
     }
 
     fn max_level_hint(&self) -> Option<LevelFilter> {
@@ -143,6 +162,14 @@ mod tests {
                 .find(|(n, _)| *n == k)
                 .map(|(_, v)| v.to_string())
         }
+    }
+
+    #[test]
+    fn transport_noise_is_recognised() {
+        assert!(is_transport("h2::codec::framed_write"));
+        assert!(is_transport("hyper"));
+        assert!(!is_transport("aws_smithy_runtime::client"));
+        assert!(!is_transport("terraform_provider_aws::resources"));
     }
 
     #[test]
