@@ -64,3 +64,17 @@ def test_register_image_with_encrypted_snapshot(aws):
                                   BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": snap}}])["ImageId"]
     ebs = ec2.describe_images(ImageIds=[image_id])["Images"][0]["BlockDeviceMappings"][0]["Ebs"]
     assert ebs["Encrypted"] is True and ebs["KmsKeyId"]
+
+
+def test_create_image_with_snapshot_tags(aws):
+    ec2 = aws.ec2("eu-west-3")
+    src = ec2.register_image(Name=f"ci-src-{aws.akid[-8:]}")["ImageId"]
+    inst = ec2.run_instances(ImageId=src, MinCount=1, MaxCount=1, InstanceType="t3.micro")["Instances"][0]
+    image_id = ec2.create_image(
+        InstanceId=inst["InstanceId"], Name=f"ci-img-{aws.akid[-8:]}",
+        TagSpecifications=[{"ResourceType": "image", "Tags": [{"Key": "i", "Value": "1"}]},
+                           {"ResourceType": "snapshot", "Tags": [{"Key": "s", "Value": "2"}]}])["ImageId"]
+    img = ec2.describe_images(ImageIds=[image_id])["Images"][0]
+    assert {t["Key"]: t["Value"] for t in img["Tags"]} == {"i": "1"}
+    snap = ec2.describe_snapshots(SnapshotIds=[img["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"]])["Snapshots"][0]
+    assert {t["Key"]: t["Value"] for t in snap["Tags"]} == {"s": "2"}

@@ -11,6 +11,7 @@ def install() -> None:
         model,
         lifecycle,
         copy_image,
+        create_image,
         register_image,
         attributes,
         deprecation,
