@@ -48,6 +48,33 @@ fn unknown_type(kind: &str, name: &str) -> Diagnostics {
     .into()
 }
 
+/// Runs a provider call, turning a panic into an error diagnostic: otherwise Terraform only
+/// sees a reset stream and the user gets no hint of what failed.
+async fn guarded<T>(
+    call: &str,
+    fut: impl std::future::Future<Output = T>,
+) -> Result<T, Diagnostics> {
+    use futures_util::FutureExt;
+    std::panic::AssertUnwindSafe(fut)
+        .catch_unwind()
+        .await
+        .map_err(|payload| {
+            let msg = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            tracing::error!(call, panic = %msg, "provider call panicked");
+            Diagnostic::error(
+                "Provider crashed",
+                format!(
+                    "The provider panicked during {call}: {msg}. This is a bug in the provider."
+                ),
+            )
+            .into()
+        })
+}
+
 impl ProviderService {
     pub fn new(provider: Arc<dyn Provider>, stop: CancellationToken) -> Self {
         ProviderService {
@@ -191,7 +218,11 @@ impl pb::provider_server::Provider for ProviderService {
             diags,
             mk
         );
-        diags.extend(self.provider.validate(&config).await);
+        diags.extend(try_diag!(
+            guarded("ValidateProviderConfig", self.provider.validate(&config)).await,
+            diags,
+            mk
+        ));
         ok(mk(convert::diagnostics(&diags)))
     }
 
@@ -208,7 +239,11 @@ impl pb::provider_server::Provider for ProviderService {
             diags,
             mk
         );
-        diags.extend(entry.resource.validate(&config).await);
+        diags.extend(try_diag!(
+            guarded("ValidateResourceConfig", entry.resource.validate(&config)).await,
+            diags,
+            mk
+        ));
         ok(mk(convert::diagnostics(&diags)))
     }
 
@@ -253,7 +288,12 @@ impl pb::provider_server::Provider for ProviderService {
             return ok(mk(convert::diagnostics(&diags)));
         }
         let upgraded = try_diag!(
-            entry.resource.upgrade_state(req.version, &raw.json).await,
+            guarded(
+                "UpgradeResourceState",
+                entry.resource.upgrade_state(req.version, &raw.json)
+            )
+            .await
+            .and_then(|r| r),
             diags,
             mk
         );
@@ -288,7 +328,15 @@ impl pb::provider_server::Provider for ProviderService {
             terraform_version: req.terraform_version,
             config,
         };
-        diags.extend(self.provider.configure(&self.ctx(), creq).await);
+        diags.extend(try_diag!(
+            guarded(
+                "ConfigureProvider",
+                self.provider.configure(&self.ctx(), creq)
+            )
+            .await,
+            diags,
+            mk
+        ));
         ok(mk(convert::diagnostics(&diags)))
     }
 
@@ -308,16 +356,15 @@ impl pb::provider_server::Provider for ProviderService {
             diags,
             mk
         );
-        let resp = entry
-            .resource
-            .read(
-                &self.ctx(),
-                ReadRequest {
-                    current_state,
-                    private: req.private,
-                },
-            )
-            .await;
+        let rreq = ReadRequest {
+            current_state,
+            private: req.private,
+        };
+        let resp = try_diag!(
+            guarded("ReadResource", entry.resource.read(&self.ctx(), rreq)).await,
+            diags,
+            mk
+        );
         diags.extend(resp.diagnostics);
         let new_state = try_diag!(
             encode_dynamic(&resp.new_state, &entry.ty, "new state"),
@@ -368,7 +415,11 @@ impl pb::provider_server::Provider for ProviderService {
             config,
             prior_private: req.prior_private,
         };
-        let resp = entry.resource.plan(&self.ctx(), preq).await;
+        let resp = try_diag!(
+            guarded("PlanResourceChange", entry.resource.plan(&self.ctx(), preq)).await,
+            diags,
+            mk
+        );
         diags.extend(resp.diagnostics);
         let planned = try_diag!(
             encode_dynamic(&resp.planned_state, &entry.ty, "planned state"),
@@ -420,7 +471,15 @@ impl pb::provider_server::Provider for ProviderService {
             config,
             planned_private: req.planned_private,
         };
-        let resp = entry.resource.apply(&self.ctx(), areq).await;
+        let resp = try_diag!(
+            guarded(
+                "ApplyResourceChange",
+                entry.resource.apply(&self.ctx(), areq)
+            )
+            .await,
+            diags,
+            mk
+        );
         diags.extend(resp.diagnostics);
         let new_state = try_diag!(
             encode_dynamic(&resp.new_state, &entry.ty, "new state"),
@@ -446,7 +505,15 @@ impl pb::provider_server::Provider for ProviderService {
         };
         let mut diags = Diagnostics::new();
         let entry = try_diag!(self.resource(&req.type_name), diags, mk);
-        let resp = entry.resource.import(&self.ctx(), &req.id).await;
+        let resp = try_diag!(
+            guarded(
+                "ImportResourceState",
+                entry.resource.import(&self.ctx(), &req.id)
+            )
+            .await,
+            diags,
+            mk
+        );
         diags.extend(resp.diagnostics);
         let mut imported_resources = Vec::with_capacity(resp.imported.len());
         for v in &resp.imported {

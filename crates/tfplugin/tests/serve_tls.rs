@@ -85,6 +85,9 @@ impl Resource for Widget {
         }
     }
     async fn read(&self, _ctx: &Context, req: ReadRequest) -> ReadResponse {
+        if req.current_state.get("name").as_str() == Some("panic") {
+            panic!("boom");
+        }
         ReadResponse {
             new_state: req.current_state,
             ..Default::default()
@@ -348,5 +351,33 @@ async fn stop_provider_cancels_running_calls() {
         .unwrap()
         .into_inner();
     assert_eq!(applied.diagnostics[0].summary, "Stopped");
+    server.shutdown.cancel();
+}
+
+#[tokio::test]
+async fn a_panicking_provider_call_becomes_a_diagnostic() {
+    let terraform = ClientCert::generate();
+    let server = spawn_server(FakeProvider, &terraform.pem).unwrap();
+    let mut c = connect_from_line(&server.line, &terraform).await.unwrap();
+    let ty = widget_type();
+    let mut state = Value::Null;
+    state.set("name", Value::string("panic"));
+    let r = c
+        .provider
+        .read_resource(pb::read_resource::Request {
+            type_name: "fake_widget".into(),
+            current_state: dv(&state, &ty),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(r.diagnostics[0].summary, "Provider crashed");
+    assert!(r.diagnostics[0].detail.contains("boom"));
+    // The server keeps serving.
+    c.provider
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .unwrap();
     server.shutdown.cancel();
 }
