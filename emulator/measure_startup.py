@@ -17,18 +17,25 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-AUTH = ("AWS4-HMAC-SHA256 Credential=AKIDSTARTUP/20260101/us-east-1/ec2/aws4_request, "
-        "SignedHeaders=host;x-amz-date, Signature=0")
+AUTH = (
+    "AWS4-HMAC-SHA256 Credential=AKIDSTARTUP/20260101/us-east-1/ec2/aws4_request, "
+    "SignedHeaders=host;x-amz-date, Signature=0"
+)
 
 
 def _describe_regions(port: int) -> int:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     body = "Action=DescribeRegions&Version=2016-11-15"
-    conn.request("POST", "/", body=body, headers={
-        "Authorization": AUTH,
-        "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
-        "X-Amz-Date": "20260101T000000Z",
-    })
+    conn.request(
+        "POST",
+        "/",
+        body=body,
+        headers={
+            "Authorization": AUTH,
+            "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+            "X-Amz-Date": "20260101T000000Z",
+        },
+    )
     status = conn.getresponse().status
     conn.close()
     return status
@@ -42,7 +49,9 @@ def measure_once(*extra: str) -> float:
         t0 = time.monotonic()
         proc = subprocess.Popen(
             [sys.executable, "-m", "ec2emu", "--port", "0", "--port-file", port_file, *extra],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             while True:

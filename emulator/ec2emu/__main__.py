@@ -21,7 +21,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one")
     p.add_argument("--port-file", help="write the bound port here once the server answers")
     p.add_argument("--no-fidelity", action="store_true", help="stock moto: no EC2 behaviour changes")
-    p.add_argument("--default-amis", action="store_true", help="load moto's ~1,300 built-in AMIs per region (slow start)")
+    p.add_argument(
+        "--default-amis", action="store_true", help="load moto's ~1,300 built-in AMIs per region (slow start)"
+    )
     p.add_argument(
         "--default-copy-seconds",
         type=float,
@@ -40,8 +42,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from .server import build_server, warm_up, wait_until_answering
 
-    server, inner_app = build_server(args.host, args.port, fidelity=not args.no_fidelity,
-                                     default_copy_seconds=args.default_copy_seconds)
+    server, inner_app = build_server(
+        args.host, args.port, fidelity=not args.no_fidelity, default_copy_seconds=args.default_copy_seconds
+    )
     port = server.server_port
     os.environ["MOTO_PORT"] = str(port)
 

@@ -46,7 +46,5 @@ def clear(access_key_id: str | None = None) -> int:
         if access_key_id is None:
             STORE.calls.clear()
         else:
-            STORE.calls[:] = [
-                c for c in STORE.calls if c.get("access_key_id") != access_key_id
-            ]
+            STORE.calls[:] = [c for c in STORE.calls if c.get("access_key_id") != access_key_id]
         return before - len(STORE.calls)

@@ -6,7 +6,8 @@ See README.md for the exact request and response shapes.
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 from urllib.parse import parse_qsl
 
 from . import calllog, faults
@@ -74,9 +75,7 @@ class Controls:
                 with state.LOCK:
                     before = len(state.STORE.copy_rules)
                     state.STORE.copy_rules[:] = [
-                        r
-                        for r in state.STORE.copy_rules
-                        if akid is not None and r.access_key_id != akid
+                        r for r in state.STORE.copy_rules if akid is not None and r.access_key_id != akid
                     ]
                     n = before - len(state.STORE.copy_rules)
                 return _json(start_response, 200, {"deleted": n})
@@ -117,7 +116,15 @@ class Controls:
 
 
 def add_copy_rule(spec: dict[str, Any]) -> state.CopyRule:
-    known = {"access_key_id", "name", "name_prefix", "image_id", "duration_seconds", "fail_message", "fail_code"}
+    known = {
+        "access_key_id",
+        "name",
+        "name_prefix",
+        "image_id",
+        "duration_seconds",
+        "fail_message",
+        "fail_code",
+    }
     unknown = set(spec) - known
     if unknown:
         raise ValueError(f"unknown fields: {', '.join(sorted(unknown))}")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import socket
 import time
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from . import calllog, faults
 from .controls import PREFIX, Controls

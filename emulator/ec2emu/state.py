@@ -67,9 +67,7 @@ class Store:
     faults: list[Fault] = field(default_factory=list)
     calls: list[dict[str, Any]] = field(default_factory=list)
     # (account, region, client_token) -> (access_key_id, params signature, image id)
-    copy_tokens: dict[tuple[str, str, str], tuple[str | None, Any, str]] = field(
-        default_factory=dict
-    )
+    copy_tokens: dict[tuple[str, str, str], tuple[str | None, Any, str]] = field(default_factory=dict)
     default_copy_seconds: float = 0.0
 
 
@@ -93,9 +91,7 @@ def reset(access_key_id: str | None = None) -> None:
             STORE.calls.clear()
             STORE.copy_tokens.clear()
             return
-        STORE.copy_rules[:] = [
-            r for r in STORE.copy_rules if r.access_key_id != access_key_id
-        ]
+        STORE.copy_rules[:] = [r for r in STORE.copy_rules if r.access_key_id != access_key_id]
         STORE.faults[:] = [f for f in STORE.faults if f.access_key_id != access_key_id]
         STORE.calls[:] = [c for c in STORE.calls if c.get("access_key_id") != access_key_id]
         for k, v in list(STORE.copy_tokens.items()):

@@ -87,14 +87,18 @@ class Clients:
         self.emu = emulator
         self.akid = akid
 
-    def client(self, service: str = "ec2", region: str = "us-east-1", retries: int = 1, validate: bool = True):
+    def client(
+        self, service: str = "ec2", region: str = "us-east-1", retries: int = 1, validate: bool = True
+    ):
         return boto3.client(
             service,
             region_name=region,
             endpoint_url=self.emu.url,
             aws_access_key_id=self.akid,
             aws_secret_access_key="test-secret",
-            config=Config(retries={"total_max_attempts": retries, "mode": "standard"}, parameter_validation=validate),
+            config=Config(
+                retries={"total_max_attempts": retries, "mode": "standard"}, parameter_validation=validate
+            ),
         )
 
     def ec2(self, region: str = "us-east-1", retries: int = 1):
@@ -141,7 +145,9 @@ def make_source(ec2, name: str, size: int = 8, **extra) -> str:
     args = dict(
         Name=f"{name}-{uuid.uuid4().hex[:8]}",  # one account is shared by all tests
         RootDeviceName="/dev/xvda",
-        BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": snap["SnapshotId"], "VolumeType": "gp3"}}],
+        BlockDeviceMappings=[
+            {"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": snap["SnapshotId"], "VolumeType": "gp3"}}
+        ],
         Architecture="x86_64",
         VirtualizationType="hvm",
         EnaSupport=True,

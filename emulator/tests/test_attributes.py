@@ -11,7 +11,10 @@ def test_modify_description(aws):
     image_id = make_source(ec2, "attr-desc", Description="one")
     ec2.modify_image_attribute(ImageId=image_id, Description={"Value": "two"})
     assert ec2.describe_images(ImageIds=[image_id])["Images"][0]["Description"] == "two"
-    assert ec2.describe_image_attribute(ImageId=image_id, Attribute="description")["Description"]["Value"] == "two"
+    assert (
+        ec2.describe_image_attribute(ImageId=image_id, Attribute="description")["Description"]["Value"]
+        == "two"
+    )
     ec2.modify_image_attribute(ImageId=image_id, Attribute="description", Value="three")
     assert ec2.describe_images(ImageIds=[image_id])["Images"][0]["Description"] == "three"
 
@@ -26,8 +29,15 @@ def test_modify_launch_permission_still_works(aws):
 
 def test_describe_image_attribute_values(aws):
     ec2 = aws.ec2()
-    image_id = make_source(ec2, "attr-all", BootMode="uefi", TpmSupport="v2.0", ImdsSupport="v2.0",
-                           SriovNetSupport="simple", UefiData="AAAA")
+    image_id = make_source(
+        ec2,
+        "attr-all",
+        BootMode="uefi",
+        TpmSupport="v2.0",
+        ImdsSupport="v2.0",
+        SriovNetSupport="simple",
+        UefiData="AAAA",
+    )
     get = lambda a: ec2.describe_image_attribute(ImageId=image_id, Attribute=a)  # noqa: E731
     assert get("bootMode")["BootMode"]["Value"] == "uefi"
     assert get("tpmSupport")["TpmSupport"]["Value"] == "v2.0"

@@ -15,8 +15,12 @@ def test_parallel_copies_by_several_keys(emu, request):
         def work(c):
             ec2 = c.ec2()
             src = make_source(ec2, "par-src")
-            ids = [ec2.copy_image(Name=f"{c.akid}-copy-{n}", SourceImageId=src, SourceRegion="us-east-1")["ImageId"]
-                   for n in range(5)]
+            ids = [
+                ec2.copy_image(Name=f"{c.akid}-copy-{n}", SourceImageId=src, SourceRegion="us-east-1")[
+                    "ImageId"
+                ]
+                for n in range(5)
+            ]
             return {i["State"] for i in ec2.describe_images(ImageIds=ids)["Images"]}
 
         with ThreadPoolExecutor(max_workers=4) as pool:
@@ -24,7 +28,9 @@ def test_parallel_copies_by_several_keys(emu, request):
         assert states == [{"available"}, {"pending"}, {"available"}, {"pending"}]
         for c in clients:
             calls = c.calls()
-            assert len(calls) == 1 + 1 + 1 + 5 + 1  # CreateVolume, CreateSnapshot, RegisterImage, 5 CopyImage, DescribeImages
+            assert (
+                len(calls) == 1 + 1 + 1 + 5 + 1
+            )  # CreateVolume, CreateSnapshot, RegisterImage, 5 CopyImage, DescribeImages
             assert {x["access_key_id"] for x in calls} == {c.akid}
     finally:
         for k in keys:

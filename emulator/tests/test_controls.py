@@ -10,7 +10,12 @@ def test_health_and_unknown_paths(emu):
 
 
 def test_copy_rule_validation_and_listing(aws, emu):
-    assert emu.control("POST", "copy-rules", json={"name": "a", "name_prefix": "b", "duration_seconds": 1}).status_code == 400
+    assert (
+        emu.control(
+            "POST", "copy-rules", json={"name": "a", "name_prefix": "b", "duration_seconds": 1}
+        ).status_code
+        == 400
+    )
     assert emu.control("POST", "copy-rules", json={"duration_seconds": -1}).status_code == 400
     assert emu.control("POST", "copy-rules", json={"name": "a"}).status_code == 400
     assert emu.control("POST", "copy-rules", json={"bogus": 1, "duration_seconds": 1}).status_code == 400

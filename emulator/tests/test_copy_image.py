@@ -76,7 +76,9 @@ def test_encrypted_without_key_uses_default_ebs_key(aws):
     src = make_source(ec2, "encd-src")
     img = image(ec2, copy(ec2, src, "encd-copy", Encrypted=True))
     snap = snapshots(ec2, img)[0]
-    assert snap["Encrypted"] is True and snap["KmsKeyId"].startswith("arn:aws:kms:us-east-1:123456789012:key/")
+    assert snap["Encrypted"] is True and snap["KmsKeyId"].startswith(
+        "arn:aws:kms:us-east-1:123456789012:key/"
+    )
 
 
 def test_malformed_kms_key_is_rejected(aws):
@@ -126,7 +128,9 @@ def _tags(obj):
 
 def test_tag_specifications_for_image_and_snapshots(aws):
     ec2 = aws.ec2()
-    src = make_source(ec2, "tag-src", TagSpecifications=[{"ResourceType": "image", "Tags": [{"Key": "src", "Value": "x"}]}])
+    src = make_source(
+        ec2, "tag-src", TagSpecifications=[{"ResourceType": "image", "Tags": [{"Key": "src", "Value": "x"}]}]
+    )
     img = image(
         ec2,
         copy(
@@ -134,7 +138,10 @@ def test_tag_specifications_for_image_and_snapshots(aws):
             src,
             "tag-copy",
             TagSpecifications=[
-                {"ResourceType": "image", "Tags": [{"Key": "Name", "Value": "tagged"}, {"Key": "env", "Value": "test"}]},
+                {
+                    "ResourceType": "image",
+                    "Tags": [{"Key": "Name", "Value": "tagged"}, {"Key": "env", "Value": "test"}],
+                },
                 {"ResourceType": "snapshot", "Tags": [{"Key": "env", "Value": "snap"}]},
             ],
         ),
@@ -143,17 +150,33 @@ def test_tag_specifications_for_image_and_snapshots(aws):
     for s in snapshots(ec2, img):
         assert _tags(s) == {"env": "snap"}
     with pytest.raises(ClientError) as e:
-        copy(ec2, src, "tag-copy2", TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "a", "Value": "b"}]}])
+        copy(
+            ec2,
+            src,
+            "tag-copy2",
+            TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "a", "Value": "b"}]}],
+        )
     assert error_code(e.value) == "InvalidParameterValue"
 
 
 def test_copy_image_tags(aws):
     ec2 = aws.ec2()
-    src = make_source(ec2, "ctag-src", TagSpecifications=[{"ResourceType": "image", "Tags": [{"Key": "team", "Value": "a"}, {"Key": "env", "Value": "src"}]}])
+    src = make_source(
+        ec2,
+        "ctag-src",
+        TagSpecifications=[
+            {"ResourceType": "image", "Tags": [{"Key": "team", "Value": "a"}, {"Key": "env", "Value": "src"}]}
+        ],
+    )
     img = image(
         ec2,
-        copy(ec2, src, "ctag-copy", CopyImageTags=True,
-             TagSpecifications=[{"ResourceType": "image", "Tags": [{"Key": "env", "Value": "copy"}]}]),
+        copy(
+            ec2,
+            src,
+            "ctag-copy",
+            CopyImageTags=True,
+            TagSpecifications=[{"ResourceType": "image", "Tags": [{"Key": "env", "Value": "copy"}]}],
+        ),
     )
     assert _tags(img) == {"team": "a", "env": "copy"}
 
@@ -203,8 +226,26 @@ def test_source_fields_are_carried_over_cross_region(aws):
         Description="the source",
         RootDeviceName="/dev/xvda",
         BlockDeviceMappings=[
-            {"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": root, "VolumeType": "gp3", "Iops": 3000, "Throughput": 125, "DeleteOnTermination": True}},
-            {"DeviceName": "/dev/sdf", "Ebs": {"SnapshotId": data, "VolumeSize": 30, "VolumeType": "io2", "Iops": 4000, "DeleteOnTermination": False}},
+            {
+                "DeviceName": "/dev/xvda",
+                "Ebs": {
+                    "SnapshotId": root,
+                    "VolumeType": "gp3",
+                    "Iops": 3000,
+                    "Throughput": 125,
+                    "DeleteOnTermination": True,
+                },
+            },
+            {
+                "DeviceName": "/dev/sdf",
+                "Ebs": {
+                    "SnapshotId": data,
+                    "VolumeSize": 30,
+                    "VolumeType": "io2",
+                    "Iops": 4000,
+                    "DeleteOnTermination": False,
+                },
+            },
             {"DeviceName": "/dev/sdb", "VirtualName": "ephemeral0"},
         ],
         Architecture="arm64",
@@ -220,23 +261,41 @@ def test_source_fields_are_carried_over_cross_region(aws):
     img = image(east, copy(east, src, "carry-copy", region="us-west-2"))
     assert img["SourceImageId"] == src and img["SourceImageRegion"] == "us-west-2"
     assert img["Description"] == "the source"
-    for field in ("Architecture", "EnaSupport", "SriovNetSupport", "BootMode", "TpmSupport", "ImdsSupport",
-                  "PlatformDetails", "UsageOperation", "VirtualizationType", "RootDeviceName", "RootDeviceType",
-                  "Hypervisor"):
+    for field in (
+        "Architecture",
+        "EnaSupport",
+        "SriovNetSupport",
+        "BootMode",
+        "TpmSupport",
+        "ImdsSupport",
+        "PlatformDetails",
+        "UsageOperation",
+        "VirtualizationType",
+        "RootDeviceName",
+        "RootDeviceType",
+        "Hypervisor",
+    ):
         assert img[field] == s[field], field
     assert img["PlatformDetails"] == "Linux/UNIX" and img["UsageOperation"] == "RunInstances"
     assert img["Hypervisor"] == "xen" and img["RootDeviceType"] == "ebs"
     by_dev = {m["DeviceName"]: m for m in img["BlockDeviceMappings"]}
     assert set(by_dev) == {"/dev/xvda", "/dev/sdf", "/dev/sdb"}
     assert by_dev["/dev/sdb"] == {"DeviceName": "/dev/sdb", "VirtualName": "ephemeral0"}
-    assert by_dev["/dev/xvda"]["Ebs"]["VolumeSize"] == 10 and by_dev["/dev/xvda"]["Ebs"]["VolumeType"] == "gp3"
+    assert (
+        by_dev["/dev/xvda"]["Ebs"]["VolumeSize"] == 10 and by_dev["/dev/xvda"]["Ebs"]["VolumeType"] == "gp3"
+    )
     assert by_dev["/dev/xvda"]["Ebs"]["Throughput"] == 125
     assert by_dev["/dev/sdf"]["Ebs"]["VolumeSize"] == 30 and by_dev["/dev/sdf"]["Ebs"]["Iops"] == 4000
     assert by_dev["/dev/sdf"]["Ebs"]["DeleteOnTermination"] is False
     new_ids = {by_dev[d]["Ebs"]["SnapshotId"] for d in ("/dev/xvda", "/dev/sdf")}
     assert not new_ids & {root, data}
-    assert len(east.describe_snapshots(SnapshotIds=list(new_ids))["Snapshots"]) == 2  # in the destination region
-    assert east.describe_image_attribute(ImageId=img["ImageId"], Attribute="uefiData")["UefiData"]["Value"] == "QU1aTlVFRkk="
+    assert (
+        len(east.describe_snapshots(SnapshotIds=list(new_ids))["Snapshots"]) == 2
+    )  # in the destination region
+    assert (
+        east.describe_image_attribute(ImageId=img["ImageId"], Attribute="uefiData")["UefiData"]["Value"]
+        == "QU1aTlVFRkk="
+    )
 
 
 # --- name rules --------------------------------------------------------------------------------
@@ -282,8 +341,11 @@ def test_deregistered_unknown_and_malformed_source(aws):
     ec2 = aws.ec2()
     src = make_source(ec2, "gone-src")
     ec2.deregister_image(ImageId=src)
-    for source, code in ((src, "InvalidAMIID.NotFound"), ("ami-0123456789abcdef0", "InvalidAMIID.NotFound"),
-                         ("ami-xyz", "InvalidAMIID.Malformed")):
+    for source, code in (
+        (src, "InvalidAMIID.NotFound"),
+        ("ami-0123456789abcdef0", "InvalidAMIID.NotFound"),
+        ("ami-xyz", "InvalidAMIID.Malformed"),
+    ):
         with pytest.raises(ClientError) as e:
             copy(ec2, source, "gone-copy")
         assert error_code(e.value) == code
@@ -302,7 +364,10 @@ def test_outpost_parameter_combinations(aws):
     ec2 = aws.ec2()
     src = make_source(ec2, "opc-src")
     arn = "arn:aws:outposts:us-east-1:123456789012:outpost/op-0123456789abcdef0"
-    for extra in ({"DestinationAvailabilityZone": "us-east-1-bos-1a"}, {"SnapshotCopyCompletionDurationMinutes": 15}):
+    for extra in (
+        {"DestinationAvailabilityZone": "us-east-1-bos-1a"},
+        {"SnapshotCopyCompletionDurationMinutes": 15},
+    ):
         with pytest.raises(ClientError) as e:
             copy(ec2, src, "opc-copy", DestinationOutpostArn=arn, **extra)
         assert error_code(e.value) == "InvalidParameterCombination"

@@ -29,7 +29,9 @@ def test_sdk_retries_through_throttling(aws):
     assert len(aws.calls("DescribeRegions")) == 3
 
 
-@pytest.mark.parametrize("kind,status,code", [("http500", 500, "InternalError"), ("http503", 503, "Unavailable")])
+@pytest.mark.parametrize(
+    "kind,status,code", [("http500", 500, "InternalError"), ("http503", 503, "Unavailable")]
+)
 def test_server_errors(aws, kind, status, code):
     ec2 = aws.ec2()
     aws.fault(action="DescribeImages", kind=kind, rate=1.0)
@@ -81,7 +83,9 @@ def test_rate_is_roughly_honoured(aws):
 
 def test_faults_are_scoped_by_access_key(aws, emu):
     ec2 = aws.ec2()
-    r = emu.control("POST", "faults", json={"action": "*", "kind": "http500", "access_key_id": "AKIDNOTME", "rate": 1})
+    r = emu.control(
+        "POST", "faults", json={"action": "*", "kind": "http500", "access_key_id": "AKIDNOTME", "rate": 1}
+    )
     assert r.status_code == 201
     try:
         ec2.describe_regions()
@@ -103,5 +107,7 @@ def test_sts_throttle(aws):
 def test_bad_fault_specs_are_rejected(emu):
     assert emu.control("POST", "faults", json={"action": "X", "kind": "nope"}).status_code == 400
     assert emu.control("POST", "faults", json={"kind": "throttle"}).status_code == 400
-    assert emu.control("POST", "faults", json={"action": "X", "kind": "throttle", "rate": 2}).status_code == 400
+    assert (
+        emu.control("POST", "faults", json={"action": "X", "kind": "throttle", "rate": 2}).status_code == 400
+    )
     assert emu.control("POST", "faults", json={"action": "X", "kind": "latency"}).status_code == 400

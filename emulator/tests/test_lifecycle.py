@@ -22,7 +22,9 @@ def test_copy_is_pending_then_available_with_progress(aws):
     image_id = _copy(ec2, src, "lc-copy-1")
     img = ec2.describe_images(ImageIds=[image_id])["Images"][0]
     assert img["State"] == "pending"
-    assert ec2.describe_images(Filters=[{"Name": "state", "Values": ["pending"]}], ImageIds=[image_id])["Images"]
+    assert ec2.describe_images(Filters=[{"Name": "state", "Values": ["pending"]}], ImageIds=[image_id])[
+        "Images"
+    ]
     s1 = _snap(ec2, img)
     assert s1["State"] == "pending"
     p1 = int(s1["Progress"].rstrip("%"))

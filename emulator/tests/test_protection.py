@@ -35,4 +35,5 @@ def test_protection_with_cooldown(aws):
         ec2.deregister_image(ImageId=image_id)
     assert error_code(e.value) == "OperationNotPermitted"
     assert ec2.describe_image_attribute(ImageId=image_id, Attribute="deregistrationProtection")[
-        "DeregistrationProtection"]["Value"].startswith("disabled-until ")
+        "DeregistrationProtection"
+    ]["Value"].startswith("disabled-until ")

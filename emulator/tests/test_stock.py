@@ -14,8 +14,13 @@ def test_stock_moto_serves_the_provider_calls(stock_aws, stock_emu):
     assert sts.get_caller_identity()["Account"] == "123456789012"
     assert len(ec2.describe_regions()["Regions"]) > 10
     src = ec2.register_image(Name="stock-src", Description="src")["ImageId"]
-    copy = ec2.copy_image(Name="stock-copy", SourceImageId=src, SourceRegion="us-east-1", Description="c",
-                          ClientToken="stock-token")["ImageId"]
+    copy = ec2.copy_image(
+        Name="stock-copy",
+        SourceImageId=src,
+        SourceRegion="us-east-1",
+        Description="c",
+        ClientToken="stock-token",
+    )["ImageId"]
     img = ec2.describe_images(ImageIds=[copy])["Images"][0]
     assert img["State"] == "available" and img["Name"] == "stock-copy"  # stock: no pending state
     ec2.create_tags(Resources=[copy], Tags=[{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}])
@@ -38,8 +43,17 @@ def test_stock_moto_serves_the_provider_calls(stock_aws, stock_emu):
         ec2.describe_images(ImageIds=["ami-0123456789abcdef0"])
     assert error_code(e.value) == "InvalidAMIID.NotFound"
     actions = [c["action"] for c in stock_aws.calls()]
-    for a in ("GetCallerIdentity", "DescribeRegions", "CopyImage", "DescribeImages", "CreateTags", "DeleteTags",
-              "DeregisterImage", "DeleteSnapshot", "DescribeSnapshots"):
+    for a in (
+        "GetCallerIdentity",
+        "DescribeRegions",
+        "CopyImage",
+        "DescribeImages",
+        "CreateTags",
+        "DeleteTags",
+        "DeregisterImage",
+        "DeleteSnapshot",
+        "DescribeSnapshots",
+    ):
         assert a in actions
 
 
@@ -69,9 +83,16 @@ def test_instances_and_offerings_still_work(stock_aws, aws):
         offers = ec2.describe_instance_type_offerings(LocationType="region")["InstanceTypeOfferings"]
         assert any(o["InstanceType"] == "t3.micro" for o in offers)
         vpc_image = ec2.register_image(Name=f"run-src-{clients.akid[-8:]}")["ImageId"]
-        inst = ec2.run_instances(ImageId=vpc_image, MinCount=1, MaxCount=1, InstanceType="t3.micro")["Instances"][0]
-        made = ec2.create_image(InstanceId=inst["InstanceId"], Name=f"from-instance-{clients.akid[-8:]}")["ImageId"]
-        copy = ec2.copy_image(Name=f"copy-of-instance-image-{clients.akid[-8:]}", SourceImageId=made,
-                              SourceRegion="eu-central-1")["ImageId"]
+        inst = ec2.run_instances(ImageId=vpc_image, MinCount=1, MaxCount=1, InstanceType="t3.micro")[
+            "Instances"
+        ][0]
+        made = ec2.create_image(InstanceId=inst["InstanceId"], Name=f"from-instance-{clients.akid[-8:]}")[
+            "ImageId"
+        ]
+        copy = ec2.copy_image(
+            Name=f"copy-of-instance-image-{clients.akid[-8:]}",
+            SourceImageId=made,
+            SourceRegion="eu-central-1",
+        )["ImageId"]
         img = ec2.describe_images(ImageIds=[copy])["Images"][0]
         assert img["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"]

@@ -60,7 +60,9 @@ def describe_image_attribute(self) -> ActionResult:
     elif attribute is None:
         raise ec2_error("MissingParameter", "The request must contain the parameter Attribute")
     else:
-        raise invalid_parameter_value(f"Value ({attribute}) for parameter attribute is invalid. Unknown attribute.")
+        raise invalid_parameter_value(
+            f"Value ({attribute}) for parameter attribute is invalid. Unknown attribute."
+        )
     return ActionResult(result)
 
 

@@ -140,7 +140,9 @@ def _do_copy(self, backend: Any, account: str, region: str, akid: str | None) ->
     dest_az = p("DestinationAvailabilityZone") or p("DestinationAvailabilityZoneId")
     if outpost is not None:
         if not OUTPOST_ARN_RE.match(outpost):
-            raise invalid_parameter_value(f"Value ({outpost}) for parameter destinationOutpostArn is invalid.")
+            raise invalid_parameter_value(
+                f"Value ({outpost}) for parameter destinationOutpostArn is invalid."
+            )
         if dest_az:
             raise ec2_error(
                 "InvalidParameterCombination",
@@ -206,7 +208,11 @@ def _do_copy(self, backend: Any, account: str, region: str, akid: str | None) ->
         enc = encrypted or src_encrypted
         key = kms_arn
         if enc and key is None:
-            key = ebs.get("KmsKeyId") if source_region == region and ebs.get("KmsKeyId") else default_ebs_key(backend)
+            key = (
+                ebs.get("KmsKeyId")
+                if source_region == region and ebs.get("KmsKeyId")
+                else default_ebs_key(backend)
+            )
         if src_snap_id:
             snap = model.new_snapshot(
                 backend,

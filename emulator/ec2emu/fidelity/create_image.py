@@ -15,9 +15,16 @@ def create_image(self) -> ActionResult:
     instance_id = self._get_param("InstanceId")
     tags = tag_specs(self._get_param("TagSpecifications", []), ("image", "snapshot"))
     self.error_on_dryrun()
-    image_specs = [
-        {"ResourceType": "image", "Tags": [{"Key": k, "Value": v} for k, v in tags.get("image", {}).items()]}
-    ] if tags.get("image") else []
+    image_specs = (
+        [
+            {
+                "ResourceType": "image",
+                "Tags": [{"Key": k, "Value": v} for k, v in tags.get("image", {}).items()],
+            }
+        ]
+        if tags.get("image")
+        else []
+    )
     image = self.ec2_backend.create_image(instance_id, name, description, tag_specifications=image_specs)
     for snap in getattr(image, "emu_snapshots", None) or [image.ebs_snapshot]:
         for k, v in tags.get("snapshot", {}).items():

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 from moto.core.responses import ActionResult
 
@@ -15,7 +15,7 @@ def _parse(v) -> datetime:
     if isinstance(v, datetime):
         dt = v
     elif isinstance(v, (int, float)):
-        dt = datetime.fromtimestamp(float(v), tz=timezone.utc)
+        dt = datetime.fromtimestamp(float(v), tz=UTC)
     else:
         s = str(v).strip().replace("Z", "+00:00")
         try:
@@ -23,8 +23,8 @@ def _parse(v) -> datetime:
         except ValueError:
             raise invalid_parameter_value(f"Value ({v}) for parameter deprecateAt is invalid.") from None
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
 
 
 def _round_minute(dt: datetime) -> datetime:
@@ -41,7 +41,7 @@ def enable_image_deprecation(self) -> ActionResult:
     if at is None:
         raise ec2_error("MissingParameter", "The request must contain the parameter DeprecateAt")
     when = _round_minute(_parse(at))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if when < now.replace(second=0, microsecond=0):
         raise invalid_parameter_value("The deprecation time can't be in the past.")
     if when > now + timedelta(days=3653):

@@ -31,8 +31,11 @@ def deregister_image(self) -> ActionResult:
             if snap is None:
                 results.append({"SnapshotId": sid, "ReturnCode": "client-error"})
                 continue
-            in_use = [a.id for a in backend.amis.values() if sid in {
-                (m.get("Ebs") or {}).get("SnapshotId") for m in a.block_device_mappings}]
+            in_use = [
+                a.id
+                for a in backend.amis.values()
+                if sid in {(m.get("Ebs") or {}).get("SnapshotId") for m in a.block_device_mappings}
+            ]
             if in_use:
                 results.append({"SnapshotId": sid, "ReturnCode": "skipped"})
                 continue

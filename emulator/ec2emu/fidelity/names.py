@@ -26,6 +26,4 @@ def check_name(name: Any) -> str:
 def check_unique(backend: Any, name: str) -> None:
     for ami in list(backend.amis.values()):
         if ami.name == name and ami.owner_id == backend.account_id:
-            raise ec2_error(
-                "InvalidAMIName.Duplicate", f"AMI name {name} is already in use by AMI {ami.id}"
-            )
+            raise ec2_error("InvalidAMIName.Duplicate", f"AMI name {name} is already in use by AMI {ami.id}")

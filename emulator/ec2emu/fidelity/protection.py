@@ -8,7 +8,7 @@ DescribeImages `DeregistrationProtection`: "disabled", "enabled-without-cooldown
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from moto.core.responses import ActionResult
 
@@ -60,7 +60,7 @@ def disable_image_deregistration_protection(self) -> ActionResult:
     if ami.deregistration_protection.startswith("enabled") and ami.emu_protection_with_cooldown:
         until = time.time() + COOLDOWN_SECONDS
         ami.emu_protection_cooldown_until = until
-        stamp = datetime.fromtimestamp(until, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        stamp = datetime.fromtimestamp(until, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
         ami.deregistration_protection = f"disabled-until {stamp}"
     elif ami.deregistration_protection.startswith("enabled"):
         ami.deregistration_protection = "disabled"

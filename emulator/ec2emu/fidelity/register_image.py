@@ -34,7 +34,9 @@ def register_image(self) -> ActionResult:
     for raw in p("BlockDeviceMappings", []) or []:
         device = raw.get("DeviceName")
         if not device:
-            raise ec2_error("MissingParameter", "The request must contain the parameter BlockDeviceMapping.DeviceName")
+            raise ec2_error(
+                "MissingParameter", "The request must contain the parameter BlockDeviceMapping.DeviceName"
+            )
         if raw.get("NoDevice") is not None:
             mappings.append({"DeviceName": device, "NoDevice": ""})
             continue
