@@ -194,6 +194,20 @@ pub async fn connect(
     server_cert_der: &[u8],
     client: &ClientCert,
 ) -> Result<Clients, String> {
+    connect_with(addr, server_cert_der, Some(client)).await
+}
+
+/// Connects without presenting any client certificate (which the server must refuse).
+pub async fn connect_without_certificate(line: &str) -> Result<Clients, String> {
+    let (addr, cert) = parse_handshake_line(line)?;
+    connect_with(addr, &cert, None).await
+}
+
+async fn connect_with(
+    addr: SocketAddr,
+    server_cert_der: &[u8],
+    client: Option<&ClientCert>,
+) -> Result<Clients, String> {
     let cfg = Arc::new(client_config(server_cert_der.to_vec(), client)?);
     let connector = tower::service_fn(move |_uri: http::Uri| {
         let cfg = cfg.clone();
@@ -225,22 +239,25 @@ pub async fn connect_from_line(line: &str, client: &ClientCert) -> Result<Client
 
 fn client_config(
     server_cert_der: Vec<u8>,
-    client: &ClientCert,
+    client: Option<&ClientCert>,
 ) -> Result<rustls::ClientConfig, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut cfg = rustls::ClientConfig::builder_with_provider(provider)
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(PinnedServerCert {
             der: server_cert_der,
-        }))
-        .with_client_cert_resolver(Arc::new(P521ClientKey {
+        }));
+    let mut cfg = match client {
+        Some(client) => builder.with_client_cert_resolver(Arc::new(P521ClientKey {
             certified: Arc::new(rustls::sign::CertifiedKey::new(
                 vec![CertificateDer::from(client.der.clone())],
                 Arc::new(P521Signer(client.key.clone())),
             )),
-        }));
+        })),
+        None => builder.with_no_client_auth(),
+    };
     cfg.alpn_protocols = vec![b"h2".to_vec()];
     Ok(cfg)
 }

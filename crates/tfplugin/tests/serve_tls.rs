@@ -148,6 +148,20 @@ async fn pinned_client_gets_schema_and_other_client_is_refused() {
         .expect("refusal must be prompt");
     assert!(r.is_err(), "a client with another certificate was served");
 
+    // So does a client without any certificate: client authentication is mandatory.
+    let anonymous = async {
+        let mut c = tfplugin::testing::connect_without_certificate(&server.line).await?;
+        c.provider
+            .get_provider_schema(pb::get_provider_schema::Request {})
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok::<_, String>(())
+    };
+    let r = tokio::time::timeout(Duration::from_secs(5), anonymous)
+        .await
+        .expect("prompt");
+    assert!(r.is_err(), "a client without a certificate was served");
+
     // The pinned client still works after the refusal.
     c.provider
         .get_provider_schema(pb::get_provider_schema::Request {})
