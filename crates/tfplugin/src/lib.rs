@@ -2,6 +2,12 @@
 //!
 //! It knows nothing of any cloud: a provider implements [`Provider`] and [`Resource`] with
 //! [`Value`]s, [`Schema`]s and [`Diagnostics`], and calls [`serve`] from `main`.
+//!
+//! Inside: `handshake` (go-plugin environment and stdout line), `tls` (pinned mTLS with
+//! P-521 client certificates), `server` (runtime, accept loop, Shutdown), `service` (the
+//! gRPC methods), `convert` (schemas and diagnostics to protocol messages), `codec` (cty
+//! values as msgpack and JSON), `logging` (go-hclog JSON on stderr) and `testing` (a client
+//! that plays Terraform's part in tests).
 
 pub mod codec;
 mod convert;
