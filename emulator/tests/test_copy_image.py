@@ -371,3 +371,13 @@ def test_outpost_parameter_combinations(aws):
         with pytest.raises(ClientError) as e:
             copy(ec2, src, "opc-copy", DestinationOutpostArn=arn, **extra)
         assert error_code(e.value) == "InvalidParameterCombination"
+
+
+def test_copy_of_a_pending_copy_is_refused(aws):
+    ec2 = aws.ec2()
+    src = make_source(ec2, "pend-src")
+    aws.copy_rule(duration_seconds=60)
+    pending = copy(ec2, src, f"pend-copy-{aws.akid[-8:]}")
+    with pytest.raises(ClientError) as e:
+        copy(ec2, pending, f"pend-copy2-{aws.akid[-8:]}")
+    assert error_code(e.value) == "IncorrectState"
