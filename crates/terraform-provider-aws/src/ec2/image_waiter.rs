@@ -814,4 +814,6 @@ async fn report_progress(lp: &RegionLoop, copying: &[(Arc<Waiter>, Image)]) {
 }
 
 #[cfg(test)]
+mod emulator_tests;
+#[cfg(test)]
 mod tests;
