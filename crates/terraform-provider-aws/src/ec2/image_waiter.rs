@@ -472,6 +472,17 @@ async fn wait_on(
 ) -> Result<Image, WaitError> {
     let waiting_for = target.describe();
     let started = Instant::now();
+    // A huge timeout ("no limit") must not overflow the clock.
+    let deadline = started
+        .checked_add(timeout)
+        .unwrap_or_else(|| started + Duration::from_secs(100 * 365 * 24 * 3600));
+    if !looks_like_image_id(image_id) {
+        // Caught here rather than by EC2 so one bad id cannot fail the shared batch call for
+        // every other waiter.
+        return Err(WaitError::Api(format!(
+            "InvalidAMIID.Malformed: {image_id:?} is not an AMI id (expected ami-...)"
+        )));
+    }
     if stop.is_cancelled() {
         return Err(WaitError::Stopped {
             image_id: image_id.to_string(),
@@ -484,7 +495,7 @@ async fn wait_on(
     let waiter = Arc::new(Waiter {
         image_id: image_id.to_string(),
         target,
-        deadline: started + timeout,
+        deadline,
         status: Mutex::new(WaiterStatus {
             done: Some(tx),
             ..WaiterStatus::default()
@@ -505,10 +516,10 @@ async fn wait_on(
         }
         result = rx => match result {
             Ok(r) => r,
-            // The loop dropped the sender without answering: its task died (runtime shutdown).
+            // Not expected: the sender lives as long as `waiter`, and a dying loop answers.
             Err(_) => Err(WaitError::Api("the AMI poll loop ended unexpectedly".to_string())),
         },
-        _ = tokio::time::sleep_until(started + timeout) => {
+        _ = tokio::time::sleep_until(deadline) => {
             let (last, progress) = snapshot(&waiter);
             Err(WaitError::Timeout {
                 image_id: image_id.to_string(),
@@ -521,7 +532,34 @@ async fn wait_on(
     }
 }
 
+/// `ami-` and letters/digits: what EC2 could ever answer for.
+fn looks_like_image_id(id: &str) -> bool {
+    id.strip_prefix("ami-")
+        .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// Ends the waits still registered when the loop task ends other than by having no waiters
+/// (a panic, or the runtime shutting down), so that nobody waits for a loop that is gone.
+struct LoopExit(Arc<RegionLoop>);
+
+impl Drop for LoopExit {
+    fn drop(&mut self) {
+        // Later waiters start a new loop instead of joining this one.
+        self.0.shutdown.cancel();
+        let waiters: Vec<Arc<Waiter>> = lock(&self.0.waiters).values().cloned().collect();
+        for w in waiters {
+            finish(
+                &w,
+                Err(WaitError::Api(
+                    "the AMI poll loop ended unexpectedly".to_string(),
+                )),
+            );
+        }
+    }
+}
+
 async fn run_loop(lp: Arc<RegionLoop>) {
+    let _exit = LoopExit(Arc::clone(&lp));
     let mut backoff = Backoff::new(lp.options.backoff);
     let mut next_poll = Instant::now() + backoff.next_delay();
     let mut api_failures = 0u32;

@@ -815,3 +815,45 @@ async fn new_waiter_resets_backoff() {
     assert!(took < Duration::from_millis(1000), "{took:?}");
     assert!(matches!(slow_r, Err(WaitError::Stopped { .. })));
 }
+
+#[test]
+fn image_id_shape() {
+    assert!(looks_like_image_id("ami-0123456789abcdef0"));
+    assert!(looks_like_image_id("ami-12345678"));
+    assert!(!looks_like_image_id("ami-"));
+    assert!(!looks_like_image_id("snap-12345678"));
+    assert!(!looks_like_image_id("ami-12,ami-34"));
+}
+
+#[tokio::test]
+async fn malformed_id_is_rejected_without_a_call() {
+    let fake = FakeEc2::default();
+    let err = wait(
+        &fake,
+        &unique_key(),
+        "not-an-ami",
+        WaitFor::Available,
+        Duration::MAX,
+        &CancellationToken::new(),
+    )
+    .await
+    .expect_err("malformed");
+    assert!(err.to_string().contains("InvalidAMIID.Malformed"), "{err}");
+    assert!(fake.state().image_calls.is_empty());
+}
+
+#[tokio::test]
+async fn huge_timeout_does_not_overflow() {
+    let fake = FakeEc2::default();
+    fake.put("ami-1", "available", &[]);
+    let r = wait(
+        &fake,
+        &unique_key(),
+        "ami-1",
+        WaitFor::Available,
+        Duration::MAX,
+        &CancellationToken::new(),
+    )
+    .await;
+    assert!(r.is_ok());
+}
