@@ -336,3 +336,69 @@ fn insecure_and_custom_ca_bundle() {
     assert_eq!(r.code, 1, "{}", r.text());
     assert!(r.text().contains("Invalid CA bundle"), "{}", r.text());
 }
+
+#[test]
+fn assume_role_sends_every_argument_to_sts() {
+    let tf = Tf::new("provider_assume_role");
+    let source = tf.make_source_ami(REGION, "tfacc-provider-assume-role-source");
+    let extra = r#"
+  assume_role {
+    role_arn            = "arn:aws:iam::123456789012:role/tfacc"
+    session_name        = "tfacc-session"
+    external_id         = "ext-123"
+    duration            = "1h30m"
+    source_identity     = "tfacc-source"
+    policy_arns         = ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
+    tags                = { team = "ami" }
+    transitive_tag_keys = ["team"]
+  }"#;
+    tf.write(&format!(
+        "{}{}",
+        tf.provider_block(REGION, extra),
+        planned_copy(&source)
+    ));
+    let r = tf.plan_code();
+    assert_eq!(r.code, 2, "{}", r.text());
+    // Signed with the block's static keys, so the call is in this test's log.
+    let calls = tf.calls(Some("AssumeRole"));
+    assert!(!calls.is_empty(), "AssumeRole not called");
+    // Everything after it is signed with the role's credentials, not with the block's keys.
+    assert!(
+        tf.calls(Some("GetCallerIdentity")).is_empty(),
+        "GetCallerIdentity must use the assumed role's credentials"
+    );
+    let p = &calls[0]["params"];
+    let param = |k: &str| {
+        p[k].as_str()
+            .map(str::to_string)
+            .or_else(|| p[k][0].as_str().map(str::to_string))
+    };
+    assert_eq!(
+        param("RoleArn").as_deref(),
+        Some("arn:aws:iam::123456789012:role/tfacc"),
+        "{p}"
+    );
+    assert_eq!(
+        param("RoleSessionName").as_deref(),
+        Some("tfacc-session"),
+        "{p}"
+    );
+    assert_eq!(param("ExternalId").as_deref(), Some("ext-123"), "{p}");
+    assert_eq!(param("DurationSeconds").as_deref(), Some("5400"), "{p}");
+    assert_eq!(
+        param("SourceIdentity").as_deref(),
+        Some("tfacc-source"),
+        "{p}"
+    );
+    assert_eq!(param("Tags.member.1.Key").as_deref(), Some("team"), "{p}");
+    assert_eq!(
+        param("TransitiveTagKeys.member.1").as_deref(),
+        Some("team"),
+        "{p}"
+    );
+    assert_eq!(
+        param("PolicyArns.member.1.arn").as_deref(),
+        Some("arn:aws:iam::aws:policy/ReadOnlyAccess"),
+        "{p}"
+    );
+}

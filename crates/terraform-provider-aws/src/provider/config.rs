@@ -2,7 +2,6 @@
 //! [`validate`](super::validate::validate); values still unknown at configure time are treated as
 //! unset, as the Go provider does.
 
-use super::schema::DEFAULT_MAX_RETRIES;
 use super::validate::{self, blocks, parse_go_duration};
 use crate::tags::{IgnoreTags, Tags};
 use std::fmt;
@@ -77,7 +76,8 @@ pub struct ProviderConfig {
     pub skip_credentials_validation: bool,
     pub skip_requesting_account_id: bool,
     pub skip_metadata_api_check: bool,
-    pub max_retries: u32,
+    /// `None`: `AWS_MAX_ATTEMPTS` - 1, else 25 (see `sdk::max_retries`).
+    pub max_retries: Option<u32>,
     /// `None`: `AWS_RETRY_MODE`, else standard.
     pub retry_mode: Option<RetryMode>,
     pub allowed_account_ids: Vec<String>,
@@ -125,8 +125,7 @@ impl ProviderConfig {
         let max_retries = c
             .get("max_retries")
             .as_i64()
-            .unwrap_or(DEFAULT_MAX_RETRIES)
-            .clamp(0, i64::from(u32::MAX) - 1) as u32;
+            .map(|n| n.clamp(0, i64::from(u32::MAX) - 1) as u32);
         ProviderConfig {
             region: opt_str(c.get("region")),
             profile: opt_str(c.get("profile")),
@@ -209,7 +208,7 @@ mod tests {
     #[test]
     fn defaults_of_an_empty_block() {
         let c = ProviderConfig::from_value(&obj(vec![])).expect("valid");
-        assert_eq!(c.max_retries, 25);
+        assert_eq!(c.max_retries, None);
         assert_eq!(c.retry_mode, None);
         assert!(c.static_keys.is_none() && c.assume_roles.is_empty() && c.web_identity.is_none());
         assert!(!c.skip_credentials_validation && !c.insecure);
@@ -253,7 +252,7 @@ mod tests {
         ]))
         .expect("valid");
         assert_eq!(c.region.as_deref(), Some("eu-west-1"));
-        assert_eq!(c.max_retries, 3);
+        assert_eq!(c.max_retries, Some(3));
         assert_eq!(c.retry_mode, Some(RetryMode::Adaptive));
         assert_eq!(c.assume_roles.len(), 1, "the role-less block is skipped");
         assert_eq!(c.assume_roles[0].duration, Some(Duration::from_secs(7200)));
@@ -289,6 +288,6 @@ mod tests {
         ]))
         .expect("valid");
         assert_eq!(c.region, None);
-        assert_eq!(c.max_retries, 25);
+        assert_eq!(c.max_retries, None);
     }
 }

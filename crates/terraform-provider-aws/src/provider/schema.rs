@@ -4,7 +4,7 @@
 use tfplugin::{Attribute, Block, NestedBlock, Nesting, Schema, Type};
 
 /// `max_retries` when the block does not set it.
-pub const DEFAULT_MAX_RETRIES: i64 = 25;
+pub const DEFAULT_MAX_RETRIES: u32 = 25;
 
 pub fn provider_schema() -> Schema {
     let s = Type::String;
@@ -34,7 +34,7 @@ pub fn provider_schema() -> Schema {
         .attr(Attribute::optional("skip_region_validation", Type::Bool,
             "Accept a `region` that does not look like an AWS region name (for AWS-compatible endpoints). Default false."))
         .attr(Attribute::optional("max_retries", Type::Number,
-            "How many times a failed, retryable AWS request is retried (attempts = max_retries + 1). Default 25."))
+            "How many times a failed, retryable AWS request is retried (attempts = max_retries + 1). Defaults to `AWS_MAX_ATTEMPTS` - 1, then 25."))
         .attr(Attribute::optional("retry_mode", s.clone(),
             "`standard` or `adaptive` (client-side rate limiting). Defaults to `AWS_RETRY_MODE`, then `standard`."))
         .attr(Attribute::optional("allowed_account_ids", string_set(),

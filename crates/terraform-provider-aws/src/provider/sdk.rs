@@ -5,6 +5,7 @@
 
 use super::assume::{AssumeRoleCredentials, WebIdentityCredentials};
 use super::config::{ProviderConfig, RetryMode};
+use super::schema::DEFAULT_MAX_RETRIES;
 use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
 use aws_config::environment::region::EnvironmentVariableRegionProvider;
 use aws_config::meta::credentials::CredentialsProviderChain;
@@ -60,6 +61,18 @@ pub fn expand_home(path: &str) -> String {
         }
         _ => path.to_string(),
     }
+}
+
+/// `max_retries` from the block, else from `AWS_MAX_ATTEMPTS` (attempts = retries + 1), else 25.
+pub fn max_retries(configured: Option<u32>, env_max_attempts: Option<&str>) -> u32 {
+    configured
+        .or_else(|| {
+            env_max_attempts
+                .and_then(|v| v.trim().parse::<u32>().ok())
+                .filter(|n| *n >= 1)
+                .map(|n| n - 1)
+        })
+        .unwrap_or(DEFAULT_MAX_RETRIES)
 }
 
 /// The retry policy: `max_retries` retries after the first attempt.
@@ -184,8 +197,13 @@ pub async fn build(cfg: &ProviderConfig, diags: &mut Diagnostics) -> Result<Sdk,
     let http = http_client(cfg)?;
     let files = profile_files(cfg);
 
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(retry_config(cfg.max_retries, cfg.retry_mode.as_ref()));
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(retry_config(
+        max_retries(
+            cfg.max_retries,
+            std::env::var("AWS_MAX_ATTEMPTS").ok().as_deref(),
+        ),
+        cfg.retry_mode.as_ref(),
+    ));
     if let Some(h) = &http {
         loader = loader.http_client(h.clone());
     }
@@ -300,7 +318,97 @@ pub async fn build(cfg: &ProviderConfig, diags: &mut Diagnostics) -> Result<Sdk,
 
 #[cfg(test)]
 mod tests {
+    use super::super::config::{Secret, StaticKeys};
     use super::*;
+    use tfplugin::Value;
+
+    /// A block with static keys and a region, so building touches neither network nor IMDS.
+    fn config(change: impl FnOnce(&mut ProviderConfig)) -> ProviderConfig {
+        let mut c = ProviderConfig::from_value(&Value::Null).expect("an empty block is valid");
+        c.region = Some("us-west-2".into());
+        c.static_keys = Some(StaticKeys {
+            access_key: Secret("AKIDUNITTEST".into()),
+            secret_key: Secret("unit-secret".into()),
+            token: None,
+        });
+        change(&mut c);
+        c
+    }
+
+    async fn build_err(cfg: &ProviderConfig) -> Diagnostic {
+        match build(cfg, &mut Diagnostics::new()).await {
+            Ok(_) => panic!("building should fail"),
+            Err(d) => d,
+        }
+    }
+
+    #[tokio::test]
+    async fn static_keys_region_endpoints_and_retries() {
+        let cfg = config(|c| {
+            c.ec2_endpoint = Some("http://127.0.0.1:1".into());
+            c.sts_region = Some("us-east-1".into());
+            c.max_retries = Some(4);
+        });
+        let sdk = build(&cfg, &mut Diagnostics::new()).await.expect("builds");
+        assert_eq!(sdk.region, "us-west-2");
+        assert_eq!(sdk.sts_region, "us-east-1");
+        assert_eq!(sdk.ec2_endpoint.as_deref(), Some("http://127.0.0.1:1"));
+        assert_eq!(sdk.config.retry_config().map(|r| r.max_attempts()), Some(5));
+        let provider = sdk
+            .config
+            .credentials_provider()
+            .expect("a credentials provider");
+        let creds =
+            aws_credential_types::provider::ProvideCredentials::provide_credentials(&provider)
+                .await
+                .expect("static credentials");
+        assert_eq!(creds.access_key_id(), "AKIDUNITTEST");
+    }
+
+    #[tokio::test]
+    async fn insecure_is_refused_over_https_and_only_warns_over_http() {
+        let e = build_err(&config(|c| c.insecure = true)).await;
+        assert_eq!(e.path, Some(AttributePath::root("insecure")));
+        assert!(e.detail.contains("custom_ca_bundle"));
+
+        let mut diags = Diagnostics::new();
+        let plain = config(|c| {
+            c.insecure = true;
+            c.ec2_endpoint = Some("http://127.0.0.1:1".into());
+            c.sts_endpoint = Some("http://127.0.0.1:1".into());
+        });
+        assert!(build(&plain, &mut diags).await.is_ok());
+        assert_eq!(diags.0.len(), 1);
+        assert!(!diags.has_errors());
+    }
+
+    #[tokio::test]
+    async fn ca_bundle_must_be_a_readable_pem_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let missing = dir.path().join("missing.pem");
+        let e = build_err(&config(|c| {
+            c.custom_ca_bundle = Some(missing.display().to_string())
+        }))
+        .await;
+        assert_eq!(e.path, Some(AttributePath::root("custom_ca_bundle")));
+
+        let not_pem = dir.path().join("bundle.txt");
+        std::fs::write(&not_pem, "hello").expect("write");
+        let e = build_err(&config(|c| {
+            c.custom_ca_bundle = Some(not_pem.display().to_string())
+        }))
+        .await;
+        assert_eq!(e.summary, "Invalid CA bundle");
+
+        let pem = dir.path().join("bundle.pem");
+        std::fs::write(
+            &pem,
+            "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+        )
+        .expect("write");
+        let cfg = config(|c| c.custom_ca_bundle = Some(pem.display().to_string()));
+        assert!(build(&cfg, &mut Diagnostics::new()).await.is_ok());
+    }
 
     #[test]
     fn retries_are_attempts_minus_one() {
@@ -317,6 +425,15 @@ mod tests {
             aws_smithy_types::retry::RetryMode::Adaptive
         );
         assert_eq!(retry_config(u32::MAX, None).max_attempts(), u32::MAX);
+    }
+
+    #[test]
+    fn max_retries_from_block_then_env_then_default() {
+        assert_eq!(max_retries(Some(3), Some("10")), 3);
+        assert_eq!(max_retries(None, Some("10")), 9);
+        assert_eq!(max_retries(None, Some("0")), 25);
+        assert_eq!(max_retries(None, Some("x")), 25);
+        assert_eq!(max_retries(None, None), 25);
     }
 
     #[test]
