@@ -726,7 +726,12 @@ async fn poll_once(lp: &RegionLoop, api_failures: &mut u32) {
     let mut copying: Vec<(Arc<Waiter>, Image)> = Vec::new();
     for w in &waiters {
         let image = images.get(&w.image_id);
-        match classify(image, &w.target) {
+        let outcome = classify(image, &w.target);
+        if outcome != Outcome::Pending {
+            // The copy is over one way or another: its progress will not be logged again.
+            lock(progress_log()).remove(&w.image_id);
+        }
+        match outcome {
             Outcome::Done => {
                 let image = image.cloned().unwrap_or_else(|| {
                     Image::builder()
@@ -820,7 +825,7 @@ async fn report_progress(lp: &RegionLoop, copying: &[(Arc<Waiter>, Image)]) {
         let now = std::time::Instant::now();
         let due = {
             let mut log = lock(progress_log());
-            // Forget images nobody waits on any more, so the memory stays small.
+            // Finished images are removed in `poll_once`; this bounds what abandoned waits leave.
             if log.len() > 1000 {
                 log.clear();
             }

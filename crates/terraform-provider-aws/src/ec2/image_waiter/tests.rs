@@ -857,3 +857,66 @@ async fn huge_timeout_does_not_overflow() {
     .await;
     assert!(r.is_ok());
 }
+
+/// Collects the formatted messages of INFO events on this thread.
+struct CaptureInfo(Arc<Mutex<Vec<String>>>);
+
+impl tracing::Subscriber for CaptureInfo {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        struct Message(String);
+        impl tracing::field::Visit for Message {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn fmt::Debug) {
+                if field.name() == "message" {
+                    self.0 = format!("{value:?}");
+                }
+            }
+        }
+        if *event.metadata().level() == tracing::Level::INFO {
+            let mut m = Message(String::new());
+            event.record(&mut m);
+            lock(&self.0).push(m.0);
+        }
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[tokio::test]
+async fn progress_is_logged_at_info() {
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    // Thread-local: this test's runtime is single-threaded, so the loop task logs here too.
+    let _guard = tracing::subscriber::set_default(CaptureInfo(Arc::clone(&lines)));
+    let fake = FakeEc2::default();
+    fake.put("ami-log", "pending", &["snap-l1", "snap-l2"]);
+    {
+        let mut st = fake.state();
+        st.snapshot_progress.insert("snap-l1".into(), "45%".into());
+        st.snapshot_progress.insert("snap-l2".into(), "90%".into());
+    }
+    let _ = wait(
+        &fake,
+        &unique_key(),
+        "ami-log",
+        WaitFor::Available,
+        Duration::from_millis(300),
+        &CancellationToken::new(),
+    )
+    .await;
+    let lines = lock(&lines).clone();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l == "ami-log copying: 45% (snap-l1 45%, snap-l2 90%)"),
+        "{lines:?}"
+    );
+    // Logged on change (or once a minute), not on every tick.
+    assert_eq!(lines.len(), 1, "{lines:?}");
+}
