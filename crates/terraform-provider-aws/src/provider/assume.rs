@@ -181,3 +181,64 @@ impl ProvideCredentials for WebIdentityCredentials {
         future::ProvideCredentials::new(self.assume())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::config::Secret;
+    use super::*;
+
+    fn offline_sts() -> aws_sdk_sts::Client {
+        let conf = aws_sdk_sts::Config::builder()
+            .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
+            .region(aws_types::region::Region::new("us-east-1"))
+            .build();
+        aws_sdk_sts::Client::from_conf(conf)
+    }
+
+    fn web(token: Option<WebIdentityToken>) -> WebIdentityCredentials {
+        WebIdentityCredentials::new(
+            offline_sts(),
+            WebIdentity {
+                role_arn: "arn:aws:iam::123456789012:role/ci".into(),
+                session_name: None,
+                token,
+                duration: None,
+            },
+        )
+    }
+
+    #[tokio::test]
+    async fn web_identity_token_inline_or_from_a_file() {
+        let inline = web(Some(WebIdentityToken::Inline(Secret("tok-1".into()))));
+        assert_eq!(inline.token().await.ok().as_deref(), Some("tok-1"));
+
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("token");
+        std::fs::write(&file, "tok-2\n").expect("write token");
+        let from_file = web(Some(WebIdentityToken::File(file.display().to_string())));
+        assert_eq!(from_file.token().await.ok().as_deref(), Some("tok-2"));
+
+        // Rotated by the issuer: the next refresh reads the new token.
+        std::fs::write(&file, "tok-3").expect("rewrite token");
+        assert_eq!(from_file.token().await.ok().as_deref(), Some("tok-3"));
+
+        let missing = web(Some(WebIdentityToken::File(
+            dir.path().join("nope").display().to_string(),
+        )));
+        assert!(missing.token().await.is_err());
+    }
+
+    #[test]
+    fn session_name_defaults_to_a_recognisable_name() {
+        assert!(web(None)
+            .session_name
+            .starts_with("terraform-provider-aws-"));
+        let role = AssumeRole {
+            role_arn: "arn:aws:iam::123456789012:role/x".into(),
+            ..Default::default()
+        };
+        assert!(AssumeRoleCredentials::new(offline_sts(), role)
+            .session_name
+            .starts_with("terraform-provider-aws-"));
+    }
+}

@@ -128,3 +128,92 @@ async fn configure(
         ec2_clients: Mutex::new(Default::default()),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tfplugin::Provider;
+
+    fn block(pairs: Vec<(&str, Value)>) -> Value {
+        Value::Map(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+    }
+
+    async fn configure(p: &AwsProvider, config: Value) -> Diagnostics {
+        let req = ConfigureRequest {
+            terraform_version: "1.15.5".into(),
+            config,
+        };
+        p.configure(&Context::default(), req).await
+    }
+
+    #[tokio::test]
+    async fn configures_offline_when_sts_is_skipped() {
+        let p = AwsProvider::new();
+        assert!(
+            p.state.clients().is_err(),
+            "nothing is configured before ConfigureProvider"
+        );
+        let d = configure(
+            &p,
+            block(vec![
+                ("region", Value::string("us-gov-west-1")),
+                ("access_key", Value::string("AKIDUNIT")),
+                ("secret_key", Value::string("unit-secret")),
+                ("skip_credentials_validation", Value::Bool(true)),
+                ("skip_requesting_account_id", Value::Bool(true)),
+                (
+                    "default_tags",
+                    Value::List(vec![block(vec![(
+                        "tags",
+                        Value::string_map([("Env", "t")]),
+                    )])]),
+                ),
+                (
+                    "ignore_tags",
+                    Value::List(vec![block(vec![(
+                        "keys",
+                        Value::List(vec![Value::string("X")]),
+                    )])]),
+                ),
+            ]),
+        )
+        .await;
+        assert!(!d.has_errors(), "{d:?}");
+        let c = p.state.clients().expect("configured");
+        assert_eq!(c.region, "us-gov-west-1");
+        assert_eq!(c.partition, "aws-us-gov");
+        assert_eq!(c.account_id, None);
+        assert_eq!(c.default_tags.get("Env").map(String::as_str), Some("t"));
+        assert!(c.ignore_tags.ignores("X"));
+    }
+
+    #[tokio::test]
+    async fn invalid_block_is_refused_before_any_work() {
+        let p = AwsProvider::new();
+        let d = configure(&p, block(vec![("retry_mode", Value::string("sometimes"))])).await;
+        assert!(d.has_errors());
+        assert!(p.state.clients().is_err());
+    }
+
+    #[tokio::test]
+    async fn allowed_accounts_need_the_account_id() {
+        let p = AwsProvider::new();
+        let d = configure(
+            &p,
+            block(vec![
+                ("region", Value::string("us-east-1")),
+                ("access_key", Value::string("AKIDUNIT")),
+                ("secret_key", Value::string("unit-secret")),
+                ("skip_credentials_validation", Value::Bool(true)),
+                ("skip_requesting_account_id", Value::Bool(true)),
+                (
+                    "allowed_account_ids",
+                    Value::List(vec![Value::string("123456789012")]),
+                ),
+            ]),
+        )
+        .await;
+        assert!(d.has_errors());
+        assert!(format!("{d:?}").contains("allowed_account_ids"));
+    }
+}
