@@ -365,6 +365,55 @@ mod tests {
         assert_eq!(creds.access_key_id(), "AKIDUNITTEST");
     }
 
+    /// Region and keys from a named profile in the listed shared files, with and without
+    /// instance metadata (the two code paths of `build`).
+    #[tokio::test]
+    async fn profile_from_shared_files() {
+        let env_overrides = [
+            "AWS_REGION",
+            "AWS_DEFAULT_REGION",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_PROFILE",
+        ];
+        if env_overrides.iter().any(|v| std::env::var_os(v).is_some()) {
+            eprintln!("skipped: the environment sets AWS_* variables that take precedence");
+            return;
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let conf = dir.path().join("config");
+        let creds = dir.path().join("credentials");
+        std::fs::write(&conf, "[profile unit]\nregion = eu-north-1\n").expect("write config");
+        std::fs::write(
+            &creds,
+            "[unit]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = s\n",
+        )
+        .expect("write credentials");
+        for skip_imds in [true, false] {
+            let cfg = config(|c| {
+                c.region = None;
+                c.static_keys = None;
+                c.profile = Some("unit".into());
+                c.shared_config_files = vec![conf.display().to_string()];
+                c.shared_credentials_files = vec![creds.display().to_string()];
+                c.skip_metadata_api_check = skip_imds;
+            });
+            let sdk = build(&cfg, &mut Diagnostics::new()).await.expect("builds");
+            assert_eq!(
+                sdk.region, "eu-north-1",
+                "skip_metadata_api_check = {skip_imds}"
+            );
+            let provider = sdk
+                .config
+                .credentials_provider()
+                .expect("a credentials provider");
+            let found =
+                aws_credential_types::provider::ProvideCredentials::provide_credentials(&provider)
+                    .await
+                    .expect("profile credentials");
+            assert_eq!(found.access_key_id(), "AKIDPROFILE");
+        }
+    }
+
     #[tokio::test]
     async fn insecure_is_refused_over_https_and_only_warns_over_http() {
         let e = build_err(&config(|c| c.insecure = true)).await;
