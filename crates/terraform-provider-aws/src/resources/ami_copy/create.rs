@@ -76,21 +76,31 @@ pub fn resume_hint(id: &str, name: &str) -> String {
 }
 
 fn resume_hint_for(id: &str, address: Option<&str>) -> String {
-    let (untaint, note) = match address {
+    // The commands go on indented lines of their own: Terraform wraps the other lines of a
+    // diagnostic, which could split a command in two.
+    let (address, note) = match address {
         Some(a) => (
-            format!("terraform untaint {a}"),
-            " (in a module, prefix the address with module.NAME.)".to_string(),
+            a.to_string(),
+            "(For a resource in a module, prefix the address with module.NAME.)".to_string(),
         ),
         None => (
-            "terraform untaint ADDRESS".to_string(),
-            format!(", where ADDRESS is the address of the aws_ami_copy resource whose id is {id}"),
+            "ADDRESS".to_string(),
+            format!("where ADDRESS is the address of the aws_ami_copy resource whose id is {id}."),
         ),
     };
     format!(
         "The copy {id} is kept and EC2 goes on copying: nothing is deregistered. To resume waiting \
-         for it instead of starting over, run `{untaint}` and then `terraform apply`{note}. \
-         Consider a longer `timeouts {{ create = ... }}`."
+         for it instead of starting over, run:\n\n  terraform untaint {address}\n  terraform apply\n\n\
+         {note} Consider a longer `timeouts {{ create = ... }}`."
     )
+}
+
+/// The summary of a failed copy: EC2's reason in the summary line, which Terraform does not wrap.
+pub fn failed_summary(reason: Option<&str>) -> String {
+    match reason {
+        Some(r) => format!("AMI copy failed: {r}"),
+        None => "AMI copy failed".to_string(),
+    }
 }
 
 pub async fn create(
@@ -275,15 +285,17 @@ fn wait_failed(
             diags.error(
                 "AMI copy not finished in time",
                 format!(
-                    "Waiting for the copy {e}. {}",
+                    "Waiting for the copy {e}.\n\n{}",
                     resume_hint(&id, planned.get("name").as_str().unwrap_or_default())
                 ),
             );
         }
-        WaitError::Failed { state: s, .. } => {
+        WaitError::Failed {
+            state: s, reason, ..
+        } => {
             state.set("state", Value::string(s.clone()));
             diags.error(
-                "AMI copy failed",
+                failed_summary(reason.as_deref()),
                 format!("{e}. The failed copy {id} stays in the state, marked tainted: the next apply replaces it."),
             );
         }
@@ -320,7 +332,7 @@ mod tests {
     fn resume_hint_names_the_commands() {
         let h = resume_hint_for("ami-1", Some("aws_ami_copy.test"));
         assert!(
-            h.contains("`terraform untaint aws_ami_copy.test` and then `terraform apply`"),
+            h.contains("\n  terraform untaint aws_ami_copy.test\n  terraform apply\n"),
             "{h}"
         );
         assert!(h.contains("ami-1"));

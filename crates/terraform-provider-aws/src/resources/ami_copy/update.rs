@@ -181,9 +181,12 @@ fn resume_failed(prior: &Value, e: WaitError, private: &[u8]) -> ApplyResponse {
             "AMI copy not finished in time",
             format!("Waiting for the copy {e}. It stays pending in the state: the next `terraform apply` resumes waiting (consider a longer `timeouts {{ update = ... }}`)."),
         ),
-        WaitError::Failed { state: s, .. } => {
+        WaitError::Failed { state: s, reason, .. } => {
             state.set("state", Value::string(s.clone()));
-            diags.error("AMI copy failed", format!("{e}. The next apply replaces the copy {id}."));
+            diags.error(
+                super::create::failed_summary(reason.as_deref()),
+                format!("{e}. The next apply replaces the copy {id}."),
+            );
         }
         WaitError::NotFound { .. } => diags.error(
             "AMI copy is gone",
