@@ -120,38 +120,33 @@ fn http_client(
     cfg: &ProviderConfig,
 ) -> Result<Option<aws_smithy_runtime_api::client::http::SharedHttpClient>, Diagnostic> {
     use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
-    let Some(path) = cfg.custom_ca_bundle.clone().or_else(|| {
-        std::env::var("AWS_CA_BUNDLE")
-            .ok()
-            .filter(|p| !p.is_empty())
-    }) else {
-        return Ok(None);
+    // Name the source in errors: a broken AWS_CA_BUNDLE must not look like a block mistake.
+    let (path, source) = match (&cfg.custom_ca_bundle, std::env::var("AWS_CA_BUNDLE")) {
+        (Some(p), _) => (p.clone(), "custom_ca_bundle"),
+        (None, Ok(p)) if !p.is_empty() => (p, "AWS_CA_BUNDLE"),
+        _ => return Ok(None),
+    };
+    let fail = |summary: &str, detail: String| {
+        let d = Diagnostic::error(summary, format!("{source} = {detail}"));
+        if source == "custom_ca_bundle" {
+            d.at(AttributePath::root(source))
+        } else {
+            d
+        }
     };
     let path = expand_home(&path);
-    let pem = std::fs::read(&path).map_err(|e| {
-        error_at(
-            "custom_ca_bundle",
-            "Cannot read the CA bundle",
-            format!("{path}: {e}"),
-        )
-    })?;
+    let pem = std::fs::read(&path)
+        .map_err(|e| fail("Cannot read the CA bundle", format!("{path}: {e}")))?;
     if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
-        return Err(error_at(
-            "custom_ca_bundle",
+        return Err(fail(
             "Invalid CA bundle",
-            format!("{path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)."),
+            format!("{path}, which holds no PEM certificate (-----BEGIN CERTIFICATE-----)."),
         ));
     }
     let context = TlsContext::builder()
         .with_trust_store(TrustStore::default().with_pem_certificate(pem))
         .build()
-        .map_err(|e| {
-            error_at(
-                "custom_ca_bundle",
-                "Invalid CA bundle",
-                format!("{path}: {e}"),
-            )
-        })?;
+        .map_err(|e| fail("Invalid CA bundle", format!("{path}: {e}")))?;
     let client = aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
         .tls_context(context)
