@@ -110,7 +110,7 @@ fn a_failed_destroy_can_be_retried_and_leaves_nothing() {
         out.text()
     );
     assert!(
-        out.text().contains(&id),
+        out.flat().contains(&id),
         "the error should name the image:\n{}",
         out.text()
     );

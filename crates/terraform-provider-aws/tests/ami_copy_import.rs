@@ -127,7 +127,7 @@ fn importing_an_image_that_does_not_exist_fails() {
         "importing a missing image must fail:\n{}",
         out.text()
     );
-    assert!(out.text().contains("non-existent"), "{}", out.text());
+    assert!(out.flat().contains("non-existent"), "{}", out.text());
     assert!(tf.state_addresses().is_empty());
 }
 
@@ -152,6 +152,6 @@ fn importing_a_malformed_id_fails_with_an_error_naming_it() {
         "not-an-ami",
     ]);
     assert_ne!(out.code, 0, "{}", out.text());
-    assert!(out.text().contains("not-an-ami"), "{}", out.text());
+    assert!(out.flat().contains("not-an-ami"), "{}", out.text());
     assert!(tf.state_addresses().is_empty());
 }

@@ -32,7 +32,7 @@ fn failed_copy_fails_apply_with_the_state_reason_and_keeps_the_id() {
 
     let out = tf.apply_fails();
     assert!(
-        out.text().contains(reason),
+        out.flat().contains(reason),
         "the error must carry the StateReason message:\n{}",
         out.text()
     );
@@ -46,7 +46,7 @@ fn failed_copy_fails_apply_with_the_state_reason_and_keeps_the_id() {
         "a failed copy must be tainted: {entry}"
     );
     assert!(
-        out.text().contains(&id),
+        out.flat().contains(&id),
         "the error should name the image {id}:\n{}",
         out.text()
     );
@@ -243,17 +243,28 @@ fn out_of_band_deregistration_is_drift_and_plans_a_create() {
     assert!(tf.state_addresses().is_empty());
 }
 
+/// The ids a Describe call asked for, by `ImageId.N` / `SnapshotId.N` or by a `Filter.N` named
+/// `image-id` / `snapshot-id`.
+fn asked_ids(call: &Json, what: &str) -> Vec<String> {
+    let (param, filter) = match what {
+        "image" => ("ImageId.", "image-id"),
+        _ => ("SnapshotId.", "snapshot-id"),
+    };
+    let mut ids = call_param_list(call, param, "");
+    for n in 1..=10 {
+        if call_param(call, &format!("Filter.{n}.Name")).as_deref() == Some(filter) {
+            ids.extend(call_param_list(call, &format!("Filter.{n}.Value."), ""));
+        }
+    }
+    ids
+}
+
 /// DescribeImages calls that asked for any of `ids`, with the ids each one asked for.
 fn describe_polls(calls: &[Json], ids: &[String]) -> Vec<(f64, Vec<String>)> {
     calls
         .iter()
         .filter(|c| c["action"] == "DescribeImages")
-        .map(|c| {
-            (
-                c["time"].as_f64().unwrap_or(0.0),
-                call_param_list(c, "ImageId.", ""),
-            )
-        })
+        .map(|c| (c["time"].as_f64().unwrap_or(0.0), asked_ids(c, "image")))
         .filter(|(_, asked)| asked.iter().any(|a| ids.contains(a)))
         .collect()
 }
@@ -355,9 +366,13 @@ fn progress_is_logged_at_info_while_waiting() {
         !progress_lines.is_empty(),
         "no INFO line with {id} and a percentage in the provider log:\n{text}"
     );
-    assert!(tf
-        .calls(Some("DescribeSnapshots"))
-        .iter()
-        .any(|c| call_param(c, "SnapshotId.1").is_some()));
+    let snaps = support::state_snapshot_ids(&tf.resource("aws_ami_copy.test"));
+    assert!(
+        tf.calls(Some("DescribeSnapshots"))
+            .iter()
+            .any(|c| asked_ids(c, "snapshot").contains(&snaps[0])),
+        "the progress must come from DescribeSnapshots of the copy's snapshot {}",
+        snaps[0]
+    );
     tf.destroy();
 }

@@ -162,7 +162,7 @@ fn deregistration_protection_blocks_destroy_until_disabled() {
         out.text()
     );
     assert!(
-        out.text().contains("deregistration_protection"),
+        out.flat().contains("deregistration_protection"),
         "say how to proceed:\n{}",
         out.text()
     );

@@ -837,3 +837,11 @@ pub fn map(pairs: &[(&str, &str)]) -> std::collections::BTreeMap<String, String>
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
 }
+
+impl Run {
+    /// stdout and stderr with every run of whitespace made one space: Terraform wraps diagnostic
+    /// text at 78 columns, so messages are matched against this.
+    pub fn flat(&self) -> String {
+        self.text().split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+}
