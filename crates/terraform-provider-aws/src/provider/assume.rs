@@ -5,10 +5,10 @@
 //! The SDK's identity cache (from the `SdkConfig`) keeps the result until shortly before expiry.
 
 use super::config::{AssumeRole, WebIdentity, WebIdentityToken};
+use super::identity::error_chain;
 use aws_credential_types::provider::{self, error::CredentialsError, future, ProvideCredentials};
 use aws_credential_types::Credentials;
 use aws_sdk_sts::types::{PolicyDescriptorType, Tag};
-use aws_smithy_types::error::display::DisplayErrorContext;
 use std::time::SystemTime;
 
 /// The session name when the block sets none: recognisable in CloudTrail, unique per second.
@@ -90,7 +90,7 @@ impl AssumeRoleCredentials {
                 CredentialsError::provider_error(format!(
                     "assuming role {}: {}",
                     r.role_arn,
-                    DisplayErrorContext(&e)
+                    error_chain(&e)
                 ))
             })?;
         to_credentials(out.credentials, "AssumeRole")
@@ -166,7 +166,7 @@ impl WebIdentityCredentials {
                 CredentialsError::provider_error(format!(
                     "assuming role {} with a web identity: {}",
                     self.web.role_arn,
-                    DisplayErrorContext(&e)
+                    error_chain(&e)
                 ))
             })?;
         to_credentials(out.credentials, "AssumeRoleWithWebIdentity")

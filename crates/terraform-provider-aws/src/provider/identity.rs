@@ -1,7 +1,6 @@
 //! Who the credentials belong to: account id and partition from STS GetCallerIdentity, and the
 //! allowed/forbidden account checks.
 
-use aws_smithy_types::error::display::DisplayErrorContext;
 use tfplugin::{AttributePath, Diagnostic};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,14 +73,37 @@ pub fn check_account(
     Ok(())
 }
 
+/// An error and its causes as one line of messages ("a: b: c"), without the Debug dump that
+/// the SDK's `DisplayErrorContext` appends. A cause whose text its parent already shows is
+/// skipped.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !text.is_empty() && !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cause = c.source();
+    }
+    out
+}
+
 /// Calls GetCallerIdentity. The error names the cause (no credentials, expired token, endpoint
 /// unreachable...) but never credentials: the SDK's errors carry no secret.
 pub async fn caller_identity(sts: &aws_sdk_sts::Client) -> Result<Identity, String> {
-    let out = sts
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(|e| DisplayErrorContext(&e).to_string())?;
+    let out = sts.get_caller_identity().send().await.map_err(|e| {
+        let mut text = error_chain(&e);
+        if text.contains("no credentials found in chain") {
+            text.push_str(
+                "\nGive the provider credentials: access_key/secret_key, profile (SSO, \
+                     credential_process, role profiles), assume_role_with_web_identity, or the \
+                     usual AWS_* environment variables and ~/.aws files.",
+            );
+        }
+        text
+    })?;
     let partition = out.arn().and_then(partition_from_arn);
     match (out.account(), partition) {
         (Some(account), Some(partition)) => Ok(Identity {
@@ -98,6 +120,36 @@ mod tests {
 
     fn ids(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[derive(Debug)]
+    struct E(&'static str, Option<Box<E>>);
+    impl std::fmt::Display for E {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+    impl std::error::Error for E {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1.as_deref().map(|e| e as _)
+        }
+    }
+
+    #[test]
+    fn error_chain_joins_causes_once() {
+        let e = E(
+            "dispatch failure",
+            Some(Box::new(E(
+                "other",
+                Some(Box::new(E("no credentials", None))),
+            ))),
+        );
+        assert_eq!(error_chain(&e), "dispatch failure: other: no credentials");
+        let repeated = E(
+            "service error: Throttling",
+            Some(Box::new(E("Throttling", None))),
+        );
+        assert_eq!(error_chain(&repeated), "service error: Throttling");
     }
 
     #[test]
