@@ -208,6 +208,57 @@ fn destination_availability_zone_conflicts_with_outpost() {
 }
 
 #[test]
+fn kms_key_id_without_encrypted() {
+    let key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    expect_invalid(
+        "invalid_kms_unencrypted",
+        "kms_key_id",
+        &format!("  kms_key_id = \"{key}\""),
+        &["encrypted"],
+    );
+}
+
+#[test]
+fn source_ami_region_not_a_region() {
+    expect_invalid(
+        "invalid_source_region",
+        "source_ami_region",
+        "  source_ami_region = \"Not A Region\"",
+        &[],
+    );
+}
+
+#[test]
+fn reserved_aws_tag_key() {
+    expect_invalid(
+        "invalid_tag_key",
+        "tags",
+        "  tags = { \"aws:owner\" = \"me\" }",
+        &["aws:"],
+    );
+}
+
+#[test]
+fn deregistration_protection_unknown_value() {
+    expect_invalid(
+        "invalid_protection",
+        "deregistration_protection",
+        "  deregistration_protection = \"maybe\"",
+        &[],
+    );
+}
+
+#[test]
+fn timeouts_not_a_duration() {
+    expect_invalid(
+        "invalid_timeout",
+        "create",
+        "  timeouts {\n    create = \"forever\"\n  }",
+        &[],
+    );
+}
+
+#[test]
 fn architecture_is_read_only_on_a_copy() {
     expect_invalid(
         "readonly_architecture",
