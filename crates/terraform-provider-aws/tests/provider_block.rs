@@ -402,3 +402,24 @@ fn assume_role_sends_every_argument_to_sts() {
         "{p}"
     );
 }
+
+#[test]
+fn arguments_unknown_at_plan_are_named_in_a_warning() {
+    let tf = Tf::new("provider_unknown_args");
+    let source = tf.make_source_ami(REGION, "tfacc-provider-unknown-source");
+    tf.write(&format!(
+        "resource \"terraform_data\" \"session\" {{\n  input = \"tfacc\"\n}}\n{}{}",
+        tf.provider_block(
+            REGION,
+            "  max_retries = length(terraform_data.session.output)"
+        ),
+        planned_copy(&source)
+    ));
+    let r = tf.plan_code();
+    assert_eq!(r.code, 2, "{}", r.text());
+    assert!(
+        r.text().contains("Provider arguments not known yet") && r.text().contains("max_retries"),
+        "{}",
+        r.text()
+    );
+}

@@ -110,6 +110,22 @@ impl ProviderConfig {
         Ok(Self::convert(config))
     }
 
+    /// A warning listing the arguments not known yet (treated as unset), if any.
+    pub fn unknown_warning(config: &Value) -> Option<tfplugin::Diagnostic> {
+        let paths = validate::unknown_paths(config);
+        (!paths.is_empty()).then(|| {
+            let names: Vec<String> = paths.iter().map(|p| p.to_string()).collect();
+            tfplugin::Diagnostic::warning(
+                "Provider arguments not known yet",
+                format!(
+                    "{} depend on values known only after apply; the provider treats them as unset \
+                     until then (for example, no role is assumed for an unknown role_arn).",
+                    names.join(", ")
+                ),
+            )
+        })
+    }
+
     fn convert(c: &Value) -> ProviderConfig {
         let static_keys = match (opt_str(c.get("access_key")), opt_str(c.get("secret_key"))) {
             (Some(access_key), Some(secret_key)) => Some(StaticKeys {

@@ -55,6 +55,9 @@ impl tfplugin::Provider for AwsProvider {
             Err(diags) => return diags,
         };
         let mut diags = Diagnostics::new();
+        if let Some(w) = ProviderConfig::unknown_warning(&req.config) {
+            diags.push(w);
+        }
         let outcome = tokio::select! {
             r = configure(&cfg, &mut diags) => r,
             _ = ctx.stop.cancelled() => Err(Diagnostic::error(

@@ -56,6 +56,34 @@ pub fn validate(config: &Value) -> Diagnostics {
     c.diags
 }
 
+/// The paths of the arguments whose value is not known yet (they depend on resources not yet
+/// applied). Configure treats them as unset, so the user is told which ones.
+pub fn unknown_paths(config: &Value) -> Vec<AttributePath> {
+    fn walk(v: &Value, at: AttributePath, out: &mut Vec<AttributePath>) {
+        match v {
+            Value::Unknown => out.push(at),
+            Value::Map(m) if at.0.len() < 3 => {
+                for (k, e) in m {
+                    walk(e, at.clone().attr(k), out);
+                }
+            }
+            // Only nested blocks are walked into; a list argument is named as a whole.
+            Value::List(l) if at.0.len() == 1 && l.iter().all(|e| matches!(e, Value::Map(_))) => {
+                for (i, e) in l.iter().enumerate() {
+                    walk(e, at.clone().index(i as i64), out);
+                }
+            }
+            _ if v.contains_unknown() => out.push(at),
+            _ => {}
+        }
+    }
+    let mut out = vec![];
+    for (k, v) in config.as_map().into_iter().flatten() {
+        walk(v, AttributePath::root(k), &mut out);
+    }
+    out
+}
+
 /// The elements of a list-nested block (empty when null or unknown).
 pub fn blocks(v: &Value) -> &[Value] {
     v.as_list().unwrap_or(&[])
@@ -107,17 +135,10 @@ impl Checker {
         let skip_region_check = config.get("skip_region_validation");
         // Only a known `false` (or null) lets us hold the region to the AWS naming rule.
         if skip_region_check.as_bool() != Some(true) && !skip_region_check.is_unknown() {
-            self.with_str(
-                config.get("region"),
-                AttributePath::root("region"),
-                check_region,
-            );
+            for name in ["region", "sts_region"] {
+                self.with_str(config.get(name), AttributePath::root(name), check_region);
+            }
         }
-        self.with_str(
-            config.get("sts_region"),
-            AttributePath::root("sts_region"),
-            check_region,
-        );
         self.with_str(config.get("profile"), AttributePath::root("profile"), |s| {
             non_empty(s, "a profile name")
         });
@@ -740,6 +761,31 @@ mod tests {
             ),
         ]);
         assert!(validate(&cfg).is_empty());
+    }
+
+    #[test]
+    fn unknown_arguments_are_listed() {
+        let cfg = obj(vec![
+            ("region", s("us-east-1")),
+            ("profile", Value::Unknown),
+            (
+                "allowed_account_ids",
+                Value::List(vec![s("123456789012"), Value::Unknown]),
+            ),
+            (
+                "assume_role",
+                Value::List(vec![obj(vec![
+                    ("role_arn", Value::Unknown),
+                    ("tags", Value::Map(Default::default())),
+                ])]),
+            ),
+        ]);
+        let shown: Vec<String> = unknown_paths(&cfg).iter().map(|p| p.to_string()).collect();
+        assert_eq!(
+            shown,
+            vec!["allowed_account_ids", "assume_role[0].role_arn", "profile"]
+        );
+        assert!(unknown_paths(&obj(vec![("region", s("x"))])).is_empty());
     }
 
     #[test]
