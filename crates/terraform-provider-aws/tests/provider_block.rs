@@ -143,7 +143,7 @@ provider "aws" {{
         planned_copy("ami-12345678")
     ));
     let r = tf.run(&["validate", "-no-color"]);
-    let out = r.text();
+    let out = r.flat();
     assert_eq!(r.code, 1, "validate must fail:\n{out}");
     for (argument, rule) in [
         ("retry_mode", "\"standard\" or \"adaptive\""),
@@ -178,7 +178,7 @@ fn region_shape_is_checked_unless_skipped() {
     let r = tf.run(&["validate", "-no-color"]);
     assert_eq!(r.code, 1, "{}", r.text());
     assert!(
-        r.text().contains("Invalid provider argument region"),
+        r.flat().contains("Invalid provider argument region"),
         "{}",
         r.text()
     );
@@ -253,7 +253,7 @@ fn forbidden_or_not_allowed_account_fails_configure() {
             planned_copy("ami-12345678")
         ));
         let r = tf.plan_code();
-        let out = r.text();
+        let out = r.flat();
         assert_eq!(r.code, 1, "plan must fail for {argument}:\n{out}");
         assert!(
             out.contains(argument) && out.contains(ACCOUNT),
@@ -293,7 +293,7 @@ fn sts_failure_is_reported_after_max_retries() {
         planned_copy("ami-12345678")
     ));
     let r = tf.plan_code();
-    let out = r.text();
+    let out = r.flat();
     assert_eq!(r.code, 1, "{out}");
     assert!(
         out.contains("Invalid AWS credentials") && out.contains("GetCallerIdentity"),
@@ -322,7 +322,7 @@ fn insecure_and_custom_ca_bundle() {
     ));
     let r = tf.plan_code();
     assert_eq!(r.code, 2, "{}", r.text());
-    assert!(r.text().contains("insecure has no effect"), "{}", r.text());
+    assert!(r.flat().contains("insecure has no effect"), "{}", r.text());
 
     let not_pem = tf.path().join("not-a-bundle.pem");
     std::fs::write(&not_pem, "hello").expect("write file");
@@ -334,7 +334,7 @@ fn insecure_and_custom_ca_bundle() {
     ));
     let r = tf.plan_code();
     assert_eq!(r.code, 1, "{}", r.text());
-    assert!(r.text().contains("Invalid CA bundle"), "{}", r.text());
+    assert!(r.flat().contains("Invalid CA bundle"), "{}", r.text());
 }
 
 #[test]
@@ -418,7 +418,7 @@ fn arguments_unknown_at_plan_are_named_in_a_warning() {
     let r = tf.plan_code();
     assert_eq!(r.code, 2, "{}", r.text());
     assert!(
-        r.text().contains("Provider arguments not known yet") && r.text().contains("max_retries"),
+        r.flat().contains("Provider arguments not known yet") && r.flat().contains("max_retries"),
         "{}",
         r.text()
     );
