@@ -167,3 +167,79 @@ fn go_provider_state_plans_clean_after_replace_provider() {
     assert!(tf.find_image(REGION, &tagged).is_none());
     assert!(tf.find_image(REGION, &bare).is_none());
 }
+
+/// An interrupted create (B5) resumes on the next apply and then does what the create had left:
+/// deprecation and deregistration protection; tags were there from the start (B1).
+#[test]
+fn resumed_copy_finishes_the_create_steps() {
+    use std::time::{Duration, Instant};
+    let tf = Tf::new("dev_smoke_resume_steps");
+    let source = tf.make_source_ami(REGION, "tfacc-resume-steps-source");
+    let name = "tfacc-resume-steps";
+    tf.copy_duration(name, 60.0);
+    let extra = "  deprecation_time = \"2030-06-01T00:00:00Z\"\n  deregistration_protection = \"enabled\"\n  tags = {\n    Name = \"r\"\n  }";
+    tf.write(&format!(
+        "{}{}",
+        tf.provider_block(REGION, ""),
+        ami_copy(name, &source, REGION, extra)
+    ));
+
+    let apply = tf.spawn(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while tf.calls(Some("CopyImage")).is_empty() {
+        assert!(Instant::now() < deadline, "CopyImage never called");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(1000));
+    apply.interrupt();
+    let out = apply.wait();
+    let r = tf.resource("aws_ami_copy.test");
+    assert_eq!(r["state"], "pending", "{}", out.text());
+    let id = r["id"].as_str().expect("id").to_string();
+    assert_eq!(
+        tf.image_tags(REGION, &id).get("Name").map(String::as_str),
+        Some("r"),
+        "tagged at birth"
+    );
+    assert!(tf.calls(Some("EnableImageDeprecation")).is_empty());
+
+    tf.copy_duration_for_image(&id, 0.0);
+    tf.apply();
+    let r = tf.resource("aws_ami_copy.test");
+    assert_eq!(r["state"], "available");
+    assert_eq!(r["deregistration_protection"], "enabled");
+    let live = tf.find_image(REGION, &id).expect("image");
+    assert!(
+        live.deprecation_time()
+            .is_some_and(|t| t.starts_with("2030-06-01T00:00")),
+        "{live:?}"
+    );
+    assert_eq!(
+        live.deregistration_protection(),
+        Some("enabled-without-cooldown")
+    );
+    tf.assert_plan_empty();
+
+    // Protection blocks destroy until disabled.
+    let refused = tf.run(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    assert_ne!(refused.code, 0);
+    assert!(
+        refused.text().contains("deregistration_protection"),
+        "{}",
+        refused.text()
+    );
+    tf.write(&format!(
+        "{}{}",
+        tf.provider_block(REGION, ""),
+        ami_copy(
+            name,
+            &source,
+            REGION,
+            &extra.replace("\"enabled\"", "\"disabled\"")
+        )
+    ));
+    tf.apply();
+    tf.assert_plan_empty();
+    tf.destroy();
+    assert!(tf.find_image(REGION, &id).is_none());
+}
