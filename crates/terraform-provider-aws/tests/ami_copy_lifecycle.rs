@@ -17,6 +17,12 @@ fn config(tf: &Tf, name: &str, source: &str, extra: &str) -> String {
     )
 }
 
+/// Whether `text` contains a percentage such as `42%`.
+fn mentions_percentage(text: &str) -> bool {
+    text.match_indices('%')
+        .any(|(i, _)| text[..i].ends_with(|c: char| c.is_ascii_digit()))
+}
+
 fn image_state(tf: &Tf, id: &str) -> Option<aws_sdk_ec2::types::ImageState> {
     tf.find_image(REGION, id).and_then(|i| i.state().cloned())
 }
@@ -107,6 +113,11 @@ fn create_timeout_shorter_than_the_copy_keeps_the_image_and_says_how_to_resume()
     assert!(
         text.contains("terraform untaint aws_ami_copy.test"),
         "the timeout error must say how to resume:\n{text}"
+    );
+    let has_percent = mentions_percentage(&text);
+    assert!(
+        has_percent,
+        "the timeout error must give the copy's progress (a percentage):\n{text}"
     );
     // Not deregistered: the copy keeps going.
     assert_eq!(
@@ -360,7 +371,7 @@ fn progress_is_logged_at_info_while_waiting() {
     let text = out.text();
     let progress_lines: Vec<&str> = text
         .lines()
-        .filter(|l| l.contains(&id) && l.contains('%'))
+        .filter(|l| l.contains(&id) && mentions_percentage(l))
         .collect();
     assert!(
         !progress_lines.is_empty(),
@@ -374,5 +385,36 @@ fn progress_is_logged_at_info_while_waiting() {
         "the progress must come from DescribeSnapshots of the copy's snapshot {}",
         snaps[0]
     );
+    tf.destroy();
+}
+
+#[test]
+fn transient_errors_while_copying_and_waiting_do_not_fail_the_apply() {
+    let tf = Tf::new("transient_errors");
+    let source = tf.make_source_ami(REGION, "tfacc-transient-errors-source");
+    let name = "tfacc-transient-errors";
+    tf.copy_duration(name, 2.0);
+    tf.fault("CopyImage", "drop", Some(1));
+    tf.fault("DescribeImages", "http503", Some(2));
+    tf.fault("DescribeSnapshots", "throttle", Some(1));
+    tf.write(&config(&tf, name, &source, ""));
+    tf.apply();
+    let r = tf.resource("aws_ami_copy.test");
+    let id = ami_id(&r);
+    assert_eq!(r["state"], "available");
+    let faulted = tf
+        .calls(None)
+        .iter()
+        .filter(|c| !c["fault"].is_null())
+        .count();
+    assert!(faulted >= 3, "the injected faults did not fire ({faulted})");
+    let named = tf.images_named(REGION, name);
+    assert_eq!(
+        named.len(),
+        1,
+        "retries must not make a second copy: {named:?}"
+    );
+    assert_eq!(named[0].image_id(), Some(id.as_str()));
+    tf.assert_plan_empty();
     tf.destroy();
 }
