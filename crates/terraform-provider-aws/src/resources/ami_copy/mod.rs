@@ -62,6 +62,7 @@ impl Resource for AmiCopy {
             provider_region: &clients.region,
             default_tags: &clients.default_tags,
             ignore_tags: &clients.ignore_tags,
+            now: time::OffsetDateTime::now_utc(),
         };
         let p = plan::plan(&req.prior_state, &req.proposed_new_state, &req.config, &env);
         let planned_private = if req.prior_state.is_null() {
@@ -74,7 +75,7 @@ impl Resource for AmiCopy {
             planned_state: p.planned,
             requires_replace: p.requires_replace,
             planned_private,
-            diagnostics: Diagnostics::new(),
+            diagnostics: p.diagnostics,
         }
     }
 

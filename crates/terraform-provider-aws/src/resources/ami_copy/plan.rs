@@ -13,20 +13,26 @@
 use super::schema::{FALSE_BY_DEFAULT, READ_ONLY, REPLACE_ON_CHANGE};
 use super::validate::parse_rfc3339;
 use crate::tags::{merge_default_tags, IgnoreTags, Tags};
-use tfplugin::{AttributePath, Value};
+use tfplugin::{AttributePath, Diagnostics, Value};
 
 /// Provider-level settings a plan depends on.
 pub struct PlanEnv<'a> {
     pub provider_region: &'a str,
     pub default_tags: &'a Tags,
     pub ignore_tags: &'a IgnoreTags,
+    /// The time the plan is made, for the deprecation time's window.
+    pub now: time::OffsetDateTime,
 }
 
 #[derive(Debug, Default, PartialEq)]
 pub struct Plan {
     pub planned: Value,
     pub requires_replace: Vec<AttributePath>,
+    pub diagnostics: Diagnostics,
 }
+
+/// EC2 takes a deprecation time from now to 10 years ahead.
+const MAX_DEPRECATION_AHEAD_DAYS: i64 = 10 * 365;
 
 /// Image states after which EC2 will not finish the copy: such a copy is replaced.
 pub const FAILED_STATES: &[&str] = &["failed", "error", "invalid"];
@@ -51,7 +57,6 @@ pub fn plan(prior: &Value, proposed: &Value, config: &Value, env: &PlanEnv) -> P
     }
 
     planned.set("tags_all", planned_tags_all(prior, &planned, env));
-
     if creating {
         for name in READ_ONLY.iter().copied().chain(["id", "arn", "state"]) {
             if config.get(name).is_null() {
@@ -63,13 +68,16 @@ pub fn plan(prior: &Value, proposed: &Value, config: &Value, env: &PlanEnv) -> P
         if config.get("kms_key_id").is_null() {
             planned.set("kms_key_id", Value::Unknown);
         }
+        let diagnostics = check_deprecation_window(prior, &planned, env.now);
         return Plan {
             planned,
             requires_replace: vec![],
+            diagnostics,
         };
     }
 
     keep_same_minute_deprecation(prior, &mut planned);
+    let diagnostics = check_deprecation_window(prior, &planned, env.now);
 
     let mut requires_replace: Vec<AttributePath> = REPLACE_ON_CHANGE
         .iter()
@@ -102,7 +110,45 @@ pub fn plan(prior: &Value, proposed: &Value, config: &Value, env: &PlanEnv) -> P
     Plan {
         planned,
         requires_replace,
+        diagnostics,
     }
+}
+
+/// A new deprecation time EC2 would refuse (in the past, or more than 10 years ahead) is an
+/// error now rather than after hours of copying. An unchanged one is not checked again: a
+/// deprecation time that has passed since it was set is fine.
+fn check_deprecation_window(
+    prior: &Value,
+    planned: &Value,
+    now: time::OffsetDateTime,
+) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    let Some(new) = planned.get("deprecation_time").as_str() else {
+        return d;
+    };
+    if prior.get("deprecation_time").as_str() == Some(new) {
+        return d;
+    }
+    let Some(at) = parse_rfc3339(new) else {
+        return d; // validate reports the format
+    };
+    let path = AttributePath::root("deprecation_time");
+    if at < now {
+        d.attr_error(
+            path,
+            "Deprecation time in the past",
+            format!("deprecation_time {new:?} is in the past; EC2 only takes a future time."),
+        );
+    } else if at > now + time::Duration::days(MAX_DEPRECATION_AHEAD_DAYS) {
+        d.attr_error(
+            path,
+            "Deprecation time too far ahead",
+            format!(
+                "deprecation_time {new:?} is more than 10 years from now, the most EC2 allows."
+            ),
+        );
+    }
+    d
 }
 
 /// True when a replace-on-change attribute changes. Unknown counts as a change (it may be one);
@@ -248,6 +294,7 @@ mod tests {
             provider_region: "us-east-1",
             default_tags,
             ignore_tags: ignore,
+            now: time::macros::datetime!(2026-01-01 00:00 UTC),
         };
         plan(prior, &propose(prior, config), config, &env)
     }
@@ -435,6 +482,37 @@ mod tests {
             &Value::Null,
             "removal plans the removal"
         );
+    }
+
+    #[test]
+    fn deprecation_window_is_checked_when_set_or_changed() {
+        let mut c = config();
+        c.set("deprecation_time", Value::string("2025-12-31T23:59:00Z"));
+        let p = run0(&Value::Null, &c);
+        assert_eq!(p.diagnostics.0.len(), 1);
+        assert_eq!(
+            p.diagnostics.0[0].path,
+            Some(AttributePath::root("deprecation_time"))
+        );
+        c.set("deprecation_time", Value::string("2036-01-03T00:00:00Z"));
+        assert!(
+            run0(&Value::Null, &c).diagnostics.has_errors(),
+            "more than 10 years"
+        );
+        c.set("deprecation_time", Value::string("2030-01-01T00:00:00Z"));
+        assert!(run0(&Value::Null, &c).diagnostics.is_empty());
+        // Set long ago and now in the past: unchanged, so fine.
+        let mut old = prior();
+        old.set("deprecation_time", Value::string("2025-01-01T00:00:00Z"));
+        c.set("deprecation_time", Value::string("2025-01-01T00:00:00Z"));
+        assert!(run0(&old, &c).diagnostics.is_empty());
+        c.set("deprecation_time", Value::string("2025-01-01T00:00:30Z"));
+        assert!(
+            run0(&old, &c).diagnostics.is_empty(),
+            "same minute is unchanged"
+        );
+        c.set("deprecation_time", Value::string("2025-02-01T00:00:00Z"));
+        assert!(run0(&old, &c).diagnostics.has_errors());
     }
 
     #[test]
