@@ -136,8 +136,8 @@ impl ProviderService {
     }
 }
 
-/// Runs a fallible body that yields diagnostics on failure; `Err` diagnostics are merged into
-/// the response by the caller.
+/// `?` for handlers: on `Err(diagnostics)`, answers at once with the diagnostics gathered so
+/// far plus these, built by `$resp` (the response constructor taking the diagnostic list).
 macro_rules! try_diag {
     ($e:expr, $diags:ident, $resp:expr) => {
         match $e {
