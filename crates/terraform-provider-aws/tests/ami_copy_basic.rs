@@ -178,3 +178,131 @@ fn the_copy_snapshot_is_recorded_and_apply_is_idempotent() {
     tf.assert_plan_empty();
     tf.destroy();
 }
+
+/// A source with two EBS mappings (root and data) and an instance store mapping.
+fn make_multi_device_source(tf: &Tf, name: &str) -> (String, Vec<String>) {
+    use aws_sdk_ec2::types::{BlockDeviceMapping, EbsBlockDevice, VolumeType};
+    let ec2 = tf.ec2(REGION);
+    support::rt().block_on(async {
+        let mut snaps = Vec::new();
+        for size in [8, 20] {
+            let vol = ec2
+                .create_volume()
+                .availability_zone(format!("{REGION}a"))
+                .size(size)
+                .send()
+                .await
+                .expect("CreateVolume");
+            let snap = ec2
+                .create_snapshot()
+                .volume_id(vol.volume_id().unwrap_or_default())
+                .send()
+                .await
+                .expect("CreateSnapshot");
+            snaps.push(snap.snapshot_id().unwrap_or_default().to_string());
+        }
+        let img = ec2
+            .register_image()
+            .name(name)
+            .architecture(aws_sdk_ec2::types::ArchitectureValues::X8664)
+            .virtualization_type("hvm")
+            .root_device_name("/dev/xvda")
+            .ena_support(true)
+            .block_device_mappings(
+                BlockDeviceMapping::builder()
+                    .device_name("/dev/xvda")
+                    .ebs(
+                        EbsBlockDevice::builder()
+                            .snapshot_id(&snaps[0])
+                            .volume_size(8)
+                            .volume_type(VolumeType::Gp3)
+                            .delete_on_termination(true)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .block_device_mappings(
+                BlockDeviceMapping::builder()
+                    .device_name("/dev/sdb")
+                    .ebs(
+                        EbsBlockDevice::builder()
+                            .snapshot_id(&snaps[1])
+                            .volume_size(20)
+                            .volume_type(VolumeType::Io1)
+                            .iops(1000)
+                            .delete_on_termination(false)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .block_device_mappings(
+                BlockDeviceMapping::builder()
+                    .device_name("/dev/sdc")
+                    .virtual_name("ephemeral0")
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("RegisterImage");
+        (img.image_id().expect("image id").to_string(), snaps)
+    })
+}
+
+#[test]
+fn every_mapping_of_the_source_is_copied_and_destroyed() {
+    let tf = Tf::new("multi_device");
+    let (source, source_snaps) = make_multi_device_source(&tf, "tfacc-multi-device-source");
+    tf.write(&format!(
+        "{}{}",
+        tf.provider_block(REGION, ""),
+        ami_copy("tfacc-multi-device", &source, REGION, "")
+    ));
+    tf.apply();
+    let r = tf.resource("aws_ami_copy.test");
+    let devices = r["ebs_block_device"].as_array().expect("ebs_block_device");
+    assert_eq!(devices.len(), 2, "{devices:?}");
+    let by_name = |n: &str| {
+        devices
+            .iter()
+            .find(|d| d["device_name"] == n)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let root = by_name("/dev/xvda");
+    let data = by_name("/dev/sdb");
+    assert_eq!(root["volume_size"], 8);
+    assert_eq!(data["volume_size"], 20);
+    assert_eq!(data["volume_type"], "io1");
+    assert_eq!(data["iops"], 1000);
+    assert_eq!(data["delete_on_termination"], false);
+    assert_eq!(r["root_snapshot_id"], root["snapshot_id"]);
+    let ephemeral = r["ephemeral_block_device"]
+        .as_array()
+        .expect("ephemeral_block_device");
+    assert_eq!(ephemeral.len(), 1, "{ephemeral:?}");
+    assert_eq!(ephemeral[0]["device_name"], "/dev/sdc");
+    assert_eq!(ephemeral[0]["virtual_name"], "ephemeral0");
+    let snaps = state_snapshot_ids(&r);
+    assert_eq!(snaps.len(), 2);
+    for s in &snaps {
+        assert!(
+            !source_snaps.contains(s),
+            "the copy reuses the source's snapshot {s}"
+        );
+        assert!(tf.find_snapshot(REGION, s).is_some());
+    }
+    tf.assert_plan_empty();
+    tf.destroy();
+    for s in &snaps {
+        assert!(
+            tf.find_snapshot(REGION, s).is_none(),
+            "snapshot {s} of the copy left behind"
+        );
+    }
+    for s in &source_snaps {
+        assert!(
+            tf.find_snapshot(REGION, s).is_some(),
+            "the source's snapshot {s} was deleted"
+        );
+    }
+}

@@ -186,6 +186,21 @@ fn encrypted_copy_with_the_default_key_plans_clean() {
         "no key given, none sent"
     );
     tf.assert_plan_empty();
+
+    // Encryption can only be chosen by CopyImage: turning it off replaces the copy.
+    tf.write(&format!(
+        "{}{}",
+        tf.provider_block(DEST, ""),
+        ami_copy(
+            "tfacc-encrypted-default",
+            &source,
+            DEST,
+            "  encrypted = false"
+        )
+    ));
+    let plan = tf.plan_code();
+    assert_eq!(plan.code, 2, "{}", plan.text());
+    assert!(plan.stdout.contains("must be replaced"), "{}", plan.stdout);
     tf.destroy();
 }
 

@@ -205,3 +205,66 @@ fn skip_destroy_forgets_the_copy_but_keeps_the_image() {
         );
     }
 }
+
+#[test]
+fn destroy_deletes_the_snapshots_of_the_live_image_even_if_state_lost_them() {
+    let tf = Tf::new("destroy_live_snapshots");
+    let source = tf.make_source_ami(REGION, "tfacc-destroy-live-snapshots-source");
+    let name = "tfacc-destroy-live-snapshots";
+    tf.write(&format!(
+        "{}{}",
+        tf.provider_block(REGION, ""),
+        ami_copy(name, &source, REGION, "")
+    ));
+    tf.apply();
+    let r = tf.resource("aws_ami_copy.test");
+    let id = ami_id(&r);
+    let snaps = state_snapshot_ids(&r);
+    assert_eq!(snaps.len(), 1);
+
+    // The state forgets the snapshots (as an old or hand-edited state might).
+    let path = tf.path().join("terraform.tfstate");
+    let mut state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("read state")).expect("state json");
+    let attrs = &mut state["resources"][0]["instances"][0]["attributes"];
+    attrs["ebs_block_device"] = serde_json::json!([]);
+    attrs["root_snapshot_id"] = serde_json::json!("");
+    state["serial"] = serde_json::json!(state["serial"].as_u64().unwrap_or(1) + 1);
+    std::fs::write(&path, serde_json::to_vec_pretty(&state).unwrap()).expect("write state");
+
+    tf.clear_calls();
+    tf.ok(&[
+        "destroy",
+        "-auto-approve",
+        "-input=false",
+        "-no-color",
+        "-refresh=false",
+    ]);
+    assert!(tf.find_image(REGION, &id).is_none());
+    assert!(
+        tf.find_snapshot(REGION, &snaps[0]).is_none(),
+        "the live image's snapshot {} was orphaned",
+        snaps[0]
+    );
+}
+
+#[test]
+fn destroy_asks_ec2_to_delete_the_associated_snapshots() {
+    let tf = Tf::new("destroy_associated");
+    let source = tf.make_source_ami(REGION, "tfacc-destroy-associated-source");
+    tf.write(&format!(
+        "{}{}",
+        tf.provider_block(REGION, ""),
+        ami_copy("tfacc-destroy-associated", &source, REGION, "")
+    ));
+    tf.apply();
+    tf.clear_calls();
+    tf.destroy();
+    let deregisters = tf.calls(Some("DeregisterImage"));
+    assert!(
+        deregisters.iter().any(
+            |c| support::call_param(c, "DeleteAssociatedSnapshots").as_deref() == Some("true")
+        ),
+        "DeregisterImage should use DeleteAssociatedSnapshots: {deregisters:?}"
+    );
+}

@@ -213,3 +213,62 @@ fn changing_name_replaces_the_copy() {
     tf.assert_plan_empty();
     tf.destroy();
 }
+
+#[test]
+fn out_of_band_changes_are_detected_and_reverted_in_place() {
+    let tf = Tf::new("update_drift");
+    let source = tf.make_source_ami(REGION, "tfacc-update-drift-source");
+    let name = "tfacc-update-drift";
+    tf.write(&config(
+        &tf,
+        name,
+        &source,
+        "  description      = \"managed\"\n  deprecation_time = \"2030-01-01T00:00:00Z\"",
+    ));
+    tf.apply();
+    let id = ami_id(&tf.resource("aws_ami_copy.test"));
+
+    // Someone changes the description and cancels the deprecation outside Terraform.
+    let ec2 = tf.ec2(REGION);
+    support::rt().block_on(async {
+        ec2.modify_image_attribute()
+            .image_id(&id)
+            .description(
+                aws_sdk_ec2::types::AttributeValue::builder()
+                    .value("hand-edited")
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("ModifyImageAttribute");
+        ec2.disable_image_deprecation()
+            .image_id(&id)
+            .send()
+            .await
+            .expect("DisableImageDeprecation");
+    });
+    let plan = tf.plan_code();
+    assert_eq!(
+        plan.code,
+        2,
+        "drift must show in the plan:\n{}",
+        plan.text()
+    );
+    assert!(plan.stdout.contains("updated in-place"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("hand-edited"), "{}", plan.stdout);
+    assert!(!plan.stdout.contains("must be replaced"), "{}", plan.stdout);
+
+    tf.apply();
+    assert_eq!(ami_id(&tf.resource("aws_ami_copy.test")), id);
+    let live = tf.find_image(REGION, &id).unwrap();
+    assert_eq!(live.description(), Some("managed"));
+    assert!(
+        live.deprecation_time()
+            .unwrap_or("")
+            .starts_with("2030-01-01T00:00"),
+        "{:?}",
+        live.deprecation_time()
+    );
+    tf.assert_plan_empty();
+    tf.destroy();
+}
