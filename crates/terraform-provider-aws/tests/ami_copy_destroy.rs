@@ -268,3 +268,71 @@ fn destroy_asks_ec2_to_delete_the_associated_snapshots() {
         "DeregisterImage should use DeleteAssociatedSnapshots: {deregisters:?}"
     );
 }
+
+/// Registers another image on top of `snapshot`, so that the snapshot is in use.
+fn register_on_snapshot(tf: &Tf, name: &str, snapshot: &str) -> String {
+    use aws_sdk_ec2::types::{BlockDeviceMapping, EbsBlockDevice};
+    let ec2 = tf.ec2(REGION);
+    support::rt().block_on(async {
+        let out = ec2
+            .register_image()
+            .name(name)
+            .root_device_name("/dev/xvda")
+            .virtualization_type("hvm")
+            .block_device_mappings(
+                BlockDeviceMapping::builder()
+                    .device_name("/dev/xvda")
+                    .ebs(EbsBlockDevice::builder().snapshot_id(snapshot).build())
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("RegisterImage");
+        out.image_id().expect("id").to_string()
+    })
+}
+
+#[test]
+fn a_snapshot_that_cannot_be_deleted_is_named_and_a_second_destroy_removes_it() {
+    let tf = Tf::new("destroy_snapshot_in_use");
+    let source = tf.make_source_ami(REGION, "tfacc-destroy-snapshot-in-use-source");
+    let name = "tfacc-destroy-snapshot-in-use";
+    tf.write(&format!(
+        "{}{}",
+        tf.provider_block(REGION, "  max_retries = 1"),
+        ami_copy(name, &source, REGION, "")
+    ));
+    tf.apply();
+    let r = tf.resource("aws_ami_copy.test");
+    let id = ami_id(&r);
+    let snaps = state_snapshot_ids(&r);
+    assert_eq!(snaps.len(), 1);
+
+    // Another image now uses the copy's snapshot: it cannot be deleted.
+    let other = register_on_snapshot(&tf, "tfacc-destroy-snapshot-in-use-other", &snaps[0]);
+    let out = tf.run(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    assert_ne!(
+        out.code,
+        0,
+        "destroy must report the snapshot it could not delete:\n{}",
+        out.text()
+    );
+    assert!(
+        out.flat().contains(&snaps[0]),
+        "the error must name {}:\n{}",
+        snaps[0],
+        out.text()
+    );
+    assert!(tf.find_snapshot(REGION, &snaps[0]).is_some());
+
+    // Once the snapshot is free, a second destroy removes what is left.
+    tf.deregister_out_of_band(REGION, &other);
+    tf.destroy();
+    assert!(tf.find_image(REGION, &id).is_none());
+    assert!(
+        tf.find_snapshot(REGION, &snaps[0]).is_none(),
+        "the second destroy left the snapshot {} behind",
+        snaps[0]
+    );
+    assert!(tf.state_addresses().is_empty());
+}
