@@ -155,3 +155,60 @@ fn importing_a_malformed_id_fails_with_an_error_naming_it() {
     assert!(out.flat().contains("not-an-ami"), "{}", out.text());
     assert!(tf.state_addresses().is_empty());
 }
+
+#[test]
+fn import_of_an_encrypted_deprecated_copy_plans_clean() {
+    let tf = Tf::new("import_encrypted");
+    let source = tf.make_source_ami(REGION, "tfacc-import-encrypted-source");
+    let key = tf.create_kms_key(REGION);
+    let name = "tfacc-import-encrypted";
+    let ec2 = tf.ec2(REGION);
+    let id = support::rt().block_on(async {
+        let out = ec2
+            .copy_image()
+            .name(name)
+            .source_image_id(&source)
+            .source_region(REGION)
+            .encrypted(true)
+            .kms_key_id(&key)
+            .send()
+            .await
+            .expect("CopyImage");
+        out.image_id().expect("id").to_string()
+    });
+    tf.wait_available(REGION, &id, 30);
+    support::rt().block_on(async {
+        ec2.enable_image_deprecation()
+            .image_id(&id)
+            .deprecate_at(aws_smithy_types::DateTime::from_secs(1_893_456_000)) // 2030-01-01T00:00:00Z
+            .send()
+            .await
+            .expect("EnableImageDeprecation");
+    });
+
+    tf.write(&format!(
+        "{}\nimport {{\n  to = aws_ami_copy.test\n  id = \"{id}\"\n}}\n{}",
+        tf.provider_block(REGION, ""),
+        ami_copy(
+            name,
+            &source,
+            REGION,
+            &format!(
+                "  encrypted        = true\n  kms_key_id       = \"{key}\"\n  deprecation_time = \"2030-01-01T00:00:00Z\""
+            )
+        )
+    ));
+    let plan = tf.ok(&["plan", "-input=false", "-no-color"]);
+    assert!(
+        plan.stdout
+            .contains("1 to import, 0 to add, 0 to change, 0 to destroy"),
+        "an import of a matching encrypted copy must change nothing:\n{}",
+        plan.stdout
+    );
+    tf.apply();
+    let r = tf.resource("aws_ami_copy.test");
+    assert_eq!(r["encrypted"], true);
+    assert_eq!(r["kms_key_id"], key.as_str());
+    tf.assert_plan_empty();
+    tf.destroy();
+}
