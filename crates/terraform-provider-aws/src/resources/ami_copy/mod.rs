@@ -4,6 +4,24 @@
 //! validate → plan → apply (create / update / delete) → read → import → upgrade_state.
 //! The pure parts live in `schema`, `validate`, `plan` and `flatten`, and are unit-tested; the
 //! EC2 calls live in `create`, `update`, `delete` and `read`.
+//!
+//! Design decisions worth knowing:
+//! - `state` (computed): "available" normally; "pending" when an apply was interrupted (Ctrl-C:
+//!   a warning, not an error, so the copy is not tainted) or timed out (an error: tainted, and
+//!   the message says to untaint). A pending copy plans an in-place `state: "pending" ->
+//!   "available"`; that update waits and then does the create steps that were left
+//!   (deprecation, protection). Refresh keeps "pending" until then, even if EC2 has finished.
+//!   "failed" (EC2 gave up) and "deregistered" (a destroy left snapshots) plan a replacement.
+//! - `deregistration_protection`: a string, "enabled" | "enabled-with-cooldown" | "disabled";
+//!   unset means disabled (so states without it plan clean). EC2's "enabled-without-cooldown"
+//!   reads back as "enabled", and "disabled-until ..." (cooldown) as "disabled".
+//! - `encrypted`, `copy_tags`, `skip_destroy` are optional+computed so that unset can be planned
+//!   as `false` (Terraform only lets a provider fill in computed attributes).
+//! - The attributes EC2 decides (architecture, ena_support, ebs_block_device, ...) are
+//!   optional+computed only so that setting one reaches `validate`, which says it is read-only
+//!   on a copy; they are never taken from the configuration.
+//! - The CopyImage ClientToken is made at plan time and travels in the planned private data.
+//! - Import ids: `ami-...` or `ami-...@REGION` for a copy outside the provider's region.
 
 mod address;
 mod create;
