@@ -196,7 +196,20 @@ pub async fn create(
     let uefi = uefi_data(clients, &region, &id).await;
     let mut new_state = flatten(&image, &state, uefi, &env(clients, &region));
     overlay_known(planned, &mut new_state);
-    if diags.has_errors() {
+    if diags.has_errors() && ctx.stop.is_cancelled() {
+        // Ctrl-C during the last steps: keep the copy untainted and pending, as for an
+        // interrupted wait; the next apply resumes and redoes these steps.
+        new_state.set("state", Value::string("pending"));
+        diags = Diagnostics::new();
+        diags.warning(
+            "AMI copy interrupted; the next apply finishes it",
+            format!(
+                "Terraform was interrupted after the copy {id} became available, before its \
+                 deprecation time or deregistration protection were set. It is recorded as pending: \
+                 the next `terraform apply` sets them."
+            ),
+        );
+    } else if diags.has_errors() {
         // The image is there but not as configured: let the next plan show what is missing.
         new_state = flatten(&image, &state, None, &env(clients, &region));
         new_state.set("timeouts", planned.get("timeouts").clone());
