@@ -144,21 +144,7 @@ impl Tf {
 
     /// Runs `terraform ARGS` in the working directory.
     pub fn run(&self, args: &[&str]) -> Run {
-        let mut cmd = Command::new(terraform_bin());
-        cmd.args(args)
-            .current_dir(self.path())
-            .env("TF_CLI_CONFIG_FILE", self.path().join("cli.tfrc"))
-            .env("CHECKPOINT_DISABLE", "1")
-            .env("TF_IN_AUTOMATION", "1")
-            .env("NO_COLOR", "1");
-        // The provider must get everything from its block, not from the developer's environment.
-        for (k, _) in std::env::vars() {
-            if k.starts_with("AWS_") || k == "TF_LOG" || k == "TF_LOG_PROVIDER" {
-                cmd.env_remove(k);
-            }
-        }
-        cmd.env("AWS_EC2_METADATA_DISABLED", "true");
-        Run::from(cmd.output().expect("run terraform"))
+        Run::from(self.command(args).output().expect("run terraform"))
     }
 
     /// Runs a command that must succeed; returns its output.
@@ -361,7 +347,7 @@ impl Diag {
     }
 }
 
-/// A finished `apply` run in the background (see `Tf::spawn`).
+/// A Terraform command running in the background (see `Tf::spawn`).
 pub struct Spawned {
     pub child: std::process::Child,
 }
@@ -383,6 +369,8 @@ impl Spawned {
 }
 
 impl Tf {
+    /// `terraform ARGS` in the working directory, with the CLI config and a clean environment:
+    /// the provider must get everything from its block, not from the developer's environment.
     fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(terraform_bin());
         cmd.args(args)
