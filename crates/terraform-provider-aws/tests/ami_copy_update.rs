@@ -272,3 +272,32 @@ fn out_of_band_changes_are_detected_and_reverted_in_place() {
     tf.assert_plan_empty();
     tf.destroy();
 }
+
+#[test]
+fn a_copy_without_a_description_of_a_described_source_plans_clean() {
+    let tf = Tf::new("inherited_description");
+    let source = tf.make_source_ami(REGION, "tfacc-inherited-description-source");
+    let ec2 = tf.ec2(REGION);
+    support::rt().block_on(async {
+        ec2.modify_image_attribute()
+            .image_id(&source)
+            .description(
+                aws_sdk_ec2::types::AttributeValue::builder()
+                    .value("the source's description")
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("ModifyImageAttribute");
+    });
+    tf.write(&config(&tf, "tfacc-inherited-description", &source, ""));
+    tf.apply();
+    tf.assert_plan_empty();
+    let out = tf.apply();
+    assert!(
+        out.stdout.contains("0 added, 0 changed, 0 destroyed"),
+        "{}",
+        out.text()
+    );
+    tf.destroy();
+}
