@@ -306,3 +306,27 @@ fn every_mapping_of_the_source_is_copied_and_destroyed() {
         );
     }
 }
+
+#[test]
+fn a_name_with_every_allowed_character_and_a_deleted_source_plan_clean() {
+    let tf = Tf::new("name_chars");
+    let source = tf.make_source_ami(REGION, "tfacc-name-chars-source");
+    let name = "tfacc name (chars) [x] 'q'@w_v.u/t-s";
+    tf.write(&format!(
+        "{}{}",
+        tf.provider_block(REGION, ""),
+        ami_copy(name, &source, REGION, "")
+    ));
+    tf.apply();
+    let r = tf.resource("aws_ami_copy.test");
+    let id = ami_id(&r);
+    assert_eq!(r["name"], name);
+    assert_eq!(tf.find_image(REGION, &id).unwrap().name(), Some(name));
+    tf.assert_plan_empty();
+
+    // The source is cleaned up after the copy: the copy does not depend on it.
+    tf.deregister_out_of_band(REGION, &source);
+    tf.assert_plan_empty();
+    tf.destroy();
+    assert!(tf.find_image(REGION, &id).is_none());
+}

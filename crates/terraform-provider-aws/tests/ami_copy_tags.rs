@@ -385,3 +385,47 @@ fn copy_tags_copies_the_source_tags_and_plans_clean() {
     tf.assert_plan_empty();
     tf.destroy();
 }
+
+#[test]
+fn default_tags_alone_and_empty_or_blank_tags_plan_clean() {
+    let tf = Tf::new("default_tags_only");
+    let source = tf.make_source_ami(REGION, "tfacc-default-tags-only-source");
+    let provider = tf.provider_block(
+        REGION,
+        "  default_tags {\n    tags = {\n      Env = \"test\"\n    }\n  }",
+    );
+    let name = "tfacc-default-tags-only";
+
+    // No tags argument at all: tags_all holds the default tags.
+    tf.write(&format!(
+        "{provider}{}",
+        ami_copy(name, &source, REGION, "")
+    ));
+    tf.apply();
+    let r = tf.resource("aws_ami_copy.test");
+    let id = ami_id(&r);
+    assert_eq!(state_map(&r, "tags_all"), map(&[("Env", "test")]));
+    assert_eq!(tf.image_tags(REGION, &id), map(&[("Env", "test")]));
+    tf.assert_plan_empty();
+
+    // An empty map is the same as no tags (as with the Go provider, whose SDK treats an empty map
+    // as null): switching between them plans nothing.
+    tf.write(&format!(
+        "{provider}{}",
+        ami_copy(name, &source, REGION, "  tags = {}")
+    ));
+    tf.assert_plan_empty();
+
+    // A tag with an empty value is a real tag.
+    tf.write(&format!(
+        "{provider}{}",
+        ami_copy(name, &source, REGION, &tags_block(&[("Blank", "")]))
+    ));
+    tf.apply();
+    assert_eq!(
+        tf.image_tags(REGION, &id),
+        map(&[("Blank", ""), ("Env", "test")])
+    );
+    tf.assert_plan_empty();
+    tf.destroy();
+}
