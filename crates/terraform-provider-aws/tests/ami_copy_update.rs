@@ -301,3 +301,41 @@ fn a_copy_without_a_description_of_a_described_source_plans_clean() {
     );
     tf.destroy();
 }
+
+#[test]
+fn deprecation_time_with_seconds_or_an_offset_plans_clean_after_create() {
+    // EC2 rounds DeprecateAt to the nearest minute: 10:00:45 is stored as 10:01:00. Whatever EC2
+    // keeps, the configured value must not turn into a diff after apply.
+    let tf = Tf::new("deprecation_rounding");
+    let source = tf.make_source_ami(REGION, "tfacc-deprecation-rounding-source");
+    let mut body = tf.provider_block(REGION, "");
+    for (n, when) in [
+        (1, "2030-01-01T10:00:45Z"),
+        (2, "2030-01-01T12:00:10+02:00"),
+        (3, "2030-01-01T10:00:00.250Z"),
+    ] {
+        body.push_str(&format!(
+            "\nresource \"aws_ami_copy\" \"d{n}\" {{\n  name              = \"tfacc-deprecation-rounding-{n}\"\n  source_ami_id     = \"{source}\"\n  source_ami_region = \"{REGION}\"\n  deprecation_time  = \"{when}\"\n  timeouts {{\n    create = \"60s\"\n  }}\n}}\n"
+        ));
+    }
+    tf.write(&body);
+    tf.apply();
+    for (n, when) in [
+        (1, "2030-01-01T10:00:45Z"),
+        (2, "2030-01-01T12:00:10+02:00"),
+        (3, "2030-01-01T10:00:00.250Z"),
+    ] {
+        let r = tf.resource(&format!("aws_ami_copy.d{n}"));
+        assert_eq!(
+            r["deprecation_time"], when,
+            "state keeps the configured form"
+        );
+        let live = tf.find_image(REGION, &ami_id(&r)).unwrap();
+        assert!(
+            live.deprecation_time().is_some(),
+            "d{n} not deprecated in EC2"
+        );
+    }
+    tf.assert_plan_empty();
+    tf.destroy();
+}
