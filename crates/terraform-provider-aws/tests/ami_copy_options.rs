@@ -188,3 +188,60 @@ fn deregistration_protection_blocks_destroy_until_disabled() {
     tf.destroy();
     assert!(tf.find_image(REGION, &id).is_none());
 }
+
+#[test]
+fn deregistration_protection_with_cooldown_plans_clean_while_cooling_down() {
+    let tf = Tf::new("dereg_cooldown");
+    let source = tf.make_source_ami(REGION, "tfacc-dereg-cooldown-source");
+    let name = "tfacc-dereg-cooldown";
+    tf.write(&config(
+        &tf,
+        name,
+        &source,
+        "  deregistration_protection = \"enabled-with-cooldown\"",
+    ));
+    tf.apply();
+    let id = ami_id(&tf.resource("aws_ami_copy.test"));
+    assert_eq!(
+        tf.find_image(REGION, &id)
+            .unwrap()
+            .deregistration_protection(),
+        Some("enabled-with-cooldown")
+    );
+    let enables = tf.calls(Some("EnableImageDeregistrationProtection"));
+    assert_eq!(
+        call_param(&enables[0], "WithCooldown").as_deref(),
+        Some("true"),
+        "{enables:?}"
+    );
+    tf.assert_plan_empty();
+
+    // Disabled: EC2 reports "disabled-until <time>" for 24 hours; that is what was asked for.
+    tf.write(&config(
+        &tf,
+        name,
+        &source,
+        "  deregistration_protection = \"disabled\"",
+    ));
+    tf.apply();
+    let live = tf.find_image(REGION, &id).unwrap();
+    assert!(
+        live.deregistration_protection()
+            .unwrap_or("")
+            .starts_with("disabled-until"),
+        "{:?}",
+        live.deregistration_protection()
+    );
+    tf.assert_plan_empty();
+
+    // The image cannot be deregistered for a day; forget it instead.
+    tf.write(&config(
+        &tf,
+        name,
+        &source,
+        "  deregistration_protection = \"disabled\"\n  skip_destroy = true",
+    ));
+    tf.apply();
+    tf.destroy();
+    assert!(tf.state_addresses().is_empty());
+}
