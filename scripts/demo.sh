@@ -15,6 +15,10 @@ bin_dir="$root/target/debug"
 
 work=$(mktemp -d -t amicopy-demo.XXXXXX)
 trap 'rm -rf "$work"' EXIT
+# dev_overrides gets a folder with only the binary: in target/debug Terraform may pick cargo's
+# terraform-provider-aws.d instead.
+mkdir "$work/plugin"
+cp "$bin_dir/terraform-provider-aws" "$work/plugin/"
 log="$work/terraform.log"
 
 export DEMO_ACCESS_KEY=AKIDDEMO$$
@@ -44,7 +48,7 @@ step "2. The configuration: the registry example with that source id, and a prov
 cat >"$work/cli.tfrc" <<CFG
 provider_installation {
   dev_overrides {
-    "amicopy/aws" = "$bin_dir"
+    "amicopy/aws" = "$work/plugin"
   }
   direct {}
 }

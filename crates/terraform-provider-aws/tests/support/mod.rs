@@ -42,6 +42,26 @@ pub fn provider_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-aws"))
 }
 
+/// A directory holding only the provider binary, for `dev_overrides`. Pointing Terraform at
+/// target/debug itself is unreliable: it may pick `terraform-provider-aws.d` (cargo's dep-info
+/// file) and fail with "permission denied". A hard link also keeps this test process on the
+/// binary it was built with while another build replaces target/debug's copy.
+pub fn provider_dir() -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir =
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("provider-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("provider dir");
+        let dest = dir.join("terraform-provider-aws");
+        if std::fs::hard_link(provider_binary(), &dest).is_err() {
+            std::fs::copy(provider_binary(), &dest).expect("copy provider binary");
+        }
+        dir
+    })
+    .clone()
+}
+
 /// A runtime for the AWS SDK calls the tests make to set up sources and check the emulator.
 pub fn rt() -> &'static tokio::runtime::Runtime {
     static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
@@ -92,10 +112,7 @@ impl Tf {
             .prefix(&format!("tfacc-{test}-"))
             .tempdir()
             .expect("temp dir");
-        let bin_dir = provider_binary()
-            .parent()
-            .expect("binary dir")
-            .to_path_buf();
+        let bin_dir = provider_dir();
         let cli_config = format!(
             "provider_installation {{\n  dev_overrides {{\n    \"amicopy/aws\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
             bin_dir.display()
