@@ -56,10 +56,6 @@ impl Backoff {
         }
     }
 
-    pub fn config(&self) -> BackoffConfig {
-        self.config
-    }
-
     /// Start over from the initial delay (something new is waiting and may finish soon).
     pub fn reset(&mut self) {
         self.next = self.config.initial;

@@ -6,14 +6,8 @@ use aws_types::request_id::RequestId;
 
 pub const IMAGE_NOT_FOUND: &str = "InvalidAMIID.NotFound";
 pub const IMAGE_UNAVAILABLE: &str = "InvalidAMIID.Unavailable";
-pub const IMAGE_MALFORMED: &str = "InvalidAMIID.Malformed";
 pub const SNAPSHOT_NOT_FOUND: &str = "InvalidSnapshot.NotFound";
 pub const SNAPSHOT_IN_USE: &str = "InvalidSnapshot.InUse";
-pub const DRY_RUN_OPERATION: &str = "DryRunOperation";
-pub const UNAUTHORIZED_OPERATION: &str = "UnauthorizedOperation";
-pub const AUTH_FAILURE: &str = "AuthFailure";
-pub const INVALID_PARAMETER_VALUE: &str = "InvalidParameterValue";
-pub const RESOURCE_LIMIT_EXCEEDED: &str = "ResourceLimitExceeded";
 
 /// Codes AWS services use for "slow down"; EC2 itself says `RequestLimitExceeded`.
 const THROTTLE_CODES: &[&str] = &[
@@ -54,10 +48,6 @@ pub fn is_image_not_found<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> b
     code_is(err, &[IMAGE_NOT_FOUND, IMAGE_UNAVAILABLE])
 }
 
-pub fn is_image_malformed<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
-    code_is(err, &[IMAGE_MALFORMED])
-}
-
 pub fn is_snapshot_not_found<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
     code_is(err, &[SNAPSHOT_NOT_FOUND])
 }
@@ -66,17 +56,8 @@ pub fn is_snapshot_in_use<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> b
     code_is(err, &[SNAPSHOT_IN_USE])
 }
 
-/// A dry run that would have succeeded (EC2 reports it as an error, HTTP 412).
-pub fn is_dry_run_success<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
-    code_is(err, &[DRY_RUN_OPERATION])
-}
-
 pub fn is_throttle_code(code: &str) -> bool {
     THROTTLE_CODES.contains(&code)
-}
-
-pub fn is_throttle<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
-    err.code().is_some_and(is_throttle_code)
 }
 
 /// Worth trying again later: throttling, server-side trouble (5xx or a "busy" code), or a
@@ -181,6 +162,10 @@ mod tests {
         )
     }
 
+    fn err_is_throttle(e: &SdkError<DescribeImagesError, HttpResponse>) -> bool {
+        e.code().is_some_and(is_throttle_code)
+    }
+
     #[test]
     fn codes_and_predicates() {
         let nf = service_error(
@@ -190,30 +175,27 @@ mod tests {
         );
         assert_eq!(error_code(&nf).as_deref(), Some(IMAGE_NOT_FOUND));
         assert!(is_image_not_found(&nf));
-        assert!(!is_throttle(&nf));
+        assert!(!err_is_throttle(&nf));
         assert!(!is_transient(&nf));
 
         let unavailable = service_error(400, Some(IMAGE_UNAVAILABLE), None);
         assert!(is_image_not_found(&unavailable));
 
-        let malformed = service_error(400, Some(IMAGE_MALFORMED), None);
+        let malformed = service_error(400, Some("InvalidAMIID.Malformed"), None);
         assert!(!is_image_not_found(&malformed));
-        assert!(is_image_malformed(&malformed));
+        assert!(!is_transient(&malformed));
 
         let throttled = service_error(
             503,
             Some("RequestLimitExceeded"),
             Some("Request limit exceeded."),
         );
-        assert!(is_throttle(&throttled));
+        assert!(err_is_throttle(&throttled));
         assert!(is_transient(&throttled));
 
         let internal = service_error(500, None, None);
         assert_eq!(error_code(&internal), None);
         assert!(is_transient(&internal));
-
-        let dry = service_error(412, Some(DRY_RUN_OPERATION), None);
-        assert!(is_dry_run_success(&dry));
 
         let snap = service_error(400, Some(SNAPSHOT_IN_USE), None);
         assert!(is_snapshot_in_use(&snap));
@@ -242,7 +224,7 @@ mod tests {
     fn description_is_code_and_message() {
         let e = service_error(
             403,
-            Some(UNAUTHORIZED_OPERATION),
+            Some("UnauthorizedOperation"),
             Some("You are not authorized to perform this operation."),
         );
         assert_eq!(

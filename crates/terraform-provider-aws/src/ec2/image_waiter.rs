@@ -213,6 +213,7 @@ impl WaitError {
     }
 
     /// The copy progress in percent, for timeouts and stops.
+    #[cfg(test)]
     pub fn progress(&self) -> Option<u8> {
         match self {
             WaitError::Timeout { progress, .. } | WaitError::Stopped { progress, .. } => *progress,
