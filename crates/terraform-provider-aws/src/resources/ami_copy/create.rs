@@ -125,10 +125,10 @@ pub async fn create(
                 .as_str()
                 .unwrap_or_default(),
         )
-        .encrypted(planned.get("encrypted").as_bool().unwrap_or(false));
-    if let Some(d) = planned.get("description").as_str() {
-        req = req.description(d);
-    }
+        .encrypted(planned.get("encrypted").as_bool().unwrap_or(false))
+        // Always sent, "" when unset (as the Go provider does): without it EC2 gives the copy the
+        // source's description, which the configuration does not have.
+        .description(planned.get("description").as_str().unwrap_or_default());
     if let Some(k) = planned.get("kms_key_id").as_str() {
         req = req.kms_key_id(k);
     }

@@ -41,6 +41,16 @@ fn s<T: AsRef<str>>(v: Option<T>) -> Value {
     }
 }
 
+/// EC2 has no "no description": absent and "" are the same, null in the state, except that a
+/// state holding `""` (configured `description = ""`) keeps it, so that configuration plans clean.
+fn description(live: Option<&str>, base: &Value) -> Value {
+    match live {
+        Some(d) if !d.is_empty() => Value::string(d),
+        _ if base.get("description").as_str() == Some("") => Value::string(""),
+        _ => Value::Null,
+    }
+}
+
 fn ebs_element(device: Option<&str>, ebs: &aws_sdk_ec2::types::EbsBlockDevice) -> Value {
     let mut e = Value::Null;
     e.set(
@@ -112,7 +122,7 @@ pub fn flatten(
     );
     v.set("region", Value::string(env.region));
     v.set("name", s(image.name()));
-    v.set("description", s(image.description()));
+    v.set("description", description(image.description(), base));
     v.set("state", s(image.state().map(|x| x.as_str())));
 
     v.set("architecture", s(image.architecture().map(|x| x.as_str())));
@@ -409,6 +419,31 @@ mod tests {
         assert_eq!(
             flatten(&img, &base, None, &env(&d, &ig)).get("deprecation_time"),
             &Value::string("2031-01-01T00:00:00.000Z")
+        );
+    }
+
+    #[test]
+    fn empty_description_is_null_unless_configured_empty() {
+        let d = Tags::new();
+        let ig = IgnoreTags::default();
+        let mut base = Value::Null;
+        for live in [None, Some("")] {
+            let img = image()
+                .to_builder_like()
+                .set_description(live.map(str::to_string))
+                .build();
+            base.set("description", Value::Null);
+            let v = flatten(&img, &base, None, &env(&d, &ig));
+            assert_eq!(v.get("description"), &Value::Null, "{live:?}");
+            base.set("description", Value::string(""));
+            let v = flatten(&img, &base, None, &env(&d, &ig));
+            assert_eq!(v.get("description"), &Value::string(""), "{live:?}");
+        }
+        base.set("description", Value::string(""));
+        assert_eq!(
+            flatten(&image(), &base, None, &env(&d, &ig)).get("description"),
+            &Value::string("desc"),
+            "a description set outside Terraform shows"
         );
     }
 

@@ -57,12 +57,15 @@ pub async fn update(
 
     let changed = |name: &str| prior.get(name) != planned.get(name);
 
-    if changed("description") {
-        let new = planned
-            .get("description")
+    // Null and "" are the same description to EC2: no call between them.
+    let description = |v: &Value| {
+        v.get("description")
             .as_str()
             .unwrap_or_default()
-            .to_string();
+            .to_string()
+    };
+    if description(prior) != description(planned) {
+        let new = description(planned);
         let r = clients
             .ec2(&region)
             .modify_image_attribute()
