@@ -89,6 +89,26 @@ class Controls:
                 n = faults.clear(query.get("access_key_id"), query.get("action"))
                 return _json(start_response, 200, {"deleted": n})
 
+        if path == "/snapshot-rules":
+            if method == "POST":
+                return _json(start_response, 201, add_snapshot_rule(_body_json(environ)).to_json())
+            if method == "GET":
+                akid = query.get("access_key_id")
+                with state.LOCK:
+                    rules = [r.to_json() for r in state.STORE.snapshot_rules]
+                if akid is not None:
+                    rules = [r for r in rules if r["access_key_id"] == akid]
+                return _json(start_response, 200, rules)
+            if method == "DELETE":
+                akid = query.get("access_key_id")
+                with state.LOCK:
+                    before = len(state.STORE.snapshot_rules)
+                    state.STORE.snapshot_rules[:] = [
+                        r for r in state.STORE.snapshot_rules if akid is not None and r.access_key_id != akid
+                    ]
+                    n = before - len(state.STORE.snapshot_rules)
+                return _json(start_response, 200, {"deleted": n})
+
         if path == "/calls":
             if method == "GET":
                 calls = calllog.query(
@@ -110,7 +130,7 @@ class Controls:
                 self.reset_backends()
             return _json(start_response, 200, {"reset": True, "backends": backends and akid is None})
 
-        if path in ("/health", "/copy-rules", "/faults", "/calls", "/reset"):
+        if path in ("/health", "/copy-rules", "/snapshot-rules", "/faults", "/calls", "/reset"):
             return _json(start_response, 405, {"error": f"{method} not allowed on {PREFIX}{path}"})
         return _json(start_response, 404, {"error": f"no control at {PREFIX}{path}"})
 
@@ -124,6 +144,8 @@ def add_copy_rule(spec: dict[str, Any]) -> state.CopyRule:
         "duration_seconds",
         "fail_message",
         "fail_code",
+        "invisible_polls",
+        "invisible_seconds",
     }
     unknown = set(spec) - known
     if unknown:
@@ -136,8 +158,20 @@ def add_copy_rule(spec: dict[str, Any]) -> state.CopyRule:
         duration = float(duration)
         if duration < 0:
             raise ValueError("duration_seconds must be >= 0")
-    if duration is None and spec.get("fail_message") is None:
-        raise ValueError("give duration_seconds and/or fail_message")
+    polls = spec.get("invisible_polls")
+    if polls is not None:
+        if isinstance(polls, bool) or int(polls) != polls or polls < 0:
+            raise ValueError("invisible_polls must be an integer >= 0")
+        polls = int(polls)
+    seconds = spec.get("invisible_seconds")
+    if seconds is not None:
+        seconds = float(seconds)
+        if seconds < 0:
+            raise ValueError("invisible_seconds must be >= 0")
+    if (polls is not None or seconds is not None) and spec.get("image_id") is not None:
+        raise ValueError("invisible_polls/invisible_seconds apply at CopyImage time: not with image_id")
+    if duration is None and spec.get("fail_message") is None and polls is None and seconds is None:
+        raise ValueError("give duration_seconds, fail_message, invisible_polls and/or invisible_seconds")
     rule = state.CopyRule(
         id=state.next_id(),
         access_key_id=spec.get("access_key_id"),
@@ -147,7 +181,27 @@ def add_copy_rule(spec: dict[str, Any]) -> state.CopyRule:
         duration_seconds=duration,
         fail_message=spec.get("fail_message"),
         fail_code=spec.get("fail_code"),
+        invisible_polls=polls,
+        invisible_seconds=seconds,
     )
     with state.LOCK:
         state.STORE.copy_rules.append(rule)
+    return rule
+
+
+def add_snapshot_rule(spec: dict[str, Any]) -> state.SnapshotRule:
+    known = {"access_key_id", "snapshot_ids", "error_code", "error_message"}
+    unknown = set(spec) - known
+    if unknown:
+        raise ValueError(f"unknown fields: {', '.join(sorted(unknown))}")
+    ids = spec.get("snapshot_ids")
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, str) and i for i in ids):
+        raise ValueError('"snapshot_ids" must be a non-empty list of snapshot ids')
+    rule = state.SnapshotRule(id=state.next_id(), snapshot_ids=list(ids), access_key_id=spec.get("access_key_id"))
+    if spec.get("error_code") is not None:
+        rule.error_code = str(spec["error_code"])
+    if spec.get("error_message") is not None:
+        rule.error_message = str(spec["error_message"])
+    with state.LOCK:
+        state.STORE.snapshot_rules.append(rule)
     return rule

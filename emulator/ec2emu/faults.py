@@ -1,8 +1,9 @@
 """Fault injection by action (POST/GET/DELETE /_ec2emu/faults).
 
 kinds: throttle (HTTP 503 RequestLimitExceeded, as EC2 throttles), http500 (InternalError),
-http503 (Unavailable), drop (the connection is closed with no HTTP response), latency (the call
-is delayed by latency_ms and then served normally). A fault fires on each matching call with
+http503 (Unavailable), drop (the connection is closed with no HTTP response), drop_after (the
+request is served, then the connection is closed without sending the response: a lost
+response), latency (the call is delayed by latency_ms and then served normally). A fault fires on each matching call with
 probability `rate`, or on the next `count` matching calls and is then spent.
 """
 
@@ -14,7 +15,7 @@ from typing import Any
 
 from .state import LOCK, STORE, Fault, next_id
 
-KINDS = ("throttle", "http500", "http503", "drop", "latency")
+KINDS = ("throttle", "http500", "http503", "drop", "drop_after", "latency")
 
 
 def add(spec: dict[str, Any]) -> Fault:

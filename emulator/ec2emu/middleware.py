@@ -49,16 +49,22 @@ class EmulatorMiddleware:
         if latency:
             entry["fault"] = "latency"
             time.sleep(latency)
+        if failure == "drop_after":
+            # moto serves the request in full (its effects stay), but the answer is never sent.
+            entry["fault"] = "drop_after"
+            try:
+                result = self._serve(environ, lambda *_args: None, akid, region, service, action)
+                for _ in result:
+                    pass
+                if hasattr(result, "close"):
+                    result.close()
+            finally:
+                calllog.record(entry)
+            _drop(environ)
         if failure == "drop":
             entry["fault"] = "drop"
             calllog.record(entry)
-            sock = environ.get("werkzeug.socket")
-            if sock is not None:
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-            raise DroppedConnection("fault injection: connection dropped")
+            _drop(environ)
         if failure is not None:
             status, payload = faults.error_response(failure, service)
             entry["fault"] = failure
@@ -77,10 +83,27 @@ class EmulatorMiddleware:
                 pass
             return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
 
-        CTX.access_key_id, CTX.region, CTX.service, CTX.action = akid, region, service, action
         try:
-            result = self.app(environ, _start_response)
+            result = self._serve(environ, _start_response, akid, region, service, action)
         finally:
-            CTX.access_key_id = CTX.region = CTX.service = CTX.action = None
             calllog.record(entry)
         return result
+
+    def _serve(self, environ, start_response, akid, region, service, action) -> Any:
+        """moto's answer, with the per-request context set for the fidelity layer."""
+        CTX.access_key_id, CTX.region, CTX.service, CTX.action = akid, region, service, action
+        try:
+            return self.app(environ, start_response)
+        finally:
+            CTX.access_key_id = CTX.region = CTX.service = CTX.action = None
+
+
+def _drop(environ: dict[str, Any]) -> None:
+    """Shut the client's connection down with no HTTP response."""
+    sock = environ.get("werkzeug.socket")
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    raise DroppedConnection("fault injection: connection dropped")

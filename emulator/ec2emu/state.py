@@ -39,6 +39,8 @@ class CopyRule:
     duration_seconds: float | None = None
     fail_message: str | None = None
     fail_code: str | None = None
+    invisible_polls: int | None = None
+    invisible_seconds: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items()}
@@ -62,9 +64,24 @@ class Fault:
 
 
 @dataclass
+class SnapshotRule:
+    """Snapshots whose deletion fails (POST /_ec2emu/snapshot-rules)."""
+
+    id: int
+    snapshot_ids: list[str]
+    access_key_id: str | None = None
+    error_code: str = "UnauthorizedOperation"
+    error_message: str = "You are not authorized to perform this operation."
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items()}
+
+
+@dataclass
 class Store:
     copy_rules: list[CopyRule] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
+    snapshot_rules: list[SnapshotRule] = field(default_factory=list)
     calls: list[dict[str, Any]] = field(default_factory=list)
     # (account, region, client_token) -> (access_key_id, params signature, image id)
     copy_tokens: dict[tuple[str, str, str], tuple[str | None, Any, str]] = field(default_factory=dict)
@@ -87,12 +104,14 @@ def reset(access_key_id: str | None = None) -> None:
     with LOCK:
         if access_key_id is None:
             STORE.copy_rules.clear()
+            STORE.snapshot_rules.clear()
             STORE.faults.clear()
             STORE.calls.clear()
             STORE.copy_tokens.clear()
             return
         STORE.copy_rules[:] = [r for r in STORE.copy_rules if r.access_key_id != access_key_id]
         STORE.faults[:] = [f for f in STORE.faults if f.access_key_id != access_key_id]
+        STORE.snapshot_rules[:] = [r for r in STORE.snapshot_rules if r.access_key_id != access_key_id]
         STORE.calls[:] = [c for c in STORE.calls if c.get("access_key_id") != access_key_id]
         for k, v in list(STORE.copy_tokens.items()):
             if v[0] == access_key_id:

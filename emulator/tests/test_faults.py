@@ -5,7 +5,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, HTTPClientError
 
-from conftest import error_code
+from conftest import error_code, make_source
 
 
 def test_throttle_count_then_success(aws):
@@ -111,3 +111,34 @@ def test_bad_fault_specs_are_rejected(emu):
         emu.control("POST", "faults", json={"action": "X", "kind": "throttle", "rate": 2}).status_code == 400
     )
     assert emu.control("POST", "faults", json={"action": "X", "kind": "latency"}).status_code == 400
+    assert emu.control("POST", "faults", json={"action": "X", "kind": "drop_after"}).status_code == 201
+    emu.control("DELETE", "faults", params={"action": "X"})
+
+
+def test_drop_after_serves_the_call_but_loses_the_response(aws):
+    ec2 = aws.ec2()
+    aws.fault(action="CreateVolume", kind="drop_after", count=1)
+    with pytest.raises((ConnectionClosedError, EndpointConnectionError, HTTPClientError)):
+        ec2.create_volume(
+            Size=1,
+            AvailabilityZone="us-east-1a",
+            TagSpecifications=[{"ResourceType": "volume", "Tags": [{"Key": "lost", "Value": aws.akid}]}],
+        )
+    calls = aws.calls("CreateVolume")
+    assert [(c["fault"], c["status"]) for c in calls] == [("drop_after", None)]
+    # The volume was made although the caller never heard of it.
+    vols = ec2.describe_volumes(Filters=[{"Name": "tag:lost", "Values": [aws.akid]}])["Volumes"]
+    assert len(vols) == 1, "drop_after must let the request take effect"
+
+
+def test_drop_after_on_copy_image_sdk_retry_reuses_the_client_token(aws):
+    ec2 = aws.ec2(retries=3)
+    src = make_source(ec2, "da-src")
+    aws.fault(action="CopyImage", kind="drop_after", count=1)
+    image_id = ec2.copy_image(Name="da-copy", SourceImageId=src, SourceRegion="us-east-1")["ImageId"]
+    calls = aws.calls("CopyImage")
+    assert [c["fault"] for c in calls] == ["drop_after", None]
+    tokens = {c["params"]["ClientToken"] for c in calls}
+    assert len(tokens) == 1
+    named = ec2.describe_images(Filters=[{"Name": "name", "Values": ["da-copy"]}])["Images"]
+    assert [i["ImageId"] for i in named] == [image_id]

@@ -17,6 +17,10 @@ def install() -> None:
         deprecation,
         protection,
         deregister,
+        snapshot_deletion,
+        visibility,
     )
+
+    visibility.install()  # wraps the describes the modules above may have replaced
 
     _installed = True

@@ -17,7 +17,8 @@
 - SourceImageId / SourceImageRegion returned by DescribeImages; block device mappings (one new
   snapshot per EBS mapping), architecture, ENA, SR-IOV, boot mode, IMDS, TPM, UEFI data, platform,
   platform details and usage operation carried over from the source.
-- The copy starts `pending` (see lifecycle.py).
+- The copy starts `pending` (see lifecycle.py), and may stay unseen by describes for a while
+  (see visibility.py).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from moto.ec2.models.amis import Ami
 from moto.ec2.utils import random_ami_id
 
 from .. import state
-from . import lifecycle, model
+from . import lifecycle, model, visibility
 from .common import as_bool, patch_response, tag_specs
 from .errors import ami_malformed, ami_not_found, ec2_error, invalid_parameter_value
 from .kms import UnknownKmsKey, default_ebs_key, resolve_key
@@ -245,6 +246,7 @@ def _do_copy(self, backend: Any, account: str, region: str, akid: str | None) ->
         for k, v in tags.get("snapshot", {}).items():
             s.add_tag(k, v)
 
+    visibility.attach(ami, snaps, lifecycle.best_copy_rule(name, akid))
     backend.amis[ami_id] = ami
     lc = lifecycle.attach(ami, snaps, name, akid)
     if kms_failure is not None:

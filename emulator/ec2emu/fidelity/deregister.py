@@ -1,12 +1,15 @@
 """DeregisterImage: refused while deregistration protection is on; `DeleteAssociatedSnapshots`
-deletes the image's own snapshots and returns `DeleteSnapshotResults` (SnapshotId, ReturnCode)."""
+deletes the image's own snapshots and returns `DeleteSnapshotResults` (SnapshotId, ReturnCode);
+a snapshot whose deletion a snapshot rule refuses is kept (see snapshot_deletion.py)."""
 
 from __future__ import annotations
 
 from moto.core.responses import ActionResult
 
+from .. import state
 from .common import as_bool, get_image, patch_response
 from .protection import refuse_deregister
+from .snapshot_deletion import refusal, return_code
 
 
 @patch_response("deregister_image")
@@ -38,6 +41,10 @@ def deregister_image(self) -> ActionResult:
             ]
             if in_use:
                 results.append({"SnapshotId": sid, "ReturnCode": "skipped"})
+                continue
+            refused = refusal(sid, state.CTX.access_key_id)
+            if refused is not None:
+                results.append({"SnapshotId": sid, "ReturnCode": return_code(refused)})
                 continue
             backend.snapshots.pop(sid, None)
             results.append({"SnapshotId": sid, "ReturnCode": "success"})

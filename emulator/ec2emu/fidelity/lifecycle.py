@@ -58,8 +58,8 @@ class Lifecycle:
         return "available", 100, None, None
 
 
-def resolve_copy_rule(name: str, access_key_id: str | None) -> tuple[float, str | None, str | None]:
-    """Pick the copy duration and failure for a new copy named `name`.
+def best_copy_rule(name: str, access_key_id: str | None) -> state.CopyRule | None:
+    """The copy rule for a new copy named `name`, or None.
 
     Most specific rule wins: access-key rules beat global ones; an exact name beats a prefix
     (a longer prefix beats a shorter one), which beats a default rule; among equals the latest.
@@ -68,7 +68,6 @@ def resolve_copy_rule(name: str, access_key_id: str | None) -> tuple[float, str 
     best_key = None
     with state.LOCK:
         rules = list(state.STORE.copy_rules)
-        default = state.STORE.default_copy_seconds
     for idx, r in enumerate(rules):
         if r.image_id is not None:
             continue
@@ -87,6 +86,14 @@ def resolve_copy_rule(name: str, access_key_id: str | None) -> tuple[float, str 
         key = (r.access_key_id is not None, spec, idx)
         if best_key is None or key > best_key:
             best, best_key = r, key
+    return best
+
+
+def resolve_copy_rule(name: str, access_key_id: str | None) -> tuple[float, str | None, str | None]:
+    """The copy duration and failure for a new copy named `name` (see best_copy_rule)."""
+    best = best_copy_rule(name, access_key_id)
+    with state.LOCK:
+        default = state.STORE.default_copy_seconds
     if best is None:
         return default, None, None
     duration = best.duration_seconds if best.duration_seconds is not None else default
