@@ -4,7 +4,7 @@
 //! base state; what the image says replaces everything else. On import (no base values) the
 //! source id and region come from SourceImageId / SourceImageRegion (B3).
 
-use super::plan::same_utc_minute;
+use super::plan::same_deprecation_time;
 use crate::tags::{tags_from_remote, IgnoreTags, Tags};
 use aws_sdk_ec2::types::Image;
 use tfplugin::Value;
@@ -203,10 +203,10 @@ pub fn flatten(
         }
     }
 
-    // Same instant written differently (EC2 answers "...:00.000Z"): keep the state's spelling.
+    // The same minute to EC2 (it answers the rounded "...:00.000Z"): keep the state's spelling.
     let live = image.deprecation_time().filter(|t| !t.is_empty());
     let keep = match (base.get("deprecation_time").as_str(), live) {
-        (Some(old), Some(new)) => same_utc_minute(old, new),
+        (Some(old), Some(new)) => same_deprecation_time(old, new),
         _ => false,
     };
     if !keep {
@@ -385,7 +385,7 @@ mod tests {
         base.set("source_ami_id", Value::string("ami-99998888"));
         base.set("encrypted", Value::Bool(false));
         base.set("kms_key_id", Value::Null);
-        base.set("deprecation_time", Value::string("2030-01-01T00:00:30Z"));
+        base.set("deprecation_time", Value::string("2030-01-01T00:00:29Z"));
         base.set("tags", Value::string_map(Tags::new()));
         base.set("uefi_data", Value::string("old"));
         let img = image()
@@ -406,11 +406,30 @@ mod tests {
         assert_eq!(v.get("encrypted"), &Value::Bool(false));
         assert_eq!(
             v.get("deprecation_time"),
-            &Value::string("2030-01-01T00:00:30Z")
+            &Value::string("2030-01-01T00:00:29Z")
         );
         assert_eq!(v.get("uefi_data"), &Value::string("old"));
         assert_eq!(v.get("tags"), &Value::string_map([("Env", "prod")]));
         assert_eq!(v.get("tags_all"), &Value::string_map([("Env", "prod")]));
+        // EC2's 00:01 is not the state's 00:00:29 (rounds to 00:00), but is 00:00:30's.
+        for (state, kept) in [
+            ("2030-01-01T00:00:29Z", false),
+            ("2030-01-01T00:00:30Z", true),
+        ] {
+            let mut base = base.clone();
+            base.set("deprecation_time", Value::string(state));
+            let img = image()
+                .to_builder_like()
+                .deprecation_time("2030-01-01T00:01:00.000Z")
+                .build();
+            let got = flatten(&img, &base, None, &env(&d, &ig));
+            let want = if kept {
+                state
+            } else {
+                "2030-01-01T00:01:00.000Z"
+            };
+            assert_eq!(got.get("deprecation_time"), &Value::string(want));
+        }
         // A deprecation time changed outside Terraform shows.
         let img = image()
             .to_builder_like()

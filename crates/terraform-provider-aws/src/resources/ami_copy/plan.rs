@@ -5,8 +5,8 @@
 //!   provider's region when unset;
 //! - create: everything EC2 decides is unknown until apply;
 //! - `tags_all` = default_tags ∪ tags, minus ignored keys, known at plan time;
-//! - `deprecation_time` within the prior value's UTC minute keeps the prior value (EC2 keeps
-//!   minutes only, so the two are the same time);
+//! - a `deprecation_time` that rounds to the prior value's UTC minute keeps the prior value (EC2
+//!   rounds to the nearest minute, so the two are the same time);
 //! - a copy left `pending` (interrupted or timed out, B5) plans `state: pending → available`,
 //!   an in-place update that resumes waiting; a `failed` copy is replaced.
 
@@ -202,18 +202,26 @@ fn keep_same_minute_deprecation(prior: &Value, planned: &mut Value) {
     ) else {
         return;
     };
-    if old != new && same_utc_minute(old, new) {
+    if old != new && same_deprecation_time(old, new) {
         let old = old.to_string();
         planned.set("deprecation_time", Value::String(old));
     }
 }
 
-/// Two RFC 3339 times in the same UTC minute (EC2 stores deprecation times to the minute).
-pub fn same_utc_minute(a: &str, b: &str) -> bool {
-    match (parse_rfc3339(a), parse_rfc3339(b)) {
-        (Some(a), Some(b)) => {
-            a.unix_timestamp().div_euclid(60) == b.unix_timestamp().div_euclid(60)
-        }
+/// `t` rounded to the nearest UTC minute, as EC2 stores a deprecation time (…:29.999 down, …:30
+/// up). `None` when `t` is not RFC 3339 or out of range.
+pub fn nearest_utc_minute(t: &str) -> Option<time::OffsetDateTime> {
+    const MINUTE: i128 = 60_000_000_000;
+    let nanos = parse_rfc3339(t)?.unix_timestamp_nanos();
+    let minute = (nanos + MINUTE / 2).div_euclid(MINUTE);
+    time::OffsetDateTime::from_unix_timestamp_nanos(minute * MINUTE).ok()
+}
+
+/// Two deprecation times EC2 stores alike: equal once both are rounded to the nearest UTC
+/// minute. The one equivalence used by plan, read and the wait after EnableImageDeprecation.
+pub fn same_deprecation_time(a: &str, b: &str) -> bool {
+    match (nearest_utc_minute(a), nearest_utc_minute(b)) {
+        (Some(a), Some(b)) => a == b,
         _ => false,
     }
 }
@@ -467,10 +475,10 @@ mod tests {
         let mut c = config();
         c.set(
             "deprecation_time",
-            Value::string("2030-01-01T12:20:59+02:00"),
+            Value::string("2030-01-01T12:20:29.999+02:00"),
         );
         let p = run0(&old, &c);
-        assert_eq!(p.planned, old, "no diff within the minute");
+        assert_eq!(p.planned, old, "no diff when rounding to the same minute");
         c.set("deprecation_time", Value::string("2030-01-01T10:21:00Z"));
         assert_eq!(
             run0(&old, &c).planned.get("deprecation_time"),
@@ -506,7 +514,7 @@ mod tests {
         old.set("deprecation_time", Value::string("2025-01-01T00:00:00Z"));
         c.set("deprecation_time", Value::string("2025-01-01T00:00:00Z"));
         assert!(run0(&old, &c).diagnostics.is_empty());
-        c.set("deprecation_time", Value::string("2025-01-01T00:00:30Z"));
+        c.set("deprecation_time", Value::string("2025-01-01T00:00:29Z"));
         assert!(
             run0(&old, &c).diagnostics.is_empty(),
             "same minute is unchanged"
@@ -563,19 +571,47 @@ mod tests {
     }
 
     #[test]
-    fn same_minute() {
-        assert!(same_utc_minute(
-            "2030-01-01T00:00:00Z",
-            "2030-01-01T00:00:59.999Z"
+    fn deprecation_times_round_to_the_nearest_minute() {
+        let same = same_deprecation_time;
+        assert!(same("2030-01-01T10:00:00Z", "2030-01-01T10:00:29Z"));
+        assert!(same("2030-01-01T10:00:00Z", "2030-01-01T10:00:29.999Z"));
+        assert!(!same("2030-01-01T10:00:00Z", "2030-01-01T10:00:30Z"));
+        assert!(same("2030-01-01T10:01:00Z", "2030-01-01T10:00:30Z"));
+        assert!(same("2030-01-01T10:01:00.000Z", "2030-01-01T10:00:45Z"));
+        assert!(same("2030-01-01T10:00:00Z", "2030-01-01T09:59:30Z"));
+        assert!(!same("2030-01-01T10:00:00Z", "2030-01-01T09:59:29Z"));
+        // Offsets: the same instant elsewhere; rounding is on the UTC instant.
+        assert!(same("2030-01-01T10:00:00Z", "2030-01-01T12:00:10+02:00"));
+        assert!(same("2030-01-01T10:01:00Z", "2030-01-01T04:30:40-05:30"));
+        assert!(same("2030-01-01T00:00:00Z", "2029-12-31T23:59:45-00:00"));
+        // Fractional seconds.
+        assert!(same("2030-01-01T10:00:00Z", "2030-01-01T10:00:00.250Z"));
+        assert!(same(
+            "2030-01-01T10:01:00Z",
+            "2030-01-01T10:00:30.000000001Z"
         ));
-        assert!(same_utc_minute(
-            "2030-01-01T00:00:00Z",
-            "2030-01-01T01:00:30+01:00"
-        ));
-        assert!(!same_utc_minute(
-            "2030-01-01T00:00:59Z",
-            "2030-01-01T00:01:00Z"
-        ));
-        assert!(!same_utc_minute("junk", "junk"));
+        assert!(same("2030-01-01T10:00:00.000Z", "2030-01-01T10:00:00Z"));
+        assert!(!same("junk", "junk"));
+        assert!(!same("2030-01-01T10:00:00Z", "junk"));
+        assert_eq!(
+            nearest_utc_minute("2030-01-01T12:00:45+02:00"),
+            Some(time::macros::datetime!(2030-01-01 10:01 UTC))
+        );
+        assert_eq!(nearest_utc_minute("2030-13-01T00:00:00Z"), None);
+    }
+
+    #[test]
+    fn deprecation_time_rounding_to_the_same_minute_keeps_prior() {
+        let mut old = prior();
+        old.set("deprecation_time", Value::string("2030-01-01T10:00:45Z"));
+        let mut c = config();
+        c.set("deprecation_time", Value::string("2030-01-01T10:01:10Z"));
+        assert_eq!(run0(&old, &c).planned, old, "both are 10:01 to EC2");
+        c.set("deprecation_time", Value::string("2030-01-01T10:00:10Z"));
+        assert_eq!(
+            run0(&old, &c).planned.get("deprecation_time"),
+            &Value::string("2030-01-01T10:00:10Z"),
+            "10:00 is another minute than 10:01"
+        );
     }
 }

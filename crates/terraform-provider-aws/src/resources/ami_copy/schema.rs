@@ -116,7 +116,7 @@ pub fn schema() -> Schema {
         .attr(Attribute::required("source_ami_id", s.clone(), "ID of the AMI to copy (ami- followed by 8 or 17 hex digits), valid in source_ami_region. Changing it makes a new copy."))
         .attr(Attribute::required("source_ami_region", s.clone(), "Region the source AMI lives in; may equal the destination region. Changing it makes a new copy."))
         .attr(Attribute::optional("description", s.clone(), "Description of the new AMI (at most 255 characters). Updated in place."))
-        .attr(Attribute::optional("deprecation_time", s.clone(), "When the AMI becomes deprecated, RFC 3339 (e.g. 2030-01-01T00:00:00Z). EC2 keeps minutes only: two times in the same UTC minute are equal. Updated in place; removing it cancels the deprecation."))
+        .attr(Attribute::optional("deprecation_time", s.clone(), "When the AMI becomes deprecated, RFC 3339 (e.g. 2030-01-01T00:00:00Z). EC2 rounds it to the nearest minute: two times that round to the same UTC minute are equal. Updated in place; removing it cancels the deprecation."))
         .attr(Attribute::optional("destination_outpost_arn", s.clone(), "ARN of the Outpost to copy the AMI to (only for a copy from a Region to an Outpost of that Region). Changing it makes a new copy."))
         .attr(Attribute::optional("destination_availability_zone", s.clone(), "Local Zone to copy the AMI to. Conflicts with destination_outpost_arn. Changing it makes a new copy."))
         .attr(Attribute::optional_computed("encrypted", Type::Bool, "Whether the copy's snapshots are encrypted. Default false. Changing it makes a new copy."))

@@ -3,7 +3,7 @@
 
 use super::create::{finish_create_steps, resume_hint};
 use super::flatten::{snapshot_ids, state_snapshot_ids};
-use super::plan::same_utc_minute;
+use super::plan::{nearest_utc_minute, same_deprecation_time};
 use super::read::{describe, env, uefi_data};
 use super::{overlay_known, region_of, resolve_unknowns, timeout};
 use crate::ec2::errors::describe_sdk_error;
@@ -99,7 +99,7 @@ pub async fn update(
         prior.get("deprecation_time").as_str(),
         planned.get("deprecation_time").as_str(),
     ) {
-        (Some(a), Some(b)) => !same_utc_minute(a, b),
+        (Some(a), Some(b)) => !same_deprecation_time(a, b),
         (a, b) => a != b,
     };
     if deprecation_changed && prior.get("state").as_str() != Some("pending") {
@@ -220,7 +220,9 @@ pub async fn set_deprecation(
     let path = tfplugin::AttributePath::root("deprecation_time");
     let result = match when {
         Some(t) => {
-            let Some(at) = super::validate::parse_rfc3339(t) else {
+            // Sent already rounded as EC2 rounds it, so what EC2 stores is exactly the minute the
+            // wait below and later plans compare with.
+            let Some(at) = nearest_utc_minute(t) else {
                 return Err(Diagnostic::error(
                     "Invalid deprecation time",
                     format!("{t:?} is not RFC 3339."),
@@ -260,7 +262,7 @@ pub async fn set_deprecation(
     let visible = WaitFor::matches(move |i: &Image| {
         let live = i.deprecation_time().filter(|t| !t.is_empty());
         match (&want, live) {
-            (Some(w), Some(l)) => same_utc_minute(w, l),
+            (Some(w), Some(l)) => same_deprecation_time(w, l),
             (None, None) => true,
             _ => false,
         }
