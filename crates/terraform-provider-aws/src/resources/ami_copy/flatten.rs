@@ -250,14 +250,9 @@ fn set_tags(v: &mut Value, base: &Value, image: &Image, env: &FlattenEnv) {
         let keys = configured.unwrap_or_default();
         tags.retain(|k, _| keys.contains_key(k));
     }
-    // Keep the state's null-or-empty spelling when there are no tags, so `tags` absent from the
-    // configuration stays null.
-    let tags_value = if tags.is_empty() && !matches!(base_tags, Value::Map(_)) {
-        Value::Null
-    } else {
-        Value::string_map(tags)
-    };
-    v.set("tags", tags_value);
+    // Never null, even with no tags: `tags` is planned `{}` when unset (see plan), so no tags and
+    // `tags = {}` are the same state.
+    v.set("tags", Value::string_map(tags));
     v.set("tags_all", Value::string_map(split.tags_all));
 }
 
@@ -493,6 +488,27 @@ mod tests {
             flatten(&image(), &base, None, &env(&d, &ig)).get("deregistration_protection"),
             &Value::string("disabled")
         );
+    }
+
+    #[test]
+    fn no_user_tags_is_an_empty_map_not_null() {
+        // Only a default tag and an aws: tag on the image.
+        let img = image()
+            .to_builder_like()
+            .set_tags(Some(vec![
+                Tag::builder().key("Env").value("prod").build(),
+                Tag::builder().key("aws:backup").value("x").build(),
+            ]))
+            .build();
+        let d: Tags = [("Env".to_string(), "prod".to_string())].into();
+        let ig = IgnoreTags::default();
+        let mut prior = Value::Null;
+        prior.set("tags", Value::string_map(Tags::new()));
+        for base in [Value::Null, prior] {
+            let v = flatten(&img, &base, None, &env(&d, &ig));
+            assert_eq!(v.get("tags"), &Value::string_map(Tags::new()), "{base:?}");
+            assert_eq!(v.get("tags_all"), &Value::string_map([("Env", "prod")]));
+        }
     }
 
     #[test]

@@ -17,6 +17,8 @@
 //!   reads back as "enabled", and "disabled-until ..." (cooldown) as "disabled".
 //! - `encrypted`, `copy_tags`, `skip_destroy` are optional+computed so that unset can be planned
 //!   as `false` (Terraform only lets a provider fill in computed attributes).
+//! - `tags` is optional+computed for the same reason: unset is planned `{}` and the state never
+//!   holds null, because a configured `{}` must plan `{}` and no tags must equal `tags = {}`.
 //! - The attributes EC2 decides (architecture, ena_support, ebs_block_device, ...) are
 //!   optional+computed only so that setting one reaches `validate`, which says it is read-only
 //!   on a copy; they are never taken from the configuration.
@@ -189,7 +191,7 @@ impl Resource for AmiCopy {
 
     /// Same schema version as the Go provider (0), so its states arrive here unchanged (B11).
     /// Their spelling differs from ours in ways a plan would show as changes: `""` for unset
-    /// strings, `{}` for unset tags, no `copy_tags`/`skip_destroy`. Normalise those.
+    /// strings, no `copy_tags`/`skip_destroy`. Normalise those (and null `tags` to our `{}`).
     async fn upgrade_state(&self, _version: i64, raw_json: &[u8]) -> Result<Value, Diagnostics> {
         let mut v = tfplugin::codec::json::decode_state(&schema::schema().block, raw_json)?;
         if v.is_null() {

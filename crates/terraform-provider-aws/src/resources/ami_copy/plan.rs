@@ -4,6 +4,7 @@
 //! - defaults: `encrypted`, `copy_tags`, `skip_destroy` are `false` when unset; `region` is the
 //!   provider's region when unset;
 //! - create: everything EC2 decides is unknown until apply;
+//! - `tags` is `{}` when unset, never null (no tags and `tags = {}` are the same);
 //! - `tags_all` = default_tags ∪ tags, minus ignored keys, known at plan time;
 //! - a `deprecation_time` that rounds to the prior value's UTC minute keeps the prior value (EC2
 //!   rounds to the nearest minute, so the two are the same time);
@@ -54,6 +55,12 @@ pub fn plan(prior: &Value, proposed: &Value, config: &Value, env: &PlanEnv) -> P
     if config.get("region").is_null() {
         let keep = prior.get("region").as_str().filter(|_| !creating);
         planned.set("region", Value::string(keep.unwrap_or(env.provider_region)));
+    }
+    // No tags and `tags = {}` are the same (as in the Go provider). A configured `{}` must be
+    // planned `{}`, so unset is planned `{}` too (tags is computed for that) and never null:
+    // switching between them plans nothing, and removing `tags` plans the removal of every tag.
+    if config.get("tags").is_null() {
+        planned.set("tags", Value::Map(Default::default()));
     }
 
     planned.set("tags_all", planned_tags_all(prior, &planned, env));
@@ -279,6 +286,7 @@ mod tests {
             ("kms_key_id", Value::Null),
             ("manage_ebs_snapshots", Value::Bool(true)),
             ("architecture", Value::string("x86_64")),
+            ("tags", Value::string_map(Tags::new())),
             ("tags_all", Value::string_map(Tags::new())),
         ] {
             p.set(k, v);
@@ -335,6 +343,7 @@ mod tests {
             assert!(v.get(name).is_unknown(), "{name}");
         }
         assert_eq!(v.get("manage_ebs_snapshots"), &Value::Bool(true));
+        assert_eq!(v.get("tags"), &Value::string_map(Tags::new()));
         assert_eq!(v.get("tags_all"), &Value::string_map(Tags::new()));
         assert_eq!(v.get("description"), &Value::Null);
         assert!(p.requires_replace.is_empty());
@@ -436,6 +445,30 @@ mod tests {
             &Value::string("x86_64"),
             "computed values stay known"
         );
+    }
+
+    #[test]
+    fn no_tags_and_empty_tags_are_the_same() {
+        let empty = Value::string_map(Tags::new());
+        for tags in [Value::Null, empty.clone()] {
+            let mut c = config();
+            c.set("tags", tags.clone());
+            let p = run0(&prior(), &c);
+            assert_eq!(p.planned, prior(), "{tags:?}");
+            assert_eq!(run0(&Value::Null, &c).planned.get("tags"), &empty);
+        }
+        // Removing the argument plans the removal of the tags, default tags staying.
+        let mut old = prior();
+        old.set("tags", Value::string_map([("a", "1")]));
+        old.set("tags_all", Value::string_map([("a", "1"), ("Env", "x")]));
+        let defaults = tags(&[("Env", "x")]);
+        let p = run(&old, &config(), &defaults, &IgnoreTags::default());
+        assert_eq!(p.planned.get("tags"), &empty);
+        assert_eq!(
+            p.planned.get("tags_all"),
+            &Value::string_map([("Env", "x")])
+        );
+        assert!(p.requires_replace.is_empty());
     }
 
     #[test]

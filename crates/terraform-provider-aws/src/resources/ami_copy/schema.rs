@@ -125,7 +125,7 @@ pub fn schema() -> Schema {
         .attr(Attribute::optional("snapshot_copy_completion_duration_minutes", Type::Number, "Time-based copy: the copy's snapshots complete within this many minutes (15 to 2880, a multiple of 15). Changing it makes a new copy."))
         .attr(Attribute::optional("deregistration_protection", s.clone(), "Deregistration protection of the new AMI: \"enabled\", \"enabled-with-cooldown\" (after it is disabled, the AMI stays protected for 24 more hours) or \"disabled\". Unset means disabled. While enabled, destroy fails: set \"disabled\" and apply first (or use skip_destroy)."))
         .attr(Attribute::optional_computed("skip_destroy", Type::Bool, "When true, destroying the resource removes it from the state but leaves the AMI and its snapshots in the account. Default false."))
-        .attr(Attribute::optional("tags", Type::map(s.clone()), "Tags of the new AMI and of its snapshots, merged over the provider's default_tags."))
+        .attr(Attribute::optional_computed("tags", Type::map(s.clone()), "Tags of the new AMI and of its snapshots, merged over the provider's default_tags. Unset is the same as {} (no tags)."))
         .attr(Attribute::optional_computed("region", s.clone(), "Region to create the copy in; defaults to the provider's region. Changing it makes a new copy."))
         // Read from the image.
         .attr(computed_str("id", "ID of the new AMI."))
@@ -195,12 +195,17 @@ const GO_EMPTY_STRINGS: &[&str] = &[
 ];
 
 /// Makes a stored state plan clean against an unchanged configuration: defaulted booleans that
-/// are null become `false`; for a state written by the Go provider (`from_go`), `""` and `{}`
-/// (its spelling of "unset") become null.
+/// are null become `false`; null `tags` become `{}` (planned for unset tags, see plan); for a
+/// state written by the Go provider (`from_go`), `""` (its spelling of "unset") becomes null.
 pub fn normalize_state(v: &mut Value, from_go: bool) {
     for name in FALSE_BY_DEFAULT {
         if v.get(name).is_null() {
             v.set(*name, Value::Bool(false));
+        }
+    }
+    for name in ["tags", "tags_all"] {
+        if v.get(name).is_null() {
+            v.set(name, Value::Map(Default::default()));
         }
     }
     if !from_go {
@@ -210,9 +215,6 @@ pub fn normalize_state(v: &mut Value, from_go: bool) {
         if v.get(name).as_str() == Some("") {
             v.set(*name, Value::Null);
         }
-    }
-    if v.get("tags").as_map().is_some_and(|m| m.is_empty()) {
-        v.set("tags", Value::Null);
     }
 }
 
@@ -258,10 +260,12 @@ mod tests {
         v.set("tags", Value::Map(Default::default()));
         v.set("encrypted", Value::Bool(true));
         let mut ours = v.clone();
+        ours.set("tags", Value::Null);
         normalize_state(&mut v, true);
         assert_eq!(v.get("description"), &Value::Null);
         assert_eq!(v.get("kms_key_id"), &Value::Null);
-        assert_eq!(v.get("tags"), &Value::Null);
+        assert_eq!(v.get("tags"), &Value::Map(Default::default()));
+        assert_eq!(v.get("tags_all"), &Value::Map(Default::default()));
         assert_eq!(v.get("encrypted"), &Value::Bool(true));
         assert_eq!(v.get("skip_destroy"), &Value::Bool(false));
         assert_eq!(v.get("copy_tags"), &Value::Bool(false));
