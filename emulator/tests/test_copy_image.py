@@ -44,6 +44,14 @@ def test_client_token_idempotency(aws):
     assert error_code(e.value) == "InvalidAMIName.Duplicate"
 
 
+def test_description_given_omitted_or_empty(aws):
+    ec2 = aws.ec2()
+    src = make_source(ec2, "desc-src", Description="source description")
+    assert image(ec2, copy(ec2, src, "desc-given", Description="mine"))["Description"] == "mine"
+    assert image(ec2, copy(ec2, src, "desc-omitted"))["Description"] == "source description"
+    assert image(ec2, copy(ec2, src, "desc-empty", Description="")).get("Description", "") == ""
+
+
 # --- Encrypted / KmsKeyId --------------------------------------------------------------------
 
 

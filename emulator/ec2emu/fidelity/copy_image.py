@@ -171,8 +171,9 @@ def _do_copy(self, backend: Any, account: str, region: str, akid: str | None) ->
         owner_id=account,
         region_name=region,
     )
-    if p("Description") is None:
-        ami.description = src.description
+    # Description: omitted, the copy keeps the source's; given (even ""), it is what was given.
+    # moto's constructor treats "" as omitted.
+    ami.description = src.description if p("Description") is None else p("Description")
     model.drop_auto_snapshot(ami)
     for attr in (
         "ena_support",  # EnaSupport
