@@ -224,13 +224,15 @@ pub fn nearest_utc_minute(t: &str) -> Option<time::OffsetDateTime> {
     time::OffsetDateTime::from_unix_timestamp_nanos(minute * MINUTE).ok()
 }
 
-/// Two deprecation times EC2 stores alike: equal once both are rounded to the nearest UTC
-/// minute. The one equivalence used by plan, read and the wait after EnableImageDeprecation.
+/// Two deprecation times that mean the same to a user: in the same UTC minute (spec A1), or
+/// alike once rounded to the nearest minute, as EC2 stores them (10:00:45 reads back as 10:01).
+/// The one equivalence used by plan, read and the wait after EnableImageDeprecation.
 pub fn same_deprecation_time(a: &str, b: &str) -> bool {
-    match (nearest_utc_minute(a), nearest_utc_minute(b)) {
-        (Some(a), Some(b)) => a == b,
-        _ => false,
-    }
+    let minute = |t: &str| parse_rfc3339(t).map(|t| t.unix_timestamp().div_euclid(60));
+    let same_minute = matches!((minute(a), minute(b)), (Some(x), Some(y)) if x == y);
+    let same_rounded =
+        matches!((nearest_utc_minute(a), nearest_utc_minute(b)), (Some(x), Some(y)) if x == y);
+    same_minute || same_rounded
 }
 
 #[cfg(test)]
@@ -604,11 +606,15 @@ mod tests {
     }
 
     #[test]
-    fn deprecation_times_round_to_the_nearest_minute() {
+    fn deprecation_times_equal_in_the_same_minute_or_rounded_alike() {
         let same = same_deprecation_time;
         assert!(same("2030-01-01T10:00:00Z", "2030-01-01T10:00:29Z"));
         assert!(same("2030-01-01T10:00:00Z", "2030-01-01T10:00:29.999Z"));
-        assert!(!same("2030-01-01T10:00:00Z", "2030-01-01T10:00:30Z"));
+        // The same UTC minute is equal even where rounding would differ (spec A1).
+        assert!(same("2030-01-01T10:00:00Z", "2030-01-01T10:00:30Z"));
+        assert!(same("2030-01-01T10:00:59Z", "2030-01-01T10:00:00Z"));
+        assert!(!same("2030-01-01T10:00:29Z", "2030-01-01T10:01:00Z"));
+        assert!(!same("2030-01-01T10:00:00Z", "2030-01-01T10:01:29Z"));
         assert!(same("2030-01-01T10:01:00Z", "2030-01-01T10:00:30Z"));
         assert!(same("2030-01-01T10:01:00.000Z", "2030-01-01T10:00:45Z"));
         assert!(same("2030-01-01T10:00:00Z", "2030-01-01T09:59:30Z"));
@@ -641,10 +647,12 @@ mod tests {
         c.set("deprecation_time", Value::string("2030-01-01T10:01:10Z"));
         assert_eq!(run0(&old, &c).planned, old, "both are 10:01 to EC2");
         c.set("deprecation_time", Value::string("2030-01-01T10:00:10Z"));
+        assert_eq!(run0(&old, &c).planned, old, "the same UTC minute");
+        c.set("deprecation_time", Value::string("2030-01-01T10:01:31Z"));
         assert_eq!(
             run0(&old, &c).planned.get("deprecation_time"),
-            &Value::string("2030-01-01T10:00:10Z"),
-            "10:00 is another minute than 10:01"
+            &Value::string("2030-01-01T10:01:31Z"),
+            "another minute, and 10:02 rather than 10:01 to EC2"
         );
     }
 }
