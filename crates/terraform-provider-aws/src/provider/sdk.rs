@@ -114,17 +114,24 @@ fn error_at(path: &str, summary: &str, detail: impl Into<String>) -> Diagnostic 
     Diagnostic::error(summary, detail).at(AttributePath::root(path))
 }
 
-/// An HTTPS client trusting the system roots plus the PEM bundle (`custom_ca_bundle`, else
-/// `AWS_CA_BUNDLE`); `None` when no bundle is configured (the SDK's default client is used).
+/// The HTTPS client every SDK client of this provider uses: rustls with ring (the crypto library
+/// the plugin protocol already carries), trusting the system roots plus the PEM bundle from
+/// `custom_ca_bundle`, else `AWS_CA_BUNDLE`, when one is given.
 fn http_client(
     cfg: &ProviderConfig,
-) -> Result<Option<aws_smithy_runtime_api::client::http::SharedHttpClient>, Diagnostic> {
+) -> Result<aws_smithy_runtime_api::client::http::SharedHttpClient, Diagnostic> {
     use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
+    let https = |context: TlsContext| {
+        aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+            .tls_context(context)
+            .build_https()
+    };
     // Name the source in errors: a broken AWS_CA_BUNDLE must not look like a block mistake.
     let (path, source) = match (&cfg.custom_ca_bundle, std::env::var("AWS_CA_BUNDLE")) {
         (Some(p), _) => (p.clone(), "custom_ca_bundle"),
         (None, Ok(p)) if !p.is_empty() => (p, "AWS_CA_BUNDLE"),
-        _ => return Ok(None),
+        _ => return Ok(https(TlsContext::default())),
     };
     let fail = |summary: &str, detail: String| {
         let d = Diagnostic::error(summary, format!("{source} = {detail}"));
@@ -147,11 +154,7 @@ fn http_client(
         .with_trust_store(TrustStore::default().with_pem_certificate(pem))
         .build()
         .map_err(|e| fail("Invalid CA bundle", format!("{path}: {e}")))?;
-    let client = aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
-        .tls_context(context)
-        .build_https();
-    Ok(Some(client))
+    Ok(https(context))
 }
 
 /// `insecure = true` cannot be honoured over HTTPS (the SDK's TLS client offers no way to skip
@@ -199,9 +202,7 @@ pub async fn build(cfg: &ProviderConfig, diags: &mut Diagnostics) -> Result<Sdk,
         ),
         cfg.retry_mode.as_ref(),
     ));
-    if let Some(h) = &http {
-        loader = loader.http_client(h.clone());
-    }
+    loader = loader.http_client(http.clone());
     if let Some(p) = &cfg.profile {
         loader = loader.profile_name(p);
     }
@@ -243,9 +244,7 @@ pub async fn build(cfg: &ProviderConfig, diags: &mut Diagnostics) -> Result<Sdk,
         loader = loader.credentials_provider(creds);
     } else if cfg.skip_metadata_api_check {
         let mut pc = AwsProviderConfig::without_region().with_region(region.clone());
-        if let Some(h) = &http {
-            pc = pc.with_http_client(h.clone());
-        }
+        pc = pc.with_http_client(http.clone());
         let mut profile = ProfileFileCredentialsProvider::builder().configure(&pc);
         if let Some(p) = &cfg.profile {
             profile = profile.profile_name(p);

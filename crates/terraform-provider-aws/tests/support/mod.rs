@@ -232,6 +232,8 @@ impl Tf {
             .region(aws_types::region::Region::new(region.to_string()))
             .credentials_provider(creds)
             .endpoint_url(&self.emulator)
+            // The emulator speaks plain HTTP; the SDK is built without a default client.
+            .http_client(aws_smithy_http_client::Builder::new().build_http())
             .build();
         aws_sdk_ec2::Client::from_conf(conf)
     }

@@ -24,6 +24,8 @@ fn client(url: &str, access_key: &str) -> aws_sdk_ec2::Client {
         .credentials_provider(aws_sdk_ec2::config::Credentials::new(
             access_key, "secret", None, None, "test",
         ))
+        // The emulator speaks plain HTTP; the SDK is built without a default client.
+        .http_client(aws_smithy_http_client::Builder::new().build_http())
         .build();
     aws_sdk_ec2::Client::from_conf(conf)
 }
