@@ -4,7 +4,7 @@
 
 mod support;
 
-use support::{ami_copy, ami_id, call_param, state_snapshot_ids, Tf};
+use support::{ami_id, call_param, state_snapshot_ids, Tf};
 
 const REGION: &str = "us-east-1";
 const ACCOUNT: &str = "123456789012";
@@ -22,11 +22,7 @@ fn basic_copy_has_the_attributes_of_an_available_machine_image() {
         .expect("source snapshot")
         .to_string();
     let name = "tfacc-basic-copy";
-    tf.write(&format!(
-        "{}{}",
-        tf.provider_block(REGION, ""),
-        ami_copy(name, &source, REGION, "")
-    ));
+    tf.write(&tf.copy_config(REGION, name, &source, ""));
     tf.apply();
 
     let r = tf.resource("aws_ami_copy.test");
@@ -147,15 +143,11 @@ resource "aws_ami_copy" "off" {{
 fn the_copy_snapshot_is_recorded_and_apply_is_idempotent() {
     let tf = Tf::new("idempotent");
     let source = tf.make_source_ami(REGION, "tfacc-idempotent-source");
-    tf.write(&format!(
-        "{}{}",
-        tf.provider_block(REGION, ""),
-        ami_copy(
-            "tfacc-idempotent",
-            &source,
-            REGION,
-            "  description = \"first\""
-        )
+    tf.write(&tf.copy_config(
+        REGION,
+        "tfacc-idempotent",
+        &source,
+        "  description = \"first\"",
     ));
     tf.apply();
     let r = tf.resource("aws_ami_copy.test");
@@ -252,11 +244,7 @@ fn make_multi_device_source(tf: &Tf, name: &str) -> (String, Vec<String>) {
 fn every_mapping_of_the_source_is_copied_and_destroyed() {
     let tf = Tf::new("multi_device");
     let (source, source_snaps) = make_multi_device_source(&tf, "tfacc-multi-device-source");
-    tf.write(&format!(
-        "{}{}",
-        tf.provider_block(REGION, ""),
-        ami_copy("tfacc-multi-device", &source, REGION, "")
-    ));
+    tf.write(&tf.copy_config(REGION, "tfacc-multi-device", &source, ""));
     tf.apply();
     let r = tf.resource("aws_ami_copy.test");
     let devices = r["ebs_block_device"].as_array().expect("ebs_block_device");
@@ -312,11 +300,7 @@ fn a_name_with_every_allowed_character_and_a_deleted_source_plan_clean() {
     let tf = Tf::new("name_chars");
     let source = tf.make_source_ami(REGION, "tfacc-name-chars-source");
     let name = "tfacc name (chars) [x] 'q'@w_v.u/t-s";
-    tf.write(&format!(
-        "{}{}",
-        tf.provider_block(REGION, ""),
-        ami_copy(name, &source, REGION, "")
-    ));
+    tf.write(&tf.copy_config(REGION, name, &source, ""));
     tf.apply();
     let r = tf.resource("aws_ami_copy.test");
     let id = ami_id(&r);

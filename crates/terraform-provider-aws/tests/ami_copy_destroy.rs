@@ -22,11 +22,7 @@ fn destroy_leaves_no_image_and_no_snapshot_of_the_copy() {
     let source = tf.make_source_ami(REGION, "tfacc-destroy-clean-source");
     let source_snaps = source_snapshots(&tf, &source);
     let name = "tfacc-destroy-clean";
-    tf.write(&format!(
-        "{}{}",
-        tf.provider_block(REGION, ""),
-        ami_copy(name, &source, REGION, "")
-    ));
+    tf.write(&tf.copy_config(REGION, name, &source, ""));
     tf.apply();
     let r = tf.resource("aws_ami_copy.test");
     let id = ami_id(&r);
@@ -140,11 +136,7 @@ fn a_failed_destroy_can_be_retried_and_leaves_nothing() {
 fn destroy_survives_throttling() {
     let tf = Tf::new("destroy_throttled");
     let source = tf.make_source_ami(REGION, "tfacc-destroy-throttled-source");
-    tf.write(&format!(
-        "{}{}",
-        tf.provider_block(REGION, ""),
-        ami_copy("tfacc-destroy-throttled", &source, REGION, "")
-    ));
+    tf.write(&tf.copy_config(REGION, "tfacc-destroy-throttled", &source, ""));
     tf.fault("CopyImage", "throttle", Some(2));
     tf.apply();
     let r = tf.resource("aws_ami_copy.test");
@@ -167,15 +159,11 @@ fn destroy_survives_throttling() {
 fn skip_destroy_forgets_the_copy_but_keeps_the_image() {
     let tf = Tf::new("skip_destroy");
     let source = tf.make_source_ami(REGION, "tfacc-skip-destroy-source");
-    tf.write(&format!(
-        "{}{}",
-        tf.provider_block(REGION, ""),
-        ami_copy(
-            "tfacc-skip-destroy",
-            &source,
-            REGION,
-            "  skip_destroy = true"
-        )
+    tf.write(&tf.copy_config(
+        REGION,
+        "tfacc-skip-destroy",
+        &source,
+        "  skip_destroy = true",
     ));
     tf.apply();
     let r = tf.resource("aws_ami_copy.test");
@@ -211,11 +199,7 @@ fn destroy_deletes_the_snapshots_of_the_live_image_even_if_state_lost_them() {
     let tf = Tf::new("destroy_live_snapshots");
     let source = tf.make_source_ami(REGION, "tfacc-destroy-live-snapshots-source");
     let name = "tfacc-destroy-live-snapshots";
-    tf.write(&format!(
-        "{}{}",
-        tf.provider_block(REGION, ""),
-        ami_copy(name, &source, REGION, "")
-    ));
+    tf.write(&tf.copy_config(REGION, name, &source, ""));
     tf.apply();
     let r = tf.resource("aws_ami_copy.test");
     let id = ami_id(&r);
@@ -252,11 +236,7 @@ fn destroy_deletes_the_snapshots_of_the_live_image_even_if_state_lost_them() {
 fn destroy_asks_ec2_to_delete_the_associated_snapshots() {
     let tf = Tf::new("destroy_associated");
     let source = tf.make_source_ami(REGION, "tfacc-destroy-associated-source");
-    tf.write(&format!(
-        "{}{}",
-        tf.provider_block(REGION, ""),
-        ami_copy("tfacc-destroy-associated", &source, REGION, "")
-    ));
+    tf.write(&tf.copy_config(REGION, "tfacc-destroy-associated", &source, ""));
     tf.apply();
     tf.clear_calls();
     tf.destroy();

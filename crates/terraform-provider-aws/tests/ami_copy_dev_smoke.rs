@@ -178,11 +178,7 @@ fn resumed_copy_finishes_the_create_steps() {
     let name = "tfacc-resume-steps";
     tf.copy_duration(name, 60.0);
     let extra = "  deprecation_time = \"2030-06-01T00:00:00Z\"\n  deregistration_protection = \"enabled\"\n  tags = {\n    Name = \"r\"\n  }";
-    tf.write(&format!(
-        "{}{}",
-        tf.provider_block(REGION, ""),
-        ami_copy(name, &source, REGION, extra)
-    ));
+    tf.write(&tf.copy_config(REGION, name, &source, extra));
 
     let apply = tf.spawn(&["apply", "-auto-approve", "-input=false", "-no-color"]);
     let deadline = Instant::now() + Duration::from_secs(60);

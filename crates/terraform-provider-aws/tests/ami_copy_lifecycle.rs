@@ -5,17 +5,9 @@ mod support;
 
 use serde_json::Value as Json;
 use std::time::{Duration, Instant};
-use support::{ami_copy, ami_id, call_param, call_param_list, Tf};
+use support::{ami_id, call_param, call_param_list, Tf};
 
 const REGION: &str = "us-east-1";
-
-fn config(tf: &Tf, name: &str, source: &str, extra: &str) -> String {
-    format!(
-        "{}{}",
-        tf.provider_block(REGION, ""),
-        ami_copy(name, source, REGION, extra)
-    )
-}
 
 /// Whether `text` contains a percentage such as `42%`.
 fn mentions_percentage(text: &str) -> bool {
@@ -34,7 +26,7 @@ fn failed_copy_fails_apply_with_the_state_reason_and_keeps_the_id() {
     let name = "tfacc-failed-copy";
     let reason = "Copy of snapshot snap-0000 failed: test-induced failure";
     tf.copy_fails(name, 1.0, reason);
-    tf.write(&config(&tf, name, &source, ""));
+    tf.write(&tf.copy_config(REGION, name, &source, ""));
 
     let out = tf.apply_fails();
     assert!(
@@ -84,8 +76,8 @@ fn create_timeout_shorter_than_the_copy_keeps_the_image_and_says_how_to_resume()
     let source = tf.make_source_ami(REGION, "tfacc-create-timeout-source");
     let name = "tfacc-create-timeout";
     tf.copy_duration(name, 30.0);
-    tf.write(&config(
-        &tf,
+    tf.write(&tf.copy_config(
+        REGION,
         name,
         &source,
         "  timeouts {\n    create = \"2s\"\n  }",
@@ -155,7 +147,7 @@ fn interrupt_during_the_wait_records_a_pending_copy_and_apply_resumes() {
     let source = tf.make_source_ami(REGION, "tfacc-interrupt-source");
     let name = "tfacc-interrupt";
     tf.copy_duration(name, 60.0);
-    tf.write(&config(&tf, name, &source, ""));
+    tf.write(&tf.copy_config(REGION, name, &source, ""));
 
     let apply = tf.spawn(&["apply", "-auto-approve", "-input=false", "-no-color"]);
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -217,7 +209,7 @@ fn out_of_band_deregistration_is_drift_and_plans_a_create() {
     let tf = Tf::new("drift_deregistered");
     let source = tf.make_source_ami(REGION, "tfacc-drift-deregistered-source");
     let name = "tfacc-drift-deregistered";
-    tf.write(&config(&tf, name, &source, ""));
+    tf.write(&tf.copy_config(REGION, name, &source, ""));
     tf.apply();
     let first = ami_id(&tf.resource("aws_ami_copy.test"));
 
@@ -320,7 +312,7 @@ fn the_first_poll_comes_within_a_second_and_a_quick_copy_finishes_quickly() {
     let source = tf.make_source_ami(REGION, "tfacc-fast-detection-source");
     let name = "tfacc-fast-detection";
     tf.copy_duration(name, 2.0);
-    tf.write(&config(&tf, name, &source, ""));
+    tf.write(&tf.copy_config(REGION, name, &source, ""));
     tf.apply();
     let id = ami_id(&tf.resource("aws_ami_copy.test"));
     let calls = tf.calls(None);
@@ -361,7 +353,7 @@ fn progress_is_logged_at_info_while_waiting() {
     let source = tf.make_source_ami(REGION, "tfacc-progress-log-source");
     let name = "tfacc-progress-log";
     tf.copy_duration(name, 4.0);
-    tf.write(&config(&tf, name, &source, ""));
+    tf.write(&tf.copy_config(REGION, name, &source, ""));
     let out = tf.run_env(
         &["apply", "-auto-approve", "-input=false", "-no-color"],
         &[("TF_LOG_PROVIDER", "INFO")],
@@ -397,7 +389,7 @@ fn transient_errors_while_copying_and_waiting_do_not_fail_the_apply() {
     tf.fault("CopyImage", "drop", Some(1));
     tf.fault("DescribeImages", "http503", Some(2));
     tf.fault("DescribeSnapshots", "throttle", Some(1));
-    tf.write(&config(&tf, name, &source, ""));
+    tf.write(&tf.copy_config(REGION, name, &source, ""));
     tf.apply();
     let r = tf.resource("aws_ami_copy.test");
     let id = ami_id(&r);

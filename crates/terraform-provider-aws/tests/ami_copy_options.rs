@@ -3,27 +3,19 @@
 
 mod support;
 
-use support::{ami_copy, ami_id, call_param, state_snapshot_ids, Tf};
+use support::{ami_id, call_param, state_snapshot_ids, Tf};
 
 const REGION: &str = "us-east-1";
 const OUTPOST_A: &str = "arn:aws:outposts:us-east-1:123456789012:outpost/op-0123456789abcdef0";
 const OUTPOST_B: &str = "arn:aws:outposts:us-east-1:123456789012:outpost/op-0fedcba9876543210";
-
-fn config(tf: &Tf, name: &str, source: &str, extra: &str) -> String {
-    format!(
-        "{}{}",
-        tf.provider_block(REGION, ""),
-        ami_copy(name, source, REGION, extra)
-    )
-}
 
 #[test]
 fn destination_outpost_is_recorded_and_replaces_on_change() {
     let tf = Tf::new("destination_outpost");
     let source = tf.make_source_ami(REGION, "tfacc-destination-outpost-source");
     let name = "tfacc-destination-outpost";
-    tf.write(&config(
-        &tf,
+    tf.write(&tf.copy_config(
+        REGION,
         name,
         &source,
         &format!("  destination_outpost_arn = \"{OUTPOST_A}\""),
@@ -41,8 +33,8 @@ fn destination_outpost_is_recorded_and_replaces_on_change() {
     );
     tf.assert_plan_empty();
 
-    tf.write(&config(
-        &tf,
+    tf.write(&tf.copy_config(
+        REGION,
         name,
         &source,
         &format!("  destination_outpost_arn = \"{OUTPOST_B}\""),
@@ -70,8 +62,8 @@ fn time_based_copy_passes_the_completion_duration() {
     let tf = Tf::new("time_based_copy");
     let source = tf.make_source_ami(REGION, "tfacc-time-based-copy-source");
     let name = "tfacc-time-based-copy";
-    tf.write(&config(
-        &tf,
+    tf.write(&tf.copy_config(
+        REGION,
         name,
         &source,
         "  snapshot_copy_completion_duration_minutes = 15",
@@ -90,8 +82,8 @@ fn time_based_copy_passes_the_completion_duration() {
     assert_eq!(snap.completion_duration_minutes(), Some(15));
     tf.assert_plan_empty();
 
-    tf.write(&config(
-        &tf,
+    tf.write(&tf.copy_config(
+        REGION,
         name,
         &source,
         "  snapshot_copy_completion_duration_minutes = 30",
@@ -106,8 +98,8 @@ fn time_based_copy_passes_the_completion_duration() {
 fn destination_availability_zone_is_passed_and_plans_clean() {
     let tf = Tf::new("destination_az");
     let source = tf.make_source_ami(REGION, "tfacc-destination-az-source");
-    tf.write(&config(
-        &tf,
+    tf.write(&tf.copy_config(
+        REGION,
         "tfacc-destination-az",
         &source,
         "  destination_availability_zone = \"us-east-1-bos-1a\"",
@@ -129,8 +121,8 @@ fn deregistration_protection_blocks_destroy_until_disabled() {
     let tf = Tf::new("dereg_protection");
     let source = tf.make_source_ami(REGION, "tfacc-dereg-protection-source");
     let name = "tfacc-dereg-protection";
-    tf.write(&config(
-        &tf,
+    tf.write(&tf.copy_config(
+        REGION,
         name,
         &source,
         "  deregistration_protection = \"enabled\"",
@@ -170,8 +162,8 @@ fn deregistration_protection_blocks_destroy_until_disabled() {
     assert!(tf.find_image(REGION, &id).is_some());
 
     // Disabled in place, then destroy works.
-    tf.write(&config(
-        &tf,
+    tf.write(&tf.copy_config(
+        REGION,
         name,
         &source,
         "  deregistration_protection = \"disabled\"",
@@ -194,8 +186,8 @@ fn deregistration_protection_with_cooldown_plans_clean_while_cooling_down() {
     let tf = Tf::new("dereg_cooldown");
     let source = tf.make_source_ami(REGION, "tfacc-dereg-cooldown-source");
     let name = "tfacc-dereg-cooldown";
-    tf.write(&config(
-        &tf,
+    tf.write(&tf.copy_config(
+        REGION,
         name,
         &source,
         "  deregistration_protection = \"enabled-with-cooldown\"",
@@ -217,8 +209,8 @@ fn deregistration_protection_with_cooldown_plans_clean_while_cooling_down() {
     tf.assert_plan_empty();
 
     // Disabled: EC2 reports "disabled-until <time>" for 24 hours; that is what was asked for.
-    tf.write(&config(
-        &tf,
+    tf.write(&tf.copy_config(
+        REGION,
         name,
         &source,
         "  deregistration_protection = \"disabled\"",
@@ -235,8 +227,8 @@ fn deregistration_protection_with_cooldown_plans_clean_while_cooling_down() {
     tf.assert_plan_empty();
 
     // The image cannot be deregistered for a day; forget it instead.
-    tf.write(&config(
-        &tf,
+    tf.write(&tf.copy_config(
+        REGION,
         name,
         &source,
         "  deregistration_protection = \"disabled\"\n  skip_destroy = true",

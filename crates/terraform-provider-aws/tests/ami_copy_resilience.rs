@@ -6,7 +6,7 @@
 mod support;
 
 use serde_json::{json, Value as Json};
-use support::{ami_copy, ami_id, call_param, state_snapshot_ids, Tf};
+use support::{ami_id, call_param, state_snapshot_ids, Tf};
 
 const REGION: &str = "us-east-1";
 
@@ -36,11 +36,7 @@ fn polls_after_copy(tf: &Tf, image_id: &str) -> Vec<Json> {
 }
 
 fn write_copy(tf: &Tf, name: &str, source: &str) {
-    tf.write(&format!(
-        "{}{}",
-        tf.provider_block(REGION, ""),
-        ami_copy(name, source, REGION, "")
-    ));
+    tf.write(&tf.copy_config(REGION, name, source, ""));
 }
 
 #[test]

@@ -3,17 +3,9 @@
 
 mod support;
 
-use support::{ami_copy, ami_id, call_param, Tf};
+use support::{ami_id, call_param, Tf};
 
 const REGION: &str = "us-east-1";
-
-fn config(tf: &Tf, name: &str, source: &str, extra: &str) -> String {
-    format!(
-        "{}{}",
-        tf.provider_block(REGION, ""),
-        ami_copy(name, source, REGION, extra)
-    )
-}
 
 #[test]
 fn description_changes_in_place() {
@@ -21,12 +13,7 @@ fn description_changes_in_place() {
     let source = tf.make_source_ami(REGION, "tfacc-description-update-source");
     let name = "tfacc-description-update";
 
-    tf.write(&config(
-        &tf,
-        name,
-        &source,
-        "  description = \"description1\"",
-    ));
+    tf.write(&tf.copy_config(REGION, name, &source, "  description = \"description1\""));
     tf.apply();
     let first = tf.resource("aws_ami_copy.test");
     let id = ami_id(&first);
@@ -42,12 +29,7 @@ fn description_changes_in_place() {
     );
     tf.assert_plan_empty();
 
-    tf.write(&config(
-        &tf,
-        name,
-        &source,
-        "  description = \"description2\"",
-    ));
+    tf.write(&tf.copy_config(REGION, name, &source, "  description = \"description2\""));
     tf.clear_calls();
     let out = tf.apply();
     assert!(
@@ -76,7 +58,7 @@ fn description_changes_in_place() {
     tf.assert_plan_empty();
 
     // Removing the description clears it.
-    tf.write(&config(&tf, name, &source, ""));
+    tf.write(&tf.copy_config(REGION, name, &source, ""));
     tf.apply();
     let third = tf.resource("aws_ami_copy.test");
     assert_eq!(ami_id(&third), id);
@@ -104,8 +86,8 @@ fn deprecation_time_set_changed_same_minute_and_removed() {
     let name = "tfacc-deprecation-time";
 
     // Set at create: EnableImageDeprecation after the copy.
-    tf.write(&config(
-        &tf,
+    tf.write(&tf.copy_config(
+        REGION,
         name,
         &source,
         "  deprecation_time = \"2030-01-01T10:00:00Z\"",
@@ -129,8 +111,8 @@ fn deprecation_time_set_changed_same_minute_and_removed() {
 
     // Another second of the same UTC minute, and the same instant in another offset: no diff.
     for same in ["2030-01-01T10:00:30Z", "2030-01-01T11:00:00+01:00"] {
-        tf.write(&config(
-            &tf,
+        tf.write(&tf.copy_config(
+            REGION,
             name,
             &source,
             &format!("  deprecation_time = \"{same}\""),
@@ -139,8 +121,8 @@ fn deprecation_time_set_changed_same_minute_and_removed() {
     }
 
     // A different minute: in-place update.
-    tf.write(&config(
-        &tf,
+    tf.write(&tf.copy_config(
+        REGION,
         name,
         &source,
         "  deprecation_time = \"2031-06-15T08:30:00Z\"",
@@ -164,7 +146,7 @@ fn deprecation_time_set_changed_same_minute_and_removed() {
     tf.assert_plan_empty();
 
     // Removed: DisableImageDeprecation.
-    tf.write(&config(&tf, name, &source, ""));
+    tf.write(&tf.copy_config(REGION, name, &source, ""));
     tf.clear_calls();
     tf.apply();
     let r = tf.resource("aws_ami_copy.test");
@@ -188,12 +170,12 @@ fn deprecation_time_set_changed_same_minute_and_removed() {
 fn changing_name_replaces_the_copy() {
     let tf = Tf::new("name_replace");
     let source = tf.make_source_ami(REGION, "tfacc-name-replace-source");
-    tf.write(&config(&tf, "tfacc-name-replace-a", &source, ""));
+    tf.write(&tf.copy_config(REGION, "tfacc-name-replace-a", &source, ""));
     tf.apply();
     let first = ami_id(&tf.resource("aws_ami_copy.test"));
     let first_snaps = support::state_snapshot_ids(&tf.resource("aws_ami_copy.test"));
 
-    tf.write(&config(&tf, "tfacc-name-replace-b", &source, ""));
+    tf.write(&tf.copy_config(REGION, "tfacc-name-replace-b", &source, ""));
     let plan = tf.plan_code();
     assert_eq!(plan.code, 2, "{}", plan.text());
     assert!(plan.stdout.contains("must be replaced"), "{}", plan.stdout);
@@ -219,8 +201,8 @@ fn out_of_band_changes_are_detected_and_reverted_in_place() {
     let tf = Tf::new("update_drift");
     let source = tf.make_source_ami(REGION, "tfacc-update-drift-source");
     let name = "tfacc-update-drift";
-    tf.write(&config(
-        &tf,
+    tf.write(&tf.copy_config(
+        REGION,
         name,
         &source,
         "  description      = \"managed\"\n  deprecation_time = \"2030-01-01T00:00:00Z\"",
@@ -290,7 +272,7 @@ fn a_copy_without_a_description_of_a_described_source_plans_clean() {
             .await
             .expect("ModifyImageAttribute");
     });
-    tf.write(&config(&tf, "tfacc-inherited-description", &source, ""));
+    tf.write(&tf.copy_config(REGION, "tfacc-inherited-description", &source, ""));
     tf.apply();
     tf.assert_plan_empty();
     let out = tf.apply();

@@ -151,6 +151,16 @@ impl Tf {
         )
     }
 
+    /// The configuration most tests use: this test's provider block in `region` and one
+    /// `aws_ami_copy.test` (see `ami_copy`) copying `source` from the same region.
+    pub fn copy_config(&self, region: &str, name: &str, source: &str, extra: &str) -> String {
+        format!(
+            "{}{}",
+            self.provider_block(region, ""),
+            ami_copy(name, source, region, extra)
+        )
+    }
+
     /// Writes main.tf: the required_providers block plus `body`.
     pub fn write(&self, body: &str) {
         let text = format!(
