@@ -213,7 +213,8 @@ impl Checker {
         );
     }
 
-    fn assume_role(&mut self, block: &Value, at: AttributePath) {
+    /// What both role blocks share: the role, the session name and the session duration.
+    fn role_session(&mut self, block: &Value, at: &AttributePath) {
         self.with_str(
             block.get("role_arn"),
             at.clone().attr("role_arn"),
@@ -225,6 +226,15 @@ impl Checker {
             |s| check_sts_name(s, "session_name", 64),
         );
         self.with_str(
+            block.get("duration"),
+            at.clone().attr("duration"),
+            check_session_duration,
+        );
+    }
+
+    fn assume_role(&mut self, block: &Value, at: AttributePath) {
+        self.role_session(block, &at);
+        self.with_str(
             block.get("source_identity"),
             at.clone().attr("source_identity"),
             |s| check_sts_name(s, "source_identity", 64),
@@ -233,11 +243,6 @@ impl Checker {
             block.get("external_id"),
             at.clone().attr("external_id"),
             check_external_id,
-        );
-        self.with_str(
-            block.get("duration"),
-            at.clone().attr("duration"),
-            check_session_duration,
         );
         self.with_str(
             block.get("policy"),
@@ -269,21 +274,7 @@ impl Checker {
     }
 
     fn web_identity(&mut self, block: &Value, at: AttributePath) {
-        self.with_str(
-            block.get("role_arn"),
-            at.clone().attr("role_arn"),
-            check_role_arn,
-        );
-        self.with_str(
-            block.get("session_name"),
-            at.clone().attr("session_name"),
-            |s| check_sts_name(s, "session_name", 64),
-        );
-        self.with_str(
-            block.get("duration"),
-            at.clone().attr("duration"),
-            check_session_duration,
-        );
+        self.role_session(block, &at);
         self.with_str(
             block.get("web_identity_token_file"),
             at.clone().attr("web_identity_token_file"),
