@@ -226,7 +226,7 @@ fn timeout(state: &Value, op: &str) -> Duration {
         .get("timeouts")
         .get(op)
         .as_str()
-        .and_then(validate::parse_go_duration)
+        .and_then(|s| crate::validators::go_duration(s).ok())
         .filter(|d| !d.is_zero())
         .unwrap_or(default)
 }

@@ -12,8 +12,8 @@
 //!   an in-place update that resumes waiting; a `failed` copy is replaced.
 
 use super::schema::{FALSE_BY_DEFAULT, READ_ONLY, REPLACE_ON_CHANGE};
-use super::validate::parse_rfc3339;
 use crate::tags::{merge_default_tags, IgnoreTags, Tags};
+use crate::validators;
 use tfplugin::{AttributePath, Diagnostics, Value};
 
 /// Provider-level settings a plan depends on.
@@ -136,7 +136,7 @@ fn check_deprecation_window(
     if prior.get("deprecation_time").as_str() == Some(new) {
         return d;
     }
-    let Some(at) = parse_rfc3339(new) else {
+    let Some(at) = validators::rfc3339(new).ok() else {
         return d; // validate reports the format
     };
     let path = AttributePath::root("deprecation_time");
@@ -219,7 +219,7 @@ fn keep_same_minute_deprecation(prior: &Value, planned: &mut Value) {
 /// up). `None` when `t` is not RFC 3339 or out of range.
 pub fn nearest_utc_minute(t: &str) -> Option<time::OffsetDateTime> {
     const MINUTE: i128 = 60_000_000_000;
-    let nanos = parse_rfc3339(t)?.unix_timestamp_nanos();
+    let nanos = validators::rfc3339(t).ok()?.unix_timestamp_nanos();
     let minute = (nanos + MINUTE / 2).div_euclid(MINUTE);
     time::OffsetDateTime::from_unix_timestamp_nanos(minute * MINUTE).ok()
 }
@@ -228,7 +228,11 @@ pub fn nearest_utc_minute(t: &str) -> Option<time::OffsetDateTime> {
 /// alike once rounded to the nearest minute, as EC2 stores them (10:00:45 reads back as 10:01).
 /// The one equivalence used by plan, read and the wait after EnableImageDeprecation.
 pub fn same_deprecation_time(a: &str, b: &str) -> bool {
-    let minute = |t: &str| parse_rfc3339(t).map(|t| t.unix_timestamp().div_euclid(60));
+    let minute = |t: &str| {
+        validators::rfc3339(t)
+            .ok()
+            .map(|t| t.unix_timestamp().div_euclid(60))
+    };
     let same_minute = matches!((minute(a), minute(b)), (Some(x), Some(y)) if x == y);
     let same_rounded =
         matches!((nearest_utc_minute(a), nearest_utc_minute(b)), (Some(x), Some(y)) if x == y);

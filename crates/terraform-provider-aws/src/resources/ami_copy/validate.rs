@@ -5,9 +5,9 @@
 //! states the rule.
 
 use super::schema::{DEREG_PROTECTION_VALUES, READ_ONLY};
+use crate::validators;
 use regex::Regex;
 use std::sync::OnceLock;
-use std::time::Duration;
 use tfplugin::{AttributePath, Diagnostics, Value};
 
 fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
@@ -19,28 +19,9 @@ fn ami_id_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     re(&R, r"^ami-([0-9a-f]{8}|[0-9a-f]{17})$")
 }
-fn region_re() -> &'static Regex {
-    static R: OnceLock<Regex> = OnceLock::new();
-    // us-east-1, us-gov-west-1, cn-north-1, eu-isoe-west-1, ap-southeast-7 ...
-    re(&R, r"^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$")
-}
 fn name_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     re(&R, r"^[A-Za-z0-9()\[\] ./\-'@_]{3,128}$")
-}
-fn kms_arn_re() -> &'static Regex {
-    static R: OnceLock<Regex> = OnceLock::new();
-    re(
-        &R,
-        r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key/[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+)$",
-    )
-}
-fn outpost_arn_re() -> &'static Regex {
-    static R: OnceLock<Regex> = OnceLock::new();
-    re(
-        &R,
-        r"^arn:aws[a-z-]*:outposts:[a-z0-9-]+:[0-9]{12}:outpost/op-[0-9a-f]{17}$",
-    )
 }
 fn zone_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
@@ -91,12 +72,12 @@ pub fn validate(config: &Value) -> Diagnostics {
     }
     for attr in ["source_ami_region", "region"] {
         if let Some(r) = known_str(config, attr) {
-            if !region_re().is_match(r) {
+            if let Err(rule) = validators::region(r) {
                 err(
                     &mut d,
                     AttributePath::root(attr),
                     "Invalid region",
-                    format!("{attr} {r:?} is not an AWS region name (like \"us-east-1\" or \"us-gov-west-1\")."),
+                    format!("{attr}: {rule}"),
                 );
             }
         }
@@ -113,17 +94,17 @@ pub fn validate(config: &Value) -> Diagnostics {
         }
     }
     if let Some(t) = known_str(config, "deprecation_time") {
-        if parse_rfc3339(t).is_none() {
+        if let Err(rule) = validators::rfc3339(t) {
             err(
                 &mut d,
                 AttributePath::root("deprecation_time"),
                 "Invalid deprecation time",
-                format!("deprecation_time {t:?} is not an RFC 3339 time, like \"2030-01-31T23:59:00Z\"."),
+                format!("deprecation_time {rule}"),
             );
         }
     }
     if let Some(k) = known_str(config, "kms_key_id") {
-        if !kms_arn_re().is_match(k) {
+        if !is_kms_key_arn(k) {
             err(
                 &mut d,
                 AttributePath::root("kms_key_id"),
@@ -149,7 +130,7 @@ pub fn validate(config: &Value) -> Diagnostics {
         );
     }
     if let Some(a) = known_str(config, "destination_outpost_arn") {
-        if !outpost_arn_re().is_match(a) {
+        if !is_outpost_arn(a) {
             err(
                 &mut d,
                 AttributePath::root("destination_outpost_arn"),
@@ -254,31 +235,11 @@ fn check_tags(d: &mut Diagnostics, tags: &Value) {
     let Some(m) = tags.as_map() else { return };
     for (k, v) in m {
         let path = AttributePath::root("tags").key(k.clone());
-        if k.to_ascii_lowercase().starts_with("aws:") {
-            err(
-                d,
-                path.clone(),
-                "Reserved tag key",
-                format!("tag key {k:?}: keys starting with \"aws:\" are reserved for AWS."),
-            );
+        if let Err(rule) = validators::tag_key(k) {
+            err(d, path.clone(), "Invalid tag key", rule);
         }
-        if k.is_empty() || k.chars().count() > 128 {
-            err(
-                d,
-                path.clone(),
-                "Invalid tag key",
-                format!("tag key {k:?} must have 1 to 128 characters."),
-            );
-        }
-        if let Some(s) = v.as_str() {
-            if s.chars().count() > 256 {
-                err(
-                    d,
-                    path,
-                    "Invalid tag value",
-                    format!("the value of tag {k:?} has more than 256 characters."),
-                );
-            }
+        if let Some(Err(rule)) = v.as_str().map(validators::tag_value) {
+            err(d, path, "Invalid tag value", format!("tag {k:?}: {rule}"));
         }
     }
 }
@@ -286,8 +247,8 @@ fn check_tags(d: &mut Diagnostics, tags: &Value) {
 fn check_timeouts(d: &mut Diagnostics, timeouts: &Value) {
     for op in ["create", "update", "delete"] {
         if let Some(s) = timeouts.get(op).as_str() {
-            match parse_go_duration(s) {
-                Some(t) if !t.is_zero() => {}
+            match validators::go_duration(s) {
+                Ok(t) if !t.is_zero() => {}
                 _ => err(
                     d,
                     AttributePath::root("timeouts").attr(op),
@@ -299,49 +260,34 @@ fn check_timeouts(d: &mut Diagnostics, timeouts: &Value) {
     }
 }
 
-/// RFC 3339 time, as EC2 and Terraform's `timestamp()` write it.
-pub fn parse_rfc3339(s: &str) -> Option<time::OffsetDateTime> {
-    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+/// A KMS key or alias ARN, the only form of `kms_key_id` CopyImage takes for a copy.
+fn is_kms_key_arn(s: &str) -> bool {
+    validators::arn(s).is_ok_and(|a| {
+        a.service == "kms"
+            && !a.region.is_empty()
+            && validators::account_id(a.account).is_ok()
+            && (a.resource.strip_prefix("key/").is_some_and(|k| {
+                !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            }) || a.resource.strip_prefix("alias/").is_some_and(|n| {
+                !n.is_empty()
+                    && n.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"/_-".contains(&b))
+            }))
+    })
 }
 
-/// A Go `time.ParseDuration` string ("40m", "1h30m", "1.5h", "90s", "300ms"); None when invalid
-/// or negative. Timeouts written for the Go provider keep working.
-pub fn parse_go_duration(s: &str) -> Option<Duration> {
-    let s = s.strip_prefix('+').unwrap_or(s);
-    if s == "0" {
-        return Some(Duration::ZERO);
-    }
-    if s.is_empty() || s.starts_with('-') {
-        return None;
-    }
-    let mut total = 0f64;
-    let mut rest = s;
-    while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let (num, tail) = rest.split_at(num_len);
-        if num.is_empty() || num == "." || num.matches('.').count() > 1 {
-            return None;
-        }
-        let n: f64 = num.parse().ok()?;
-        let unit_len = tail
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(tail.len());
-        let (unit, tail) = tail.split_at(unit_len);
-        let secs = match unit {
-            "h" => 3600.0,
-            "m" => 60.0,
-            "s" => 1.0,
-            "ms" => 1e-3,
-            "us" | "µs" | "μs" => 1e-6,
-            "ns" => 1e-9,
-            _ => return None,
-        };
-        total += n * secs;
-        rest = tail;
-    }
-    Duration::try_from_secs_f64(total).ok()
+/// An Outpost ARN: `arn:PARTITION:outposts:REGION:ACCOUNT:outpost/op-` and 17 hex digits.
+fn is_outpost_arn(s: &str) -> bool {
+    validators::arn(s).is_ok_and(|a| {
+        a.service == "outposts"
+            && !a.region.is_empty()
+            && validators::account_id(a.account).is_ok()
+            && a.resource.strip_prefix("outpost/op-").is_some_and(|h| {
+                h.len() == 17
+                    && h.bytes()
+                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            })
+    })
 }
 
 #[cfg(test)]
@@ -611,19 +557,5 @@ mod tests {
         assert_eq!(paths(&d), vec!["timeouts.create"]);
         let d = validate(&cfg(&[("deregistration_protection", Value::string("on"))]));
         assert_eq!(paths(&d), vec!["deregistration_protection"]);
-    }
-
-    #[test]
-    fn go_durations() {
-        let m = |x: u64| Some(Duration::from_secs(x));
-        assert_eq!(parse_go_duration("40m"), m(2400));
-        assert_eq!(parse_go_duration("1h30m"), m(5400));
-        assert_eq!(parse_go_duration("1.5h"), m(5400));
-        assert_eq!(parse_go_duration("90s"), m(90));
-        assert_eq!(parse_go_duration("0"), Some(Duration::ZERO));
-        assert_eq!(parse_go_duration("500ms"), Some(Duration::from_millis(500)));
-        for bad in ["", "40", "m", "-5m", "1h 30m", "1d", "1..5h"] {
-            assert_eq!(parse_go_duration(bad), None, "{bad}");
-        }
     }
 }
