@@ -39,6 +39,7 @@ use crate::provider::clients::{AwsClients, ProviderState};
 use async_trait::async_trait;
 use std::sync::Arc;
 use std::time::Duration;
+use tfplugin::apply_result::{overlay_known, resolve_unknowns};
 use tfplugin::{
     ApplyRequest, ApplyResponse, Context, Diagnostics, ImportResponse, PlanRequest, PlanResponse,
     ReadRequest, ReadResponse, Resource, Schema, Value,
@@ -71,12 +72,7 @@ impl Resource for AmiCopy {
         }
         let clients = match self.state.clients() {
             Ok(c) => c,
-            Err(d) => {
-                return PlanResponse {
-                    diagnostics: d.into(),
-                    ..Default::default()
-                }
-            }
+            Err(d) => return PlanResponse::failed(d),
         };
         let env = plan::PlanEnv {
             provider_region: &clients.region,
@@ -99,43 +95,40 @@ impl Resource for AmiCopy {
         }
     }
 
-    async fn apply(&self, ctx: &Context, req: ApplyRequest) -> ApplyResponse {
-        let clients = match self.state.clients() {
-            Ok(c) => c,
-            Err(d) => {
-                return ApplyResponse {
-                    new_state: req.prior_state,
-                    diagnostics: d.into(),
-                    ..Default::default()
-                }
+    async fn create(&self, ctx: &Context, req: ApplyRequest) -> ApplyResponse {
+        match self.state.clients() {
+            Ok(c) => create::create(&c, ctx, &req.planned_state, &req.planned_private).await,
+            Err(d) => ApplyResponse::failed(req.prior_state, vec![], d),
+        }
+    }
+
+    async fn update(&self, ctx: &Context, req: ApplyRequest) -> ApplyResponse {
+        match self.state.clients() {
+            Ok(c) => {
+                update::update(
+                    &c,
+                    ctx,
+                    &req.prior_state,
+                    &req.planned_state,
+                    &req.planned_private,
+                )
+                .await
             }
-        };
-        if req.planned_state.is_null() {
-            delete::delete(&clients, ctx, &req.prior_state).await
-        } else if req.prior_state.is_null() {
-            create::create(&clients, ctx, &req.planned_state, &req.planned_private).await
-        } else {
-            update::update(
-                &clients,
-                ctx,
-                &req.prior_state,
-                &req.planned_state,
-                &req.planned_private,
-            )
-            .await
+            Err(d) => ApplyResponse::failed(req.prior_state, req.planned_private, d),
+        }
+    }
+
+    async fn delete(&self, ctx: &Context, req: ApplyRequest) -> ApplyResponse {
+        match self.state.clients() {
+            Ok(c) => delete::delete(&c, ctx, &req.prior_state).await,
+            Err(d) => ApplyResponse::failed(req.prior_state, vec![], d),
         }
     }
 
     async fn read(&self, _ctx: &Context, req: ReadRequest) -> ReadResponse {
         let clients = match self.state.clients() {
             Ok(c) => c,
-            Err(d) => {
-                return ReadResponse {
-                    new_state: req.current_state,
-                    diagnostics: d.into(),
-                    ..Default::default()
-                }
-            }
+            Err(d) => return ReadResponse::failed(req, d),
         };
         match read::read(&clients, &req.current_state).await {
             Ok(new_state) => ReadResponse {
@@ -143,11 +136,7 @@ impl Resource for AmiCopy {
                 private: req.private,
                 diagnostics: Diagnostics::new(),
             },
-            Err(diagnostics) => ReadResponse {
-                new_state: req.current_state,
-                private: req.private,
-                diagnostics,
-            },
+            Err(diagnostics) => ReadResponse::failed(req, diagnostics),
         }
     }
 
@@ -231,28 +220,6 @@ fn timeout(state: &Value, op: &str) -> Duration {
         .unwrap_or(default)
 }
 
-/// After an apply: Terraform requires the new state to match every known planned value, so the
-/// planned ones win and only the unknown ones come from EC2.
-fn overlay_known(planned: &Value, new_state: &mut Value) {
-    if let Some(m) = planned.as_map() {
-        for (k, v) in m {
-            if !v.is_unknown() {
-                new_state.set(k.clone(), v.clone());
-            }
-        }
-    }
-}
-
-/// Terraform rejects unknown values after apply: anything EC2 did not tell us is null.
-fn resolve_unknowns(v: &mut Value) {
-    match v {
-        Value::Unknown => *v = Value::Null,
-        Value::List(items) => items.iter_mut().for_each(resolve_unknowns),
-        Value::Map(m) => m.values_mut().for_each(resolve_unknowns),
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,21 +234,5 @@ mod tests {
         s.set("timeouts", t);
         assert_eq!(timeout(&s, "update"), Duration::from_secs(5400));
         assert_eq!(timeout(&s, "create"), Duration::from_secs(2400));
-    }
-
-    #[test]
-    fn overlay_and_resolve() {
-        let mut planned = Value::Null;
-        planned.set("name", Value::string("n"));
-        planned.set("id", Value::Unknown);
-        let mut new = Value::Null;
-        new.set("name", Value::string("other"));
-        new.set("id", Value::string("ami-1"));
-        new.set("arn", Value::Unknown);
-        overlay_known(&planned, &mut new);
-        resolve_unknowns(&mut new);
-        assert_eq!(new.get("name"), &Value::string("n"));
-        assert_eq!(new.get("id"), &Value::string("ami-1"));
-        assert_eq!(new.get("arn"), &Value::Null);
     }
 }
