@@ -1,10 +1,13 @@
-//! Static checks of an `aws_ami_copy` configuration (B12: bad input never reaches AWS).
+//! Static checks of an `aws_ami_copy` configuration: bad input is reported at validate time,
+//! naming the attribute and the rule, and never reaches AWS.
 //!
-//! Pure: no network. Unknown values are skipped (they are checked again at apply time, when
-//! Terraform validates the final configuration). Every diagnostic points at its attribute and
-//! states the rule.
+//! Pure: no network. The per-attribute checks are declared on the schema's attributes (see
+//! `schema.rs`) and run by tfplugin for every configured value; they skip unknown values, which
+//! Terraform validates again once they are known. The rules that tie two attributes together
+//! are in [`validate`].
 
-use super::schema::{DEREG_PROTECTION_VALUES, READ_ONLY};
+use super::model::attr;
+use super::schema::{schema, DEREG_PROTECTION_VALUES};
 use crate::validators;
 use regex::Regex;
 use std::sync::OnceLock;
@@ -29,234 +32,203 @@ fn zone_re() -> &'static Regex {
     re(&R, r"^[a-z]{2}(-[a-z0-9]+)+[a-z]$")
 }
 
-/// One rule violation, before it becomes a diagnostic.
-fn err(diags: &mut Diagnostics, path: AttributePath, summary: &str, detail: String) {
-    diags.attr_error(path, summary, detail);
-}
-
-/// A known string attribute of `config`, or None when null, unknown or not a string.
-fn known_str<'a>(config: &'a Value, name: &str) -> Option<&'a str> {
-    config.get(name).as_str()
-}
-
+/// The whole configuration: every attribute's declared checks, then the rules between them.
 pub fn validate(config: &Value) -> Diagnostics {
-    let mut d = Diagnostics::new();
+    let mut d = tfplugin::config_checks::validate(&schema().block, config);
 
-    for name in READ_ONLY {
-        let v = config.get(name);
-        if !v.is_null() {
-            err(
-                &mut d,
-                AttributePath::root(*name),
-                "Read-only attribute",
-                format!(
-                    "\"{name}\" is read-only on a copy: EC2 copies it from the source AMI and it cannot be \
-                     chosen. Remove \"{name}\" from the configuration; read it as aws_ami_copy.<name>.{name}."
-                ),
-            );
-        }
-    }
-
-    if let Some(name) = known_str(config, "name") {
-        check_name(&mut d, name);
-    }
-    if let Some(id) = known_str(config, "source_ami_id") {
-        if !ami_id_re().is_match(id) {
-            err(
-                &mut d,
-                AttributePath::root("source_ami_id"),
-                "Invalid AMI ID",
-                format!("source_ami_id {id:?} must be \"ami-\" followed by 8 or 17 lowercase hexadecimal digits."),
-            );
-        }
-    }
-    for attr in ["source_ami_region", "region"] {
-        if let Some(r) = known_str(config, attr) {
-            if let Err(rule) = validators::region(r) {
-                err(
-                    &mut d,
-                    AttributePath::root(attr),
-                    "Invalid region",
-                    format!("{attr}: {rule}"),
-                );
-            }
-        }
-    }
-    if let Some(desc) = known_str(config, "description") {
-        let n = desc.chars().count();
-        if n > 255 {
-            err(
-                &mut d,
-                AttributePath::root("description"),
-                "Description too long",
-                format!("description has {n} characters; EC2 allows at most 255."),
-            );
-        }
-    }
-    if let Some(t) = known_str(config, "deprecation_time") {
-        if let Err(rule) = validators::rfc3339(t) {
-            err(
-                &mut d,
-                AttributePath::root("deprecation_time"),
-                "Invalid deprecation time",
-                format!("deprecation_time {rule}"),
-            );
-        }
-    }
-    if let Some(k) = known_str(config, "kms_key_id") {
-        if !is_kms_key_arn(k) {
-            err(
-                &mut d,
-                AttributePath::root("kms_key_id"),
-                "Invalid KMS key ARN",
-                format!(
-                    "kms_key_id {k:?} must be the full ARN of a KMS key \
-                     (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID, or an alias ARN arn:aws:kms:REGION:ACCOUNT:alias/NAME)."
-                ),
-            );
-        }
-    }
     // EC2 refuses KmsKeyId without Encrypted (InvalidParameterDependency).
-    if !config.get("kms_key_id").is_null()
-        && matches!(config.get("encrypted"), Value::Null | Value::Bool(false))
+    if !config.get(attr::kms_key_id).is_null()
+        && matches!(
+            config.get(attr::encrypted),
+            Value::Null | Value::Bool(false)
+        )
     {
-        err(
-            &mut d,
-            AttributePath::root("kms_key_id"),
+        d.attr_error(
+            AttributePath::root(attr::kms_key_id),
             "kms_key_id needs encrypted",
             "kms_key_id is set but encrypted is not true: EC2 uses a KMS key only for an encrypted copy. \
-             Set encrypted = true."
-                .to_string(),
+             Set encrypted = true.",
         );
-    }
-    if let Some(a) = known_str(config, "destination_outpost_arn") {
-        if !is_outpost_arn(a) {
-            err(
-                &mut d,
-                AttributePath::root("destination_outpost_arn"),
-                "Invalid Outpost ARN",
-                format!(
-                    "destination_outpost_arn {a:?} must be an Outpost ARN \
-                     (arn:aws:outposts:REGION:ACCOUNT:outpost/op- followed by 17 hexadecimal digits)."
-                ),
-            );
-        }
-    }
-    if let Some(z) = known_str(config, "destination_availability_zone") {
-        if !zone_re().is_match(z) {
-            err(
-                &mut d,
-                AttributePath::root("destination_availability_zone"),
-                "Invalid availability zone",
-                format!("destination_availability_zone {z:?} is not a zone name (like \"us-west-2-lax-1a\")."),
-            );
-        }
     }
     // Both set (even if one is still unknown, it will be set): EC2 takes one destination.
-    if !config.get("destination_availability_zone").is_null()
-        && !config.get("destination_outpost_arn").is_null()
+    if !config.get(attr::destination_availability_zone).is_null()
+        && !config.get(attr::destination_outpost_arn).is_null()
     {
-        err(
-            &mut d,
-            AttributePath::root("destination_availability_zone"),
+        d.attr_error(
+            AttributePath::root(attr::destination_availability_zone),
             "Conflicting arguments",
             "destination_availability_zone conflicts with destination_outpost_arn: a copy goes to a Local Zone \
-             or to an Outpost, not both. Set only one."
-                .to_string(),
+             or to an Outpost, not both. Set only one.",
         );
     }
-    check_completion_minutes(
-        &mut d,
-        config.get("snapshot_copy_completion_duration_minutes"),
-    );
-    if let Some(p) = known_str(config, "deregistration_protection") {
-        if !DEREG_PROTECTION_VALUES.contains(&p) {
-            err(
-                &mut d,
-                AttributePath::root("deregistration_protection"),
-                "Invalid deregistration protection",
-                format!("deregistration_protection {p:?} must be one of \"enabled\", \"enabled-with-cooldown\", \"disabled\"."),
-            );
-        }
-    }
-    check_tags(&mut d, config.get("tags"));
-    check_timeouts(&mut d, config.get("timeouts"));
     d
 }
 
-fn check_name(d: &mut Diagnostics, name: &str) {
-    if !name_re().is_match(name) {
-        let n = name.chars().count();
-        let why = if !(3..=128).contains(&n) {
-            format!("it has {n} characters")
-        } else {
-            let bad: String = name
-                .chars()
-                .filter(|c| !(c.is_ascii_alphanumeric() || "()[] ./-'@_".contains(*c)))
-                .collect();
-            format!("it contains {bad:?}")
-        };
-        err(
-            d,
-            AttributePath::root("name"),
-            "Invalid AMI name",
+/// Set by EC2 on the image, so any configured value (even an unknown one) is an error.
+pub fn read_only_on_copy(path: &AttributePath, _: &Value, d: &mut Diagnostics) {
+    d.attr_error(
+        path.clone(),
+        "Read-only attribute",
+        format!(
+            "\"{path}\" is read-only on a copy: EC2 copies it from the source AMI and it cannot be \
+             chosen. Remove \"{path}\" from the configuration; read it as aws_ami_copy.<name>.{path}."
+        ),
+    );
+}
+
+pub fn ami_name(path: &AttributePath, v: &Value, d: &mut Diagnostics) {
+    let Some(name) = v.as_str() else { return };
+    if name_re().is_match(name) {
+        return;
+    }
+    let n = name.chars().count();
+    let why = if !(3..=128).contains(&n) {
+        format!("it has {n} characters")
+    } else {
+        let bad: String = name
+            .chars()
+            .filter(|c| !(c.is_ascii_alphanumeric() || "()[] ./-'@_".contains(*c)))
+            .collect();
+        format!("it contains {bad:?}")
+    };
+    d.attr_error(
+        path.clone(),
+        "Invalid AMI name",
+        format!(
+            "{path} {name:?} is not a valid AMI name ({why}): 3 to 128 characters, only letters, digits, \
+             spaces and ( ) [ ] . / - ' @ _."
+        ),
+    );
+}
+
+pub fn ami_id(path: &AttributePath, v: &Value, d: &mut Diagnostics) {
+    if let Some(id) = v.as_str().filter(|id| !ami_id_re().is_match(id)) {
+        d.attr_error(
+            path.clone(),
+            "Invalid AMI ID",
             format!(
-                "name {name:?} is not a valid AMI name ({why}): 3 to 128 characters, only letters, digits, \
-                 spaces and ( ) [ ] . / - ' @ _."
+                "{path} {id:?} must be \"ami-\" followed by 8 or 17 lowercase hexadecimal digits."
             ),
         );
     }
 }
 
-fn check_completion_minutes(d: &mut Diagnostics, v: &Value) {
+pub fn region(path: &AttributePath, v: &Value, d: &mut Diagnostics) {
+    if let Some(Err(rule)) = v.as_str().map(validators::region) {
+        d.attr_error(path.clone(), "Invalid region", format!("{path}: {rule}"));
+    }
+}
+
+pub fn description(path: &AttributePath, v: &Value, d: &mut Diagnostics) {
+    let n = v.as_str().map(|s| s.chars().count()).unwrap_or_default();
+    if n > 255 {
+        d.attr_error(
+            path.clone(),
+            "Description too long",
+            format!("{path} has {n} characters; EC2 allows at most 255."),
+        );
+    }
+}
+
+pub fn rfc3339(path: &AttributePath, v: &Value, d: &mut Diagnostics) {
+    if let Some(Err(rule)) = v.as_str().map(validators::rfc3339) {
+        d.attr_error(
+            path.clone(),
+            "Invalid deprecation time",
+            format!("{path} {rule}"),
+        );
+    }
+}
+
+pub fn kms_key_arn(path: &AttributePath, v: &Value, d: &mut Diagnostics) {
+    if let Some(k) = v.as_str().filter(|k| !is_kms_key_arn(k)) {
+        d.attr_error(
+            path.clone(),
+            "Invalid KMS key ARN",
+            format!(
+                "{path} {k:?} must be the full ARN of a KMS key \
+                 (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID, or an alias ARN arn:aws:kms:REGION:ACCOUNT:alias/NAME)."
+            ),
+        );
+    }
+}
+
+pub fn outpost_arn(path: &AttributePath, v: &Value, d: &mut Diagnostics) {
+    if let Some(a) = v.as_str().filter(|a| !is_outpost_arn(a)) {
+        d.attr_error(
+            path.clone(),
+            "Invalid Outpost ARN",
+            format!(
+                "{path} {a:?} must be an Outpost ARN \
+                 (arn:aws:outposts:REGION:ACCOUNT:outpost/op- followed by 17 hexadecimal digits)."
+            ),
+        );
+    }
+}
+
+pub fn zone(path: &AttributePath, v: &Value, d: &mut Diagnostics) {
+    if let Some(z) = v.as_str().filter(|z| !zone_re().is_match(z)) {
+        d.attr_error(
+            path.clone(),
+            "Invalid availability zone",
+            format!("{path} {z:?} is not a zone name (like \"us-west-2-lax-1a\")."),
+        );
+    }
+}
+
+pub fn completion_minutes(path: &AttributePath, v: &Value, d: &mut Diagnostics) {
     if !v.is_known_value() {
         return;
     }
-    let path = AttributePath::root("snapshot_copy_completion_duration_minutes");
     let ok = matches!(v.as_i64(), Some(m) if (15..=2880).contains(&m) && m % 15 == 0);
     if !ok {
         let shown = match v {
             Value::Number(n) => format!("{}", n.as_f64()),
             other => format!("{other:?}"),
         };
-        err(
-            d,
-            path,
+        d.attr_error(
+            path.clone(),
             "Invalid completion duration",
             format!(
-                "snapshot_copy_completion_duration_minutes is {shown}; it must be a whole number of minutes \
+                "{path} is {shown}; it must be a whole number of minutes \
                  from 15 to 2880 (48 hours) in steps of 15."
             ),
         );
     }
 }
 
-fn check_tags(d: &mut Diagnostics, tags: &Value) {
-    let Some(m) = tags.as_map() else { return };
-    for (k, v) in m {
-        let path = AttributePath::root("tags").key(k.clone());
+pub fn protection(path: &AttributePath, v: &Value, d: &mut Diagnostics) {
+    if let Some(p) = v.as_str().filter(|p| !DEREG_PROTECTION_VALUES.contains(p)) {
+        d.attr_error(
+            path.clone(),
+            "Invalid deregistration protection",
+            format!(
+                "{path} {p:?} must be one of \"enabled\", \"enabled-with-cooldown\", \"disabled\"."
+            ),
+        );
+    }
+}
+
+pub fn tags(path: &AttributePath, v: &Value, d: &mut Diagnostics) {
+    for (k, v) in v.as_map().into_iter().flatten() {
+        let at = path.clone().key(k.clone());
         if let Err(rule) = validators::tag_key(k) {
-            err(d, path.clone(), "Invalid tag key", rule);
+            d.attr_error(at.clone(), "Invalid tag key", rule);
         }
         if let Some(Err(rule)) = v.as_str().map(validators::tag_value) {
-            err(d, path, "Invalid tag value", format!("tag {k:?}: {rule}"));
+            d.attr_error(at, "Invalid tag value", format!("tag {k:?}: {rule}"));
         }
     }
 }
 
-fn check_timeouts(d: &mut Diagnostics, timeouts: &Value) {
-    for op in ["create", "update", "delete"] {
-        if let Some(s) = timeouts.get(op).as_str() {
-            match validators::go_duration(s) {
-                Ok(t) if !t.is_zero() => {}
-                _ => err(
-                    d,
-                    AttributePath::root("timeouts").attr(op),
-                    "Invalid timeout",
-                    format!("timeouts.{op} {s:?} is not a positive duration like \"40m\", \"1h30m\" or \"90s\"."),
-                ),
-            }
-        }
+pub fn timeout(path: &AttributePath, v: &Value, d: &mut Diagnostics) {
+    let Some(s) = v.as_str() else { return };
+    if !matches!(validators::go_duration(s), Ok(t) if !t.is_zero()) {
+        d.attr_error(
+            path.clone(),
+            "Invalid timeout",
+            format!("{path} {s:?} is not a positive duration like \"40m\", \"1h30m\" or \"90s\"."),
+        );
     }
 }
 
