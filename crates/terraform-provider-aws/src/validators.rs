@@ -148,32 +148,31 @@ pub fn rfc3339(s: &str) -> Result<time::OffsetDateTime, String> {
         .map_err(|_| format!("{s:?} is not an RFC 3339 time, like \"2030-01-31T23:59:00Z\"."))
 }
 
+/// Region names of every shape AWS uses, for the tests of each argument that takes a region.
+#[cfg(test)]
+pub const REGION_EXAMPLES: &[&str] = &[
+    "us-east-1",
+    "eu-central-2",
+    "us-gov-west-1",
+    "cn-northwest-1",
+    "us-isob-east-1",
+    "eusc-de-east-1",
+];
+
+/// Strings that look almost like region names.
+#[cfg(test)]
+pub const NOT_REGIONS: &[&str] = &["us-east", "useast1", "US-EAST-1", "us-east-1a", ""];
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn regions() {
-        for ok in [
-            "us-east-1",
-            "eu-central-2",
-            "us-gov-west-1",
-            "cn-northwest-1",
-            "us-isob-east-1",
-            "eusc-de-east-1",
-        ] {
+        for ok in REGION_EXAMPLES {
             assert!(region(ok).is_ok(), "{ok}");
         }
-        for bad in [
-            "us-east",
-            "useast1",
-            "US-EAST-1",
-            "us-east-1a",
-            "",
-            "-1",
-            "us--1",
-            "Not A Region",
-        ] {
+        for bad in NOT_REGIONS.iter().chain(&["-1", "us--1", "Not A Region"]) {
             assert!(region(bad).is_err(), "{bad}");
         }
     }

@@ -120,13 +120,3 @@ pub fn default_plan(schema: &Schema, req: &PlanRequest) -> PlanResponse {
         diagnostics: Diagnostics::new(),
     }
 }
-
-/// An object of `schema` with every attribute null except `known`: what an import returns
-/// before the read that fills in the rest.
-pub fn state_with(schema: &Schema, known: &[(&str, Value)]) -> Value {
-    let mut v = schema.block.null_value();
-    for (k, x) in known {
-        v.set(*k, x.clone());
-    }
-    v
-}

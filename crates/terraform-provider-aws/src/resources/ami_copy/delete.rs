@@ -41,37 +41,13 @@ pub async fn delete(clients: &AwsClients, ctx: &Context, prior_value: &Value) ->
     };
     let mut snapshots = snapshots_of(&prior, live.as_ref());
     if live.is_some() {
-        match image_ops::deregister(clients, &region, &id).await {
+        match deregister_and_wait(clients, ctx, &region, &prior).await {
             Ok(deleted) => snapshots.retain(|s| !deleted.contains(s)),
-            Err(e) => {
-                return fail(
-                    "Cannot deregister AMI copy",
-                    deregister_failed(&id, &prior, e),
-                )
-            }
-        }
-        let gone = wait_image(
-            clients,
-            &region,
-            &id,
-            WaitFor::Gone,
-            prior.timeout(Operation::Delete),
-            &ctx.stop,
-        );
-        if let Err(e) = gone.await {
-            return fail(
-                "AMI copy not deregistered",
-                format!("Waiting for AMI {id}: {e}. Run destroy again to finish."),
-            );
+            Err((summary, detail)) => return fail(summary, detail),
         }
     }
 
-    let mut left: Vec<String> = Vec::new();
-    for s in &snapshots {
-        if let Err(msg) = image_ops::delete_snapshot(clients, &region, s, &ctx.stop).await {
-            left.push(format!("{s} ({msg})"));
-        }
-    }
+    let left = delete_snapshots(clients, ctx, &region, &snapshots).await;
     if left.is_empty() {
         return ApplyResponse::default();
     }
@@ -88,6 +64,51 @@ pub async fn delete(clients: &AwsClients, ctx: &Context, prior_value: &Value) ->
     r.new_state
         .set(attr::state, Value::string(Lifecycle::Deregistered.as_str()));
     r
+}
+
+/// DeregisterImage, then wait until the image is gone. Returns the snapshots EC2 deleted with
+/// it, or the error's summary and detail.
+async fn deregister_and_wait(
+    clients: &AwsClients,
+    ctx: &Context,
+    region: &str,
+    prior: &AmiCopyState,
+) -> Result<Vec<String>, (&'static str, String)> {
+    let id = prior.image_id();
+    let deleted = image_ops::deregister(clients, region, id)
+        .await
+        .map_err(|e| {
+            (
+                "Cannot deregister AMI copy",
+                deregister_failed(id, prior, e),
+            )
+        })?;
+    let wait = prior.timeout(Operation::Delete);
+    wait_image(clients, region, id, WaitFor::Gone, wait, &ctx.stop)
+        .await
+        .map_err(|e| {
+            (
+                "AMI copy not deregistered",
+                format!("Waiting for AMI {id}: {e}. Run destroy again to finish."),
+            )
+        })?;
+    Ok(deleted)
+}
+
+/// Deletes `snapshots`; returns the ones left, each with the reason.
+async fn delete_snapshots(
+    clients: &AwsClients,
+    ctx: &Context,
+    region: &str,
+    snapshots: &[String],
+) -> Vec<String> {
+    let mut left = Vec::new();
+    for s in snapshots {
+        if let Err(msg) = image_ops::delete_snapshot(clients, region, s, &ctx.stop).await {
+            left.push(format!("{s} ({msg})"));
+        }
+    }
+    left
 }
 
 /// Snapshots to remove: the state's and the live image's (either may know more: the state

@@ -119,14 +119,27 @@ pub fn observe(
     env: &FlattenEnv,
 ) -> AmiCopyState {
     let mut v = base.clone();
+    image_attributes(&mut v, image, env);
+    if let Some(u) = uefi_data {
+        v.uefi_data = s(u);
+    }
+    let disks = block_devices(&mut v, image);
+    creation_arguments(&mut v, image, disks);
+    deprecation_time(&mut v, base, image);
+    deregistration_protection(&mut v, base, image);
+    set_tags(&mut v, base, image, env);
+    v
+}
+
+/// What DescribeImages says about the image itself.
+fn image_attributes(v: &mut AmiCopyState, image: &Image, env: &FlattenEnv) {
     let id = image.image_id().unwrap_or_default().to_string();
     v.arn = Some(image_arn(env.partition, env.region, &id));
     v.id = Some(id);
     v.region = Some(env.region.to_string());
     v.name = s(image.name());
-    v.description = description(image.description(), base);
+    v.description = description(image.description(), v);
     v.state = Lifecycle::of_image(image);
-
     v.architecture = s(image.architecture().map(|x| x.as_str()));
     v.boot_mode = s(image.boot_mode().map(|x| x.as_str()));
     // Absent means not enabled; the Go provider stores false, and so do we, so that its states
@@ -150,23 +163,31 @@ pub fn observe(
     v.tpm_support = s(image.tpm_support().map(|x| x.as_str()));
     v.usage_operation = s(image.usage_operation());
     v.virtualization_type = s(image.virtualization_type().map(|x| x.as_str()));
-    if let Some(u) = uefi_data {
-        v.uefi_data = s(u);
-    }
+}
 
+/// What the block device mappings tell about encryption, for a state that does not know it.
+struct Disks {
+    kms_key: Option<String>,
+    any_encrypted: bool,
+}
+
+/// The EBS and instance store mappings and the root snapshot.
+fn block_devices(v: &mut AmiCopyState, image: &Image) -> Disks {
     let root = image.root_device_name().unwrap_or_default();
     let mut ebs = Vec::new();
     let mut ephemeral = Vec::new();
-    let mut root_snapshot = None;
-    let mut kms_key = None;
-    let mut any_encrypted = false;
+    let mut disks = Disks {
+        kms_key: None,
+        any_encrypted: false,
+    };
+    v.root_snapshot_id = None;
     for m in image.block_device_mappings() {
         if let Some(e) = m.ebs() {
             if !root.is_empty() && m.device_name() == Some(root) {
-                root_snapshot = s(e.snapshot_id());
+                v.root_snapshot_id = s(e.snapshot_id());
             }
-            kms_key = kms_key.or(e.kms_key_id().filter(|k| !k.is_empty()));
-            any_encrypted |= e.encrypted() == Some(true);
+            disks.kms_key = disks.kms_key.or(s(e.kms_key_id()));
+            disks.any_encrypted |= e.encrypted() == Some(true);
             ebs.push(ebs_element(m.device_name(), e));
         } else if m.no_device().is_none() {
             ephemeral.push(EphemeralBlockDevice {
@@ -175,19 +196,26 @@ pub fn observe(
             });
         }
     }
-    v.root_snapshot_id = root_snapshot;
     v.ebs_block_device = Some(ebs);
     v.ephemeral_block_device = Some(ephemeral);
+    disks
+}
 
-    // Creation arguments: what the image shows when the state has nothing (import).
-    v.kms_key_id = v.kms_key_id.or(s(kms_key));
-    v.encrypted = v.encrypted.or(Some(any_encrypted));
-    v.source_ami_id = v.source_ami_id.or(s(image.source_image_id()));
-    v.source_ami_region = v.source_ami_region.or(s(image.source_image_region()));
+/// Creation arguments: what the image shows when the state has nothing (import).
+fn creation_arguments(v: &mut AmiCopyState, image: &Image, disks: Disks) {
+    v.kms_key_id = v.kms_key_id.take().or(disks.kms_key);
+    v.encrypted = v.encrypted.or(Some(disks.any_encrypted));
+    v.source_ami_id = v.source_ami_id.take().or(s(image.source_image_id()));
+    v.source_ami_region = v
+        .source_ami_region
+        .take()
+        .or(s(image.source_image_region()));
     v.copy_tags = v.copy_tags.or(Some(false));
     v.skip_destroy = v.skip_destroy.or(Some(false));
+}
 
-    // The same minute to EC2 (it answers the rounded "...:00.000Z"): keep the state's spelling.
+/// The same minute to EC2 (it answers the rounded "...:00.000Z"): keep the state's spelling.
+fn deprecation_time(v: &mut AmiCopyState, base: &AmiCopyState, image: &Image) {
     let live = image.deprecation_time().filter(|t| !t.is_empty());
     let keep = match (base.deprecation_time.as_deref(), live) {
         (Some(old), Some(new)) => same_deprecation_time(old, new),
@@ -196,7 +224,9 @@ pub fn observe(
     if !keep {
         v.deprecation_time = s(live);
     }
+}
 
+fn deregistration_protection(v: &mut AmiCopyState, base: &AmiCopyState, image: &Image) {
     if let Some(p) = image.deregistration_protection().filter(|p| !p.is_empty()) {
         let p = protection_from_ec2(p);
         // Unset in the configuration means disabled: keep the null then.
@@ -204,9 +234,6 @@ pub fn observe(
             v.deregistration_protection = Some(p.to_string());
         }
     }
-
-    set_tags(&mut v, base, image, env);
-    v
 }
 
 fn set_tags(v: &mut AmiCopyState, base: &AmiCopyState, image: &Image, env: &FlattenEnv) {

@@ -364,28 +364,24 @@ mod tests {
 
     #[test]
     fn regions() {
-        for ok in [
-            "us-east-1",
-            "eu-central-2",
-            "us-gov-west-1",
-            "cn-northwest-1",
-            "us-isob-east-1",
-        ] {
+        // The same rule as the provider block's region: eusc-de-east-1 is a region here too.
+        for ok in validators::REGION_EXAMPLES {
             assert!(
-                validate(&cfg(&[("source_ami_region", Value::string(ok))])).is_empty(),
+                validate(&cfg(&[("source_ami_region", Value::string(*ok))])).is_empty(),
                 "{ok}"
             );
+            assert!(validate(&cfg(&[("region", Value::string(*ok))])).is_empty());
         }
-        for bad in ["us-east", "useast1", "US-EAST-1", "us-east-1a", ""] {
+        for bad in validators::NOT_REGIONS {
             assert_eq!(
                 paths(&validate(&cfg(&[(
                     "source_ami_region",
-                    Value::string(bad)
+                    Value::string(*bad)
                 )]))),
                 vec!["source_ami_region"]
             );
             assert_eq!(
-                paths(&validate(&cfg(&[("region", Value::string(bad))]))),
+                paths(&validate(&cfg(&[("region", Value::string(*bad))]))),
                 vec!["region"]
             );
         }
