@@ -80,7 +80,7 @@ pub fn guess_in(sources: &[String], name: &str) -> Option<String> {
         all.iter().collect()
     } else {
         all.iter()
-            .filter(|(_, body)| sets_literal(body, "name", name))
+            .filter(|(_, body)| sets_literal(body, super::model::attr::name, name))
             .collect()
     };
     match candidates.as_slice() {
