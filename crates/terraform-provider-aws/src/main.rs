@@ -4,6 +4,7 @@ mod ec2;
 mod provider;
 mod resources;
 mod tags;
+mod validators;
 
 fn main() -> std::process::ExitCode {
     tfplugin::serve(provider::AwsProvider::new())

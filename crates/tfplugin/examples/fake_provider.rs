@@ -37,11 +37,14 @@ impl Resource for Widget {
         Schema {
             version: 0,
             block: Block::new("A widget kept only in state.")
-                .attr(Attribute::required(
-                    "name",
-                    Type::String,
-                    "Name; changing it replaces the widget.",
-                ))
+                .attr(
+                    Attribute::required(
+                        "name",
+                        Type::String,
+                        "Name; changing it replaces the widget.",
+                    )
+                    .replace_on_change(),
+                )
                 .attr(Attribute::computed("id", Type::String, "Identifier."))
                 .attr(Attribute::optional(
                     "tags",
@@ -51,33 +54,25 @@ impl Resource for Widget {
                 .attr(Attribute::optional("size", Type::Number, "Size.")),
         }
     }
-    async fn plan(&self, _ctx: &Context, req: PlanRequest) -> PlanResponse {
-        let mut planned = req.proposed_new_state.clone();
-        let mut requires_replace = vec![];
-        if !planned.is_null() {
-            if req.prior_state.is_null() {
-                planned.set("id", Value::Unknown);
-            } else if req.prior_state.get("name") != planned.get("name") {
-                requires_replace.push(AttributePath::root("name"));
-                planned.set("id", Value::Unknown);
-            }
-        }
-        PlanResponse {
-            planned_state: planned,
-            requires_replace,
-            ..Default::default()
-        }
-    }
-    async fn apply(&self, _ctx: &Context, req: ApplyRequest) -> ApplyResponse {
-        let mut state = req.planned_state.clone();
-        if !state.is_null() && state.get("id").is_unknown() {
-            let name = state.get("name").as_str().unwrap_or("widget").to_string();
-            state.set("id", Value::string(format!("w-{name}")));
-        }
+    // No `plan`: the default plans `id` unknown on create and replaces on a new `name`, as the
+    // schema declares. No `apply`: the default calls create, update or delete.
+    async fn create(&self, _ctx: &Context, req: ApplyRequest) -> ApplyResponse {
+        let mut state = req.planned_state;
+        let name = state.get("name").as_str().unwrap_or("widget").to_string();
+        state.set("id", Value::string(format!("w-{name}")));
         ApplyResponse {
             new_state: state,
             ..Default::default()
         }
+    }
+    async fn update(&self, _ctx: &Context, req: ApplyRequest) -> ApplyResponse {
+        ApplyResponse {
+            new_state: req.planned_state,
+            ..Default::default()
+        }
+    }
+    async fn delete(&self, _ctx: &Context, _req: ApplyRequest) -> ApplyResponse {
+        ApplyResponse::default()
     }
     async fn read(&self, _ctx: &Context, req: ReadRequest) -> ReadResponse {
         ReadResponse {

@@ -4,9 +4,12 @@
 use base64::Engine;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 
+/// Environment variable that proves Terraform (go-plugin) launched the binary.
 pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
+/// The value Terraform sets it to.
 pub const MAGIC_COOKIE_VALUE: &str =
     "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
+/// The plugin protocol version served.
 pub const PROTOCOL_VERSION: u32 = 6;
 /// go-plugin's own protocol version, the first field of the handshake line.
 const CORE_PROTOCOL_VERSION: u32 = 1;
@@ -18,11 +21,13 @@ Please execute the program that consumes these plugins, which will\n\
 load any plugins automatically\n";
 
 #[derive(Debug, PartialEq, Eq)]
+/// Why the binary cannot serve Terraform.
 pub enum HandshakeError {
     /// Not launched by Terraform.
     NoCookie,
     /// Launched by a Terraform that cannot speak protocol 6.
     UnsupportedProtocol(String),
+    /// Another go-plugin variable is malformed.
     BadEnvironment(String),
 }
 
@@ -43,6 +48,7 @@ impl std::fmt::Display for HandshakeError {
 /// What the environment asks of us.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Launch {
+    /// PLUGIN_MIN_PORT..=PLUGIN_MAX_PORT, when Terraform set them.
     pub port_range: Option<(u16, u16)>,
     /// PEM of the client certificate to pin; None means plain TCP.
     pub client_cert_pem: Option<String>,

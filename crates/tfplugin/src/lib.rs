@@ -1,30 +1,47 @@
 //! A generic server for Terraform's plugin protocol version 6.
 //!
-//! It knows nothing of any cloud: a provider implements [`Provider`] and [`Resource`] with
-//! [`Value`]s, [`Schema`]s and [`Diagnostics`], and calls [`serve`] from `main`.
+//! It knows nothing of any cloud: a provider implements [`Provider`] and, for each resource
+//! type, [`Resource`] with [`Value`]s, [`Schema`]s and [`Diagnostics`], and calls [`serve`]
+//! from `main`. Start with the [`resource`] module's documentation: it describes the life of
+//! one apply and what a resource type has to write.
 //!
-//! Inside: `handshake` (go-plugin environment and stdout line), `tls` (pinned mTLS with
-//! P-521 client certificates), `server` (runtime, accept loop, Shutdown), `service` (the
+//! The framework part, shared by every resource: [`schema`] (attributes with their declared
+//! rules), [`config_checks`] (validators), [`plan_defaults`] (defaults, unknowns, replacements),
+//! [`apply_result`] (the new state after an apply), [`configured`] (what `configure` hands to
+//! resources).
+//!
+//! The protocol part: `handshake` (go-plugin environment and stdout line), `tls` (pinned mTLS
+//! with P-521 client certificates), `server` (runtime, accept loop, Shutdown), `service` (the
 //! gRPC methods), `convert` (schemas and diagnostics to protocol messages), `codec` (cty
-//! values as msgpack and JSON), `logging` (go-hclog JSON on stderr) and `testing` (a client
-//! that plays Terraform's part in tests).
+//! values as msgpack and JSON), `logging` (go-hclog JSON on stderr) and, with the `testing`
+//! feature, `testing` (a client that plays Terraform's part in tests).
 
+#![warn(missing_docs)]
+
+pub mod apply_result;
 pub mod codec;
+pub mod config_checks;
+pub mod configured;
 mod convert;
 pub mod diag;
 pub mod handshake;
 mod logging;
+pub mod plan_defaults;
 pub mod proto;
 pub mod provider;
+pub mod resource;
 pub mod schema;
 mod server;
 mod service;
+#[cfg(feature = "testing")]
 pub mod testing;
 mod tls;
 pub mod value;
 
+pub use configured::Configured;
 pub use diag::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
 pub use provider::*;
-pub use schema::{Attribute, Block, NestedBlock, Nesting, Schema};
+pub use resource::{default_plan, Resource};
+pub use schema::{Attribute, Block, NestedBlock, Nesting, Schema, Validator};
 pub use server::serve;
 pub use value::{Number, Type, Value};

@@ -2,6 +2,8 @@
 //! values with the schema's type and encoding the answers back.
 
 use crate::diag::{AttributePath, Diagnostics};
+// Re-exported here too: `provider::Resource` is where it lived before it got its own module.
+pub use crate::resource::Resource;
 use crate::schema::Schema;
 use crate::value::Value;
 use async_trait::async_trait;
@@ -12,16 +14,21 @@ use tokio_util::sync::CancellationToken;
 /// plugin is being shut down: long operations must watch it and return promptly.
 #[derive(Clone, Debug, Default)]
 pub struct Context {
+    /// Cancelled on StopProvider or shutdown.
     pub stop: CancellationToken,
 }
 
 /// ConfigureProvider's input.
 #[derive(Clone, Debug)]
 pub struct ConfigureRequest {
+    /// The calling Terraform's version (`1.15.5`).
     pub terraform_version: String,
+    /// The `provider` block; may hold unknown values.
     pub config: Value,
 }
 
+/// A provider: the schema of its `provider` block, how to configure it, and the resource
+/// types it serves. Pass one to [`crate::serve`].
 #[async_trait]
 pub trait Provider: Send + Sync + 'static {
     /// Schema of the `provider` block.
@@ -37,91 +44,115 @@ pub trait Provider: Send + Sync + 'static {
     async fn configure(&self, ctx: &Context, req: ConfigureRequest) -> Diagnostics;
 }
 
+/// PlanResourceChange's input.
 #[derive(Clone, Debug)]
 pub struct PlanRequest {
     /// Null on create.
     pub prior_state: Value,
     /// Terraform's merge of config into prior state; null on destroy.
     pub proposed_new_state: Value,
+    /// The configuration alone (null where it does not set an attribute).
     pub config: Value,
+    /// What the last apply or plan stored in `private`.
     pub prior_private: Vec<u8>,
 }
 
+/// PlanResourceChange's answer.
 #[derive(Clone, Debug, Default)]
 pub struct PlanResponse {
+    /// The state apply will produce; unknown where it cannot tell yet.
     pub planned_state: Value,
+    /// Attributes whose change needs a new object: Terraform then plans a replacement.
     pub requires_replace: Vec<AttributePath>,
+    /// Opaque bytes handed to apply as `planned_private` (a token fixed at plan time).
     pub planned_private: Vec<u8>,
+    /// Errors stop the plan.
     pub diagnostics: Diagnostics,
 }
 
+impl PlanResponse {
+    /// A plan that failed with `diagnostics`.
+    pub fn failed(diagnostics: Diagnostics) -> Self {
+        PlanResponse {
+            diagnostics,
+            ..Default::default()
+        }
+    }
+}
+
+/// ApplyResourceChange's input.
 #[derive(Clone, Debug)]
 pub struct ApplyRequest {
     /// Null on create.
     pub prior_state: Value,
     /// Null on destroy.
     pub planned_state: Value,
+    /// The configuration alone.
     pub config: Value,
+    /// The plan's `planned_private`.
     pub planned_private: Vec<u8>,
 }
 
+/// ApplyResourceChange's answer.
 #[derive(Clone, Debug, Default)]
 pub struct ApplyResponse {
     /// Null after destroy. On a failed create, whatever is known (at least the id) so Terraform
     /// keeps track of the cloud object.
     pub new_state: Value,
+    /// Stored with the state and handed to later reads and plans.
     pub private: Vec<u8>,
+    /// An error taints a created object (the next plan replaces it); warnings are shown.
     pub diagnostics: Diagnostics,
 }
 
+impl ApplyResponse {
+    /// An apply that failed with `diagnostics`, leaving `state` (usually the prior state, so
+    /// that nothing is lost) and `private`.
+    pub fn failed(state: Value, private: Vec<u8>, diagnostics: Diagnostics) -> Self {
+        ApplyResponse {
+            new_state: state,
+            private,
+            diagnostics,
+        }
+    }
+}
+
+/// ReadResource's input.
 #[derive(Clone, Debug)]
 pub struct ReadRequest {
+    /// The stored state (after upgrade_state).
     pub current_state: Value,
+    /// The stored private data.
     pub private: Vec<u8>,
 }
 
+/// ReadResource's answer.
 #[derive(Clone, Debug, Default)]
 pub struct ReadResponse {
     /// Null when the object is gone: Terraform drops it from state and plans a create.
     pub new_state: Value,
+    /// Private data to store (usually the request's, unchanged).
     pub private: Vec<u8>,
+    /// Errors keep the stored state as it was.
     pub diagnostics: Diagnostics,
 }
 
+impl ReadResponse {
+    /// A read that failed with `diagnostics`: the stored state and private data stay.
+    pub fn failed(req: ReadRequest, diagnostics: Diagnostics) -> Self {
+        ReadResponse {
+            new_state: req.current_state,
+            private: req.private,
+            diagnostics,
+        }
+    }
+}
+
+/// ImportResourceState's answer.
 #[derive(Clone, Debug, Default)]
 pub struct ImportResponse {
     /// States to import (usually one, holding at least the id; Terraform reads it afterwards).
     pub imported: Vec<Value>,
+    /// Errors stop the import.
     pub diagnostics: Diagnostics,
-}
-
-#[async_trait]
-pub trait Resource: Send + Sync + 'static {
-    fn schema(&self) -> Schema;
-
-    /// Static checks of the configuration (values may be unknown). No network calls.
-    async fn validate(&self, _config: &Value) -> Diagnostics {
-        Diagnostics::new()
-    }
-    async fn plan(&self, ctx: &Context, req: PlanRequest) -> PlanResponse;
-    async fn apply(&self, ctx: &Context, req: ApplyRequest) -> ApplyResponse;
-    async fn read(&self, ctx: &Context, req: ReadRequest) -> ReadResponse;
-    async fn import(&self, _ctx: &Context, _id: &str) -> ImportResponse {
-        let mut diagnostics = Diagnostics::new();
-        diagnostics.error(
-            "Import not supported",
-            "This resource type cannot be imported.",
-        );
-        ImportResponse {
-            imported: vec![],
-            diagnostics,
-        }
-    }
-    /// Upgrades a stored state (`raw_json`, written by schema `version`) to the current schema.
-    /// The default decodes the JSON against the current schema, dropping attributes it no
-    /// longer has, which is right whenever the schema only gained attributes.
-    async fn upgrade_state(&self, version: i64, raw_json: &[u8]) -> Result<Value, Diagnostics> {
-        let _ = version;
-        crate::codec::json::decode_state(&self.schema().block, raw_json)
-    }
 }

@@ -17,7 +17,9 @@ use tonic::transport::Channel;
 /// A self-signed ECDSA P-521 certificate with CA:TRUE, as Terraform passes in
 /// PLUGIN_CLIENT_CERT. Built by hand because rcgen can sign P-521 only with aws-lc-rs.
 pub struct ClientCert {
+    /// The certificate as PEM, as PLUGIN_CLIENT_CERT carries it.
     pub pem: String,
+    /// The same certificate as DER.
     pub der: Vec<u8>,
     key: p521::ecdsa::SigningKey,
 }
@@ -31,6 +33,7 @@ impl std::fmt::Debug for ClientCert {
 }
 
 impl ClientCert {
+    /// A fresh key and certificate.
     pub fn generate() -> ClientCert {
         use p521::ecdsa::signature::Signer;
         let key = p521::ecdsa::SigningKey::random(&mut p521::elliptic_curve::rand_core::OsRng);
@@ -184,7 +187,9 @@ pub fn parse_handshake_line(line: &str) -> Result<(SocketAddr, Vec<u8>), String>
 
 /// The gRPC clients Terraform uses, over one mTLS connection.
 pub struct Clients {
+    /// The tfplugin6 Provider service.
     pub provider: ProviderClient<Channel>,
+    /// go-plugin's controller (Shutdown).
     pub controller: GrpcControllerClient<Channel>,
 }
 
@@ -376,6 +381,7 @@ pub struct TestServer {
     pub line: String,
     /// Cancel to stop the server (GRPCController.Shutdown does the same).
     pub shutdown: CancellationToken,
+    /// The server task; ends with the server.
     pub handle: tokio::task::JoinHandle<Result<(), String>>,
 }
 

@@ -8,24 +8,36 @@ use std::collections::BTreeMap;
 /// A cty type. `Dynamic` is cty's `DynamicPseudoType`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Type {
+    /// `bool`.
     Bool,
+    /// `number`.
     Number,
+    /// `string`.
     String,
+    /// Any type, known from the value (`DynamicPseudoType`).
     Dynamic,
+    /// A list of one element type.
     List(Box<Type>),
+    /// A set of one element type.
     Set(Box<Type>),
+    /// A map from string keys to one element type.
     Map(Box<Type>),
+    /// An object with named, typed attributes.
     Object(BTreeMap<String, Type>),
+    /// A fixed sequence of typed elements.
     Tuple(Vec<Type>),
 }
 
 impl Type {
+    /// `list(t)`.
     pub fn list(t: Type) -> Type {
         Type::List(Box::new(t))
     }
+    /// `set(t)`.
     pub fn set(t: Type) -> Type {
         Type::Set(Box::new(t))
     }
+    /// `map(t)`.
     pub fn map(t: Type) -> Type {
         Type::Map(Box::new(t))
     }
@@ -34,11 +46,14 @@ impl Type {
 /// A number keeps the integer/float distinction so that integers round-trip exactly.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Number {
+    /// A whole number.
     Int(i64),
+    /// Any other number.
     Float(f64),
 }
 
 impl Number {
+    /// The number when it is whole and fits.
     pub fn as_i64(&self) -> Option<i64> {
         match *self {
             Number::Int(i) => Some(i),
@@ -46,6 +61,7 @@ impl Number {
             Number::Float(_) => None,
         }
     }
+    /// The number as a float.
     pub fn as_f64(&self) -> f64 {
         match *self {
             Number::Int(i) => i as f64,
@@ -59,19 +75,28 @@ impl Number {
 #[derive(Clone, Debug, PartialEq, Default)]
 pub enum Value {
     #[default]
+    /// Absent.
     Null,
+    /// Not known until apply.
     Unknown,
+    /// A boolean.
     Bool(bool),
+    /// A number.
     Number(Number),
+    /// A string.
     String(String),
+    /// A list, set or tuple.
     List(Vec<Value>),
+    /// A map or object.
     Map(BTreeMap<String, Value>),
 }
 
 impl Value {
+    /// A string value.
     pub fn string(s: impl Into<String>) -> Value {
         Value::String(s.into())
     }
+    /// A whole-number value.
     pub fn int(i: i64) -> Value {
         Value::Number(Number::Int(i))
     }
@@ -79,9 +104,11 @@ impl Value {
     pub fn opt_string<S: Into<String>>(s: Option<S>) -> Value {
         s.map(|s| Value::String(s.into())).unwrap_or(Value::Null)
     }
+    /// A boolean value, or null when `b` is `None`.
     pub fn opt_bool(b: Option<bool>) -> Value {
         b.map(Value::Bool).unwrap_or(Value::Null)
     }
+    /// A whole-number value, or null when `i` is `None`.
     pub fn opt_int(i: Option<i64>) -> Value {
         i.map(Value::int).unwrap_or(Value::Null)
     }
@@ -100,9 +127,11 @@ impl Value {
         )
     }
 
+    /// True for null.
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
     }
+    /// True for unknown (not anything inside it: see `contains_unknown`).
     pub fn is_unknown(&self) -> bool {
         matches!(self, Value::Unknown)
     }
@@ -137,30 +166,35 @@ impl Value {
             m.insert(name.into(), v);
         }
     }
+    /// The string, when it is a known string.
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::String(s) => Some(s),
             _ => None,
         }
     }
+    /// The boolean, when it is a known boolean.
     pub fn as_bool(&self) -> Option<bool> {
         match self {
             Value::Bool(b) => Some(*b),
             _ => None,
         }
     }
+    /// The number, when it is a known whole number.
     pub fn as_i64(&self) -> Option<i64> {
         match self {
             Value::Number(n) => n.as_i64(),
             _ => None,
         }
     }
+    /// The elements, when it is a known list, set or tuple.
     pub fn as_list(&self) -> Option<&[Value]> {
         match self {
             Value::List(v) => Some(v),
             _ => None,
         }
     }
+    /// The entries, when it is a known map or object.
     pub fn as_map(&self) -> Option<&BTreeMap<String, Value>> {
         match self {
             Value::Map(m) => Some(m),

@@ -64,7 +64,7 @@ impl Resource for Widget {
             ..Default::default()
         }
     }
-    async fn apply(&self, ctx: &Context, req: ApplyRequest) -> ApplyResponse {
+    async fn create(&self, ctx: &Context, req: ApplyRequest) -> ApplyResponse {
         if req.config.get("name").as_str() == Some("wait-for-stop") {
             ctx.stop.cancelled().await;
             let mut d = Diagnostics::new();
@@ -83,6 +83,12 @@ impl Resource for Widget {
             new_state: s,
             ..Default::default()
         }
+    }
+    async fn update(&self, ctx: &Context, req: ApplyRequest) -> ApplyResponse {
+        self.create(ctx, req).await
+    }
+    async fn delete(&self, _ctx: &Context, _req: ApplyRequest) -> ApplyResponse {
+        ApplyResponse::default()
     }
     async fn read(&self, _ctx: &Context, req: ReadRequest) -> ReadResponse {
         if req.current_state.get("name").as_str() == Some("panic") {

@@ -1,4 +1,5 @@
-//! EC2 error codes: what resources branch on (spec A7) and how an SDK error is shown to a user.
+//! EC2 error codes: the ones resources branch on (an image or snapshot that is gone, a snapshot
+//! still in use, throttling) and how an SDK error is shown to a user.
 
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;

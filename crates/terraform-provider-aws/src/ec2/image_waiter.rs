@@ -89,10 +89,7 @@ pub enum Outcome {
 }
 
 fn is_failure_state(state: &ImageState) -> bool {
-    matches!(
-        state,
-        ImageState::Failed | ImageState::Error | ImageState::Invalid
-    )
+    super::image_state::is_failure(state)
 }
 
 fn failed(image: &Image) -> Outcome {

@@ -2,4 +2,5 @@
 
 pub mod backoff;
 pub mod errors;
+pub mod image_state;
 pub mod image_waiter;

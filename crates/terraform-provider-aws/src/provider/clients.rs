@@ -44,21 +44,14 @@ impl AwsClients {
 
 /// Shared by the provider and its resources: empty until ConfigureProvider succeeds.
 #[derive(Default)]
-pub struct ProviderState {
-    clients: std::sync::OnceLock<Arc<AwsClients>>,
-}
+pub struct ProviderState(tfplugin::Configured<AwsClients>);
 
 impl ProviderState {
     pub fn set(&self, clients: AwsClients) {
-        let _ = self.clients.set(Arc::new(clients));
+        self.0.set(clients);
     }
-    /// The configured clients, or an error diagnostic when the provider is not configured yet.
-    pub fn clients(&self) -> Result<Arc<AwsClients>, tfplugin::Diagnostic> {
-        self.clients.get().cloned().ok_or_else(|| {
-            tfplugin::Diagnostic::error(
-                "Provider not configured",
-                "The AWS provider was used before Terraform configured it.",
-            )
-        })
+    /// The configured clients, or tfplugin's "provider not configured" error.
+    pub fn clients(&self) -> Result<Arc<AwsClients>, tfplugin::Diagnostics> {
+        self.0.get()
     }
 }

@@ -2,6 +2,7 @@
 //! any network call. Unknown values (known only at apply) are skipped; each diagnostic names the
 //! argument's path and the rule it breaks.
 
+use crate::validators;
 use std::time::Duration;
 use tfplugin::{AttributePath, Diagnostics, Value};
 
@@ -316,23 +317,11 @@ fn non_empty(s: &str, what: &str) -> Result<(), String> {
     }
 }
 
-/// AWS region names: lowercase words joined by `-`, ending in a number (`us-east-1`,
-/// `us-gov-west-1`, `cn-north-1`, `eusc-de-east-1`).
+/// The region rule every region argument shares (see `validators::region`), with the way out
+/// that only the provider block has.
 pub fn check_region(s: &str) -> Result<(), String> {
-    let parts: Vec<&str> = s.split('-').collect();
-    let shaped = parts.len() >= 3
-        && parts[..parts.len() - 1]
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
-        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
-        && !parts[parts.len() - 1].is_empty();
-    if shaped {
-        Ok(())
-    } else {
-        Err(format!(
-            "{s:?} is not an AWS region name like \"us-east-1\" (set skip_region_validation = true for other endpoints)."
-        ))
-    }
+    validators::region(s)
+        .map_err(|e| format!("{e} (set skip_region_validation = true for other endpoints)"))
 }
 
 pub fn check_retry_mode(s: &str) -> Result<(), String> {
@@ -346,11 +335,7 @@ pub fn check_retry_mode(s: &str) -> Result<(), String> {
 }
 
 pub fn check_account_id(s: &str) -> Result<(), String> {
-    if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(())
-    } else {
-        Err("an AWS account id is exactly 12 digits.".into())
-    }
+    validators::account_id(s)
 }
 
 /// An endpoint must be an absolute http(s) URL with a host; "" means "not set" (as in the Go
@@ -375,22 +360,7 @@ pub fn check_endpoint_url(s: &str) -> Result<(), String> {
 
 /// A generic ARN: `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`.
 pub fn check_arn(s: &str) -> Result<(), String> {
-    let parts: Vec<&str> = s.splitn(6, ':').collect();
-    let ok = parts.len() == 6
-        && parts[0] == "arn"
-        && parts[1].starts_with("aws")
-        && parts[1]
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b == b'-')
-        && !parts[2].is_empty()
-        && !parts[5].is_empty();
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "{s:?} is not an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE)."
-        ))
-    }
+    validators::arn(s).map(|_| ())
 }
 
 /// An IAM role ARN: `arn:PARTITION:iam::ACCOUNT:role/NAME`. "" means "no role" (the block is
@@ -444,13 +414,7 @@ fn check_policy_json(s: &str) -> Result<(), String> {
 }
 
 fn check_tag_key(k: &str) -> Result<(), String> {
-    if k.is_empty() || k.chars().count() > 128 {
-        Err("a tag key is 1 to 128 characters.".into())
-    } else if crate::tags::is_aws_reserved(k) {
-        Err("tag keys starting with \"aws:\" are reserved by AWS.".into())
-    } else {
-        Ok(())
-    }
+    validators::tag_key(k)
 }
 
 pub fn check_session_duration(s: &str) -> Result<(), String> {
@@ -462,51 +426,7 @@ pub fn check_session_duration(s: &str) -> Result<(), String> {
     }
 }
 
-/// Parses a Go `time.ParseDuration` string (`1h30m`, `90s`, `1.5h`, `300ms`) into a
-/// non-negative duration.
-pub fn parse_go_duration(s: &str) -> Result<Duration, String> {
-    let bad = || format!("{s:?} is not a duration like \"1h\", \"45m\" or \"1h30m\".");
-    let mut rest = s.strip_prefix('+').unwrap_or(s);
-    if rest.starts_with('-') {
-        return Err(format!("duration must not be negative (got {s:?})."));
-    }
-    if rest == "0" {
-        return Ok(Duration::ZERO);
-    }
-    if rest.is_empty() {
-        return Err(bad());
-    }
-    let mut total = 0f64;
-    while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let (num, after) = rest.split_at(num_len);
-        if num.is_empty() || num == "." {
-            return Err(bad());
-        }
-        let value: f64 = num.parse().map_err(|_| bad())?;
-        let unit_len = after
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(after.len());
-        let (unit, next) = after.split_at(unit_len);
-        let seconds = match unit {
-            "ns" => 1e-9,
-            "us" | "µs" | "μs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            _ => return Err(bad()),
-        };
-        total += value * seconds;
-        rest = next;
-    }
-    if !total.is_finite() || total > 1e12 {
-        return Err(bad());
-    }
-    Ok(Duration::from_secs_f64(total))
-}
+pub use crate::validators::go_duration as parse_go_duration;
 
 #[cfg(test)]
 mod tests {
@@ -780,16 +700,8 @@ mod tests {
     }
 
     #[test]
-    fn go_durations() {
-        assert_eq!(parse_go_duration("1h"), Ok(Duration::from_secs(3600)));
-        assert_eq!(parse_go_duration("1h30m"), Ok(Duration::from_secs(5400)));
-        assert_eq!(parse_go_duration("1.5h"), Ok(Duration::from_secs(5400)));
-        assert_eq!(parse_go_duration("90s"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_go_duration("300ms"), Ok(Duration::from_millis(300)));
-        assert_eq!(parse_go_duration("0"), Ok(Duration::ZERO));
-        for bad in ["", "1", "h", "1x", "-1h", "1h 30m", "1.h.5", "."] {
-            assert!(parse_go_duration(bad).is_err(), "{bad}");
-        }
+    fn session_durations() {
+        // The Go-duration syntax itself is tested in `validators`.
         assert!(check_session_duration("14m").is_err());
         assert!(check_session_duration("15m").is_ok());
         assert!(check_session_duration("12h").is_ok());

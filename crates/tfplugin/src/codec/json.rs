@@ -39,6 +39,7 @@ fn at(path: &str) -> &str {
     }
 }
 
+/// Decodes a JSON value of type `ty`; `path` names it in errors.
 pub fn from_json(j: &Json, ty: &Type, path: &str) -> Result<Value, String> {
     if j.is_null() {
         return Ok(Value::Null);

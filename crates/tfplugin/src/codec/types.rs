@@ -11,6 +11,7 @@ pub fn type_to_json_bytes(ty: &Type) -> Vec<u8> {
     serde_json::to_vec(&type_to_json(ty)).unwrap_or_default()
 }
 
+/// A cty type as Terraform writes it in JSON (`"string"`, `["map","string"]`).
 pub fn type_to_json(ty: &Type) -> Json {
     match ty {
         Type::Bool => Json::from("bool"),
@@ -34,11 +35,13 @@ pub fn type_to_json(ty: &Type) -> Json {
     }
 }
 
+/// Parses a cty type from its JSON bytes.
 pub fn type_from_json_bytes(raw: &[u8]) -> Result<Type, String> {
     let j: Json = serde_json::from_slice(raw).map_err(|e| format!("type is not JSON: {e}"))?;
     type_from_json(&j)
 }
 
+/// Parses a cty type from its JSON form.
 pub fn type_from_json(j: &Json) -> Result<Type, String> {
     match j {
         Json::String(s) => match s.as_str() {

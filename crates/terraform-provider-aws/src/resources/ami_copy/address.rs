@@ -1,4 +1,5 @@
-//! A best guess at the resource's address (`aws_ami_copy.NAME`) for resume instructions (B5).
+//! A best guess at the resource's address (`aws_ami_copy.NAME`) for the instructions that say
+//! how to resume a copy left pending.
 //!
 //! The plugin protocol never tells a provider the address of the resource it works on, but a
 //! command the user can paste is far more useful than "<the resource address>". Terraform runs
@@ -79,7 +80,7 @@ pub fn guess_in(sources: &[String], name: &str) -> Option<String> {
         all.iter().collect()
     } else {
         all.iter()
-            .filter(|(_, body)| sets_literal(body, "name", name))
+            .filter(|(_, body)| sets_literal(body, super::model::attr::name, name))
             .collect()
     };
     match candidates.as_slice() {

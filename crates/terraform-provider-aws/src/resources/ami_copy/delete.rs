@@ -1,50 +1,36 @@
-//! Destroy (A5, B4, B9): deregister the copy and delete its snapshots, leaving nothing behind;
-//! or, with `skip_destroy`, forget it.
+//! Destroy: deregister the copy and delete its snapshots, leaving nothing behind; or, with
+//! `skip_destroy`, forget it. On failure the state keeps the copy, so that the next destroy
+//! finishes the job.
 
-use super::flatten::{snapshot_ids, state_snapshot_ids};
-use super::plan::DEREGISTERED;
-use super::read::describe;
-use super::{region_of, timeout};
-use crate::ec2::errors::{
-    describe_sdk_error, error_code, is_image_not_found, is_snapshot_in_use, is_snapshot_not_found,
-};
+use super::flatten::snapshot_ids;
+use super::image_ops::{self, DeregisterError};
+use super::lifecycle::Lifecycle;
+use super::model::{attr, AmiCopyState, Cty, Operation};
 use crate::ec2::image_waiter::{wait_image, WaitFor};
 use crate::provider::clients::AwsClients;
-use aws_sdk_ec2::types::SnapshotReturnCodes;
-use std::time::Duration;
-use tfplugin::{ApplyResponse, Context, Diagnostics, Value};
+use aws_sdk_ec2::types::Image;
+use tfplugin::{ApplyResponse, Context, Diagnostic, Value};
 
-/// A snapshot can stay "in use" for a short while after its image is deregistered.
-const IN_USE_RETRIES: u32 = 5;
-
-pub async fn delete(clients: &AwsClients, ctx: &Context, prior: &Value) -> ApplyResponse {
-    if prior.get("skip_destroy").as_bool() == Some(true) {
-        tracing::info!(image_id = ?prior.get("id").as_str(), "skip_destroy: leaving the AMI copy in place");
+pub async fn delete(clients: &AwsClients, ctx: &Context, prior_value: &Value) -> ApplyResponse {
+    let prior = AmiCopyState::from_cty(prior_value);
+    if prior.skip_destroy == Some(true) {
+        tracing::info!(image_id = ?prior.id, "skip_destroy: leaving the AMI copy in place");
         return ApplyResponse::default();
     }
-    let Some(id) = prior
-        .get("id")
-        .as_str()
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-    else {
+    let id = prior.image_id().to_string();
+    if id.is_empty() {
         return ApplyResponse::default();
-    };
-    let region = region_of(prior, clients);
-    // On failure the state keeps the resource, so that the next destroy finishes the job (B4).
+    }
+    let region = prior.region_or(&clients.region).to_string();
     let fail = |summary: &str, detail: String| {
-        let mut diagnostics = Diagnostics::new();
-        diagnostics.error(summary, detail);
-        ApplyResponse {
-            new_state: prior.clone(),
-            private: vec![],
-            diagnostics,
-        }
+        ApplyResponse::failed(
+            prior_value.clone(),
+            vec![],
+            Diagnostic::error(summary, detail).into(),
+        )
     };
 
-    // Snapshots to remove: the live image's and the state's (either may know more, B4).
-    let mut snapshots = state_snapshot_ids(prior);
-    let live = match describe(clients, &region, &id).await {
+    let live = match image_ops::describe(clients, &region, &id).await {
         Ok(live) => live,
         Err(msg) => {
             return fail(
@@ -53,121 +39,98 @@ pub async fn delete(clients: &AwsClients, ctx: &Context, prior: &Value) -> Apply
             )
         }
     };
-    if let Some(image) = &live {
-        for s in snapshot_ids(image) {
-            if !snapshots.contains(&s) {
-                snapshots.push(s);
-            }
-        }
-    }
-
+    let mut snapshots = snapshots_of(&prior, live.as_ref());
     if live.is_some() {
-        let out = clients
-            .ec2(&region)
-            .deregister_image()
-            .image_id(&id)
-            .delete_associated_snapshots(true)
-            .send()
-            .await;
-        match out {
-            Ok(out) => {
-                for r in out.delete_snapshot_results() {
-                    if r.return_code() == Some(&SnapshotReturnCodes::Success) {
-                        if let Some(s) = r.snapshot_id() {
-                            snapshots.retain(|x| x != s);
-                        }
-                    }
-                }
-            }
-            Err(e) if is_image_not_found(&e) => {}
-            Err(e) => {
-                let mut detail = format!("DeregisterImage {id} failed: {}", describe_sdk_error(&e));
-                if error_code(&e).as_deref() == Some("OperationNotPermitted")
-                    || prior
-                        .get("deregistration_protection")
-                        .as_str()
-                        .is_some_and(|p| p.starts_with("enabled"))
-                {
-                    detail.push_str(
-                        ". If deregistration protection is on, set deregistration_protection = \"disabled\" and apply \
-                         before destroying (with a cooldown, EC2 refuses for 24 hours after disabling), or set \
-                         skip_destroy = true to leave the AMI in place.",
-                    );
-                }
-                return fail("Cannot deregister AMI copy", detail);
-            }
-        }
-        match wait_image(
-            clients,
-            &region,
-            &id,
-            WaitFor::Gone,
-            timeout(prior, "delete"),
-            &ctx.stop,
-        )
-        .await
-        {
-            Ok(_) => {}
-            Err(e) => {
-                return fail(
-                    "AMI copy not deregistered",
-                    format!("Waiting for AMI {id}: {e}. Run destroy again to finish."),
-                )
-            }
+        match deregister_and_wait(clients, ctx, &region, &prior).await {
+            Ok(deleted) => snapshots.retain(|s| !deleted.contains(s)),
+            Err((summary, detail)) => return fail(summary, detail),
         }
     }
 
-    let mut left: Vec<String> = Vec::new();
-    for s in &snapshots {
-        if let Err(msg) = delete_snapshot(clients, &region, s, &ctx.stop).await {
+    let left = delete_snapshots(clients, ctx, &region, &snapshots).await;
+    if left.is_empty() {
+        return ApplyResponse::default();
+    }
+    let mut r = fail(
+        "AMI copy deregistered, snapshots left behind",
+        format!(
+            "AMI {id} is deregistered but {} of its snapshots could not be deleted: {}. Run destroy again \
+             to retry, or delete them yourself.",
+            left.len(),
+            left.join("; ")
+        ),
+    );
+    // The image is gone; what is left is its snapshots, which the state still names.
+    r.new_state
+        .set(attr::state, Value::string(Lifecycle::Deregistered.as_str()));
+    r
+}
+
+/// DeregisterImage, then wait until the image is gone. Returns the snapshots EC2 deleted with
+/// it, or the error's summary and detail.
+async fn deregister_and_wait(
+    clients: &AwsClients,
+    ctx: &Context,
+    region: &str,
+    prior: &AmiCopyState,
+) -> Result<Vec<String>, (&'static str, String)> {
+    let id = prior.image_id();
+    let deleted = image_ops::deregister(clients, region, id)
+        .await
+        .map_err(|e| {
+            (
+                "Cannot deregister AMI copy",
+                deregister_failed(id, prior, e),
+            )
+        })?;
+    let wait = prior.timeout(Operation::Delete);
+    wait_image(clients, region, id, WaitFor::Gone, wait, &ctx.stop)
+        .await
+        .map_err(|e| {
+            (
+                "AMI copy not deregistered",
+                format!("Waiting for AMI {id}: {e}. Run destroy again to finish."),
+            )
+        })?;
+    Ok(deleted)
+}
+
+/// Deletes `snapshots`; returns the ones left, each with the reason.
+async fn delete_snapshots(
+    clients: &AwsClients,
+    ctx: &Context,
+    region: &str,
+    snapshots: &[String],
+) -> Vec<String> {
+    let mut left = Vec::new();
+    for s in snapshots {
+        if let Err(msg) = image_ops::delete_snapshot(clients, region, s, &ctx.stop).await {
             left.push(format!("{s} ({msg})"));
         }
     }
-    if !left.is_empty() {
-        let mut r = fail(
-            "AMI copy deregistered, snapshots left behind",
-            format!(
-                "AMI {id} is deregistered but {} of its snapshots could not be deleted: {}. Run destroy again \
-                 to retry, or delete them yourself.",
-                left.len(),
-                left.join("; ")
-            ),
-        );
-        // The image is gone; what is left is its snapshots, which the state still names.
-        r.new_state.set("state", Value::string(DEREGISTERED));
-        return r;
-    }
-    ApplyResponse::default()
+    left
 }
 
-/// Deletes one snapshot; gone already counts as done.
-async fn delete_snapshot(
-    clients: &AwsClients,
-    region: &str,
-    snapshot_id: &str,
-    stop: &tokio_util::sync::CancellationToken,
-) -> Result<(), String> {
-    let mut delay = Duration::from_millis(500);
-    let mut attempt = 0;
-    loop {
-        match clients
-            .ec2(region)
-            .delete_snapshot()
-            .snapshot_id(snapshot_id)
-            .send()
-            .await
-        {
-            Ok(_) => return Ok(()),
-            Err(e) if is_snapshot_not_found(&e) => return Ok(()),
-            Err(e) if is_snapshot_in_use(&e) && attempt < IN_USE_RETRIES => {
-                attempt += 1;
-                tokio::select! {
-                    _ = tokio::time::sleep(delay) => {}
-                    _ = stop.cancelled() => return Err("interrupted".to_string()),
-                }
-                delay *= 2;
-            }
-            Err(e) => return Err(describe_sdk_error(&e)),
+/// Snapshots to remove: the state's and the live image's (either may know more: the state
+/// after a destroy that left some behind, the image when the state predates a refresh).
+fn snapshots_of(prior: &AmiCopyState, live: Option<&Image>) -> Vec<String> {
+    let mut snapshots = prior.snapshot_ids();
+    for s in live.map(snapshot_ids).unwrap_or_default() {
+        if !snapshots.contains(&s) {
+            snapshots.push(s);
         }
     }
+    snapshots
+}
+
+fn deregister_failed(id: &str, prior: &AmiCopyState, e: DeregisterError) -> String {
+    let mut detail = format!("DeregisterImage {id} failed: {}", e.message);
+    if e.protected || prior.protection().starts_with("enabled") {
+        detail.push_str(
+            ". If deregistration protection is on, set deregistration_protection = \"disabled\" and apply \
+             before destroying (with a cooldown, EC2 refuses for 24 hours after disabling), or set \
+             skip_destroy = true to leave the AMI in place.",
+        );
+    }
+    detail
 }

@@ -1,12 +1,18 @@
-//! An EC2 `Image` (DescribeImages) → the resource's state.
+//! An EC2 `Image` (DescribeImages) → the copy's state.
 //!
 //! Pure. Arguments only EC2 knows at creation (`encrypted`, `copy_tags`, ...) are kept from the
 //! base state; what the image says replaces everything else. On import (no base values) the
-//! source id and region come from SourceImageId / SourceImageRegion (B3).
+//! source id and region come from SourceImageId / SourceImageRegion, so that an imported copy
+//! plans clean against its configuration.
 
-use super::plan::same_deprecation_time;
+use super::lifecycle::{same_deprecation_time, Lifecycle};
+#[cfg(test)]
+use super::model::Cty;
+use super::model::{AmiCopyState, EbsBlockDevice, EphemeralBlockDevice};
+use crate::provider::clients::AwsClients;
 use crate::tags::{tags_from_remote, IgnoreTags, Tags};
 use aws_sdk_ec2::types::Image;
+#[cfg(test)]
 use tfplugin::Value;
 
 /// What the state of a copy depends on besides the image.
@@ -16,6 +22,18 @@ pub struct FlattenEnv<'a> {
     pub partition: &'a str,
     pub default_tags: &'a Tags,
     pub ignore_tags: &'a IgnoreTags,
+}
+
+impl<'a> FlattenEnv<'a> {
+    /// The provider's settings, for a copy in `region`.
+    pub fn of(clients: &'a AwsClients, region: &'a str) -> Self {
+        FlattenEnv {
+            region,
+            partition: &clients.partition,
+            default_tags: &clients.default_tags,
+            ignore_tags: &clients.ignore_tags,
+        }
+    }
 }
 
 /// `arn:<partition>:ec2:<region>::image/<id>` (images have no account in their ARN).
@@ -33,45 +51,33 @@ pub fn protection_from_ec2(s: &str) -> &'static str {
     }
 }
 
-fn s<T: AsRef<str>>(v: Option<T>) -> Value {
-    // EC2 sends "" for some unset fields; the state says null for both.
-    match v {
-        Some(x) if !x.as_ref().is_empty() => Value::string(x.as_ref()),
-        _ => Value::Null,
-    }
+/// EC2 sends "" for some unset fields; the state says null for both.
+fn s<T: AsRef<str>>(v: Option<T>) -> Option<String> {
+    v.map(|x| x.as_ref().to_string()).filter(|x| !x.is_empty())
 }
 
 /// EC2 has no "no description": absent and "" are the same, null in the state, except that a
 /// state holding `""` (configured `description = ""`) keeps it, so that configuration plans clean.
-fn description(live: Option<&str>, base: &Value) -> Value {
+fn description(live: Option<&str>, base: &AmiCopyState) -> Option<String> {
     match live {
-        Some(d) if !d.is_empty() => Value::string(d),
-        _ if base.get("description").as_str() == Some("") => Value::string(""),
-        _ => Value::Null,
+        Some(d) if !d.is_empty() => Some(d.to_string()),
+        _ if base.description.as_deref() == Some("") => Some(String::new()),
+        _ => None,
     }
 }
 
-fn ebs_element(device: Option<&str>, ebs: &aws_sdk_ec2::types::EbsBlockDevice) -> Value {
-    let mut e = Value::Null;
-    e.set(
-        "delete_on_termination",
-        Value::opt_bool(ebs.delete_on_termination()),
-    );
-    e.set("device_name", s(device));
-    e.set("encrypted", Value::opt_bool(ebs.encrypted()));
-    e.set("iops", Value::opt_int(ebs.iops().map(i64::from)));
-    e.set("outpost_arn", s(ebs.outpost_arn()));
-    e.set("snapshot_id", s(ebs.snapshot_id()));
-    e.set(
-        "throughput",
-        Value::opt_int(ebs.throughput().map(i64::from)),
-    );
-    e.set(
-        "volume_size",
-        Value::opt_int(ebs.volume_size().map(i64::from)),
-    );
-    e.set("volume_type", s(ebs.volume_type().map(|t| t.as_str())));
-    e
+fn ebs_element(device: Option<&str>, ebs: &aws_sdk_ec2::types::EbsBlockDevice) -> EbsBlockDevice {
+    EbsBlockDevice {
+        delete_on_termination: ebs.delete_on_termination(),
+        device_name: s(device),
+        encrypted: ebs.encrypted(),
+        iops: ebs.iops().map(i64::from),
+        outpost_arn: s(ebs.outpost_arn()),
+        snapshot_id: s(ebs.snapshot_id()),
+        throughput: ebs.throughput().map(i64::from),
+        volume_size: ebs.volume_size().map(i64::from),
+        volume_type: s(ebs.volume_type().map(|t| t.as_str())),
+    }
 }
 
 /// The copy's own EBS snapshot ids, from its block device mappings.
@@ -87,145 +93,150 @@ pub fn snapshot_ids(image: &Image) -> Vec<String> {
     ids
 }
 
-/// The snapshot ids recorded in a state's `ebs_block_device` set.
+/// The snapshot ids recorded in a state's `ebs_block_device` set and `root_snapshot_id`.
+#[cfg(test)]
 pub fn state_snapshot_ids(state: &Value) -> Vec<String> {
-    let mut ids: Vec<String> = Vec::new();
-    for e in state.get("ebs_block_device").as_list().unwrap_or(&[]) {
-        if let Some(id) = e.get("snapshot_id").as_str() {
-            if !id.is_empty() && !ids.iter().any(|x| x == id) {
-                ids.push(id.to_string());
-            }
-        }
-    }
-    if let Some(root) = state.get("root_snapshot_id").as_str() {
-        if !root.is_empty() && !ids.iter().any(|x| x == root) {
-            ids.push(root.to_string());
-        }
-    }
-    ids
+    AmiCopyState::from_cty(state).snapshot_ids()
 }
 
-/// The state for `image`, starting from `base` (prior state, planned state, or null on import).
-/// `uefi_data` is read separately (DescribeImageAttribute, B10); `None` keeps the base's value.
+/// [`observe`] on cty values, for tests written against the state as Terraform sees it.
+#[cfg(test)]
 pub fn flatten(
     image: &Image,
     base: &Value,
     uefi_data: Option<Option<String>>,
     env: &FlattenEnv,
 ) -> Value {
+    observe(image, &AmiCopyState::from_cty(base), uefi_data, env).to_cty()
+}
+
+/// The state for `image`, starting from `base` (prior state, planned state, or empty on
+/// import). `uefi_data` is read separately (DescribeImageAttribute); `None` keeps the base's.
+pub fn observe(
+    image: &Image,
+    base: &AmiCopyState,
+    uefi_data: Option<Option<String>>,
+    env: &FlattenEnv,
+) -> AmiCopyState {
     let mut v = base.clone();
-    let id = image.image_id().unwrap_or_default().to_string();
-    v.set("id", Value::string(id.clone()));
-    v.set(
-        "arn",
-        Value::string(image_arn(env.partition, env.region, &id)),
-    );
-    v.set("region", Value::string(env.region));
-    v.set("name", s(image.name()));
-    v.set("description", description(image.description(), base));
-    v.set("state", s(image.state().map(|x| x.as_str())));
-
-    v.set("architecture", s(image.architecture().map(|x| x.as_str())));
-    v.set("boot_mode", s(image.boot_mode().map(|x| x.as_str())));
-    // Absent means not enabled; the Go provider stores false, and so do we (B11).
-    v.set(
-        "ena_support",
-        Value::Bool(image.ena_support().unwrap_or(false)),
-    );
-    v.set("hypervisor", s(image.hypervisor().map(|x| x.as_str())));
-    v.set("image_location", s(image.image_location()));
-    v.set("image_owner_alias", s(image.image_owner_alias()));
-    v.set("image_type", s(image.image_type().map(|x| x.as_str())));
-    v.set("imds_support", s(image.imds_support().map(|x| x.as_str())));
-    v.set("kernel_id", s(image.kernel_id()));
-    v.set("last_launched_time", s(image.last_launched_time()));
-    v.set("manage_ebs_snapshots", Value::Bool(true));
-    v.set("owner_id", s(image.owner_id()));
-    v.set("platform", s(image.platform().map(|x| x.as_str())));
-    v.set("platform_details", s(image.platform_details()));
-    v.set("public", Value::Bool(image.public().unwrap_or(false)));
-    v.set("ramdisk_id", s(image.ramdisk_id()));
-    v.set("root_device_name", s(image.root_device_name()));
-    v.set("sriov_net_support", s(image.sriov_net_support()));
-    v.set("tpm_support", s(image.tpm_support().map(|x| x.as_str())));
-    v.set("usage_operation", s(image.usage_operation()));
-    v.set(
-        "virtualization_type",
-        s(image.virtualization_type().map(|x| x.as_str())),
-    );
+    image_attributes(&mut v, image, env);
     if let Some(u) = uefi_data {
-        v.set("uefi_data", s(u));
+        v.uefi_data = s(u);
     }
-
-    let root = image.root_device_name().unwrap_or_default();
-    let mut ebs = Vec::new();
-    let mut ephemeral = Vec::new();
-    let mut root_snapshot = Value::Null;
-    let mut kms_key = None;
-    let mut any_encrypted = false;
-    for m in image.block_device_mappings() {
-        if let Some(e) = m.ebs() {
-            if !root.is_empty() && m.device_name() == Some(root) {
-                root_snapshot = s(e.snapshot_id());
-            }
-            kms_key = kms_key.or(e.kms_key_id().filter(|k| !k.is_empty()));
-            any_encrypted |= e.encrypted() == Some(true);
-            ebs.push(ebs_element(m.device_name(), e));
-        } else if m.no_device().is_none() {
-            let mut e = Value::Null;
-            e.set("device_name", s(m.device_name()));
-            e.set("virtual_name", s(m.virtual_name()));
-            ephemeral.push(e);
-        }
-    }
-    v.set("root_snapshot_id", root_snapshot);
-    v.set("ebs_block_device", Value::List(ebs));
-    v.set("ephemeral_block_device", Value::List(ephemeral));
-
-    // Creation arguments: what the image shows when the state has nothing (import).
-    if v.get("kms_key_id").is_null() || v.get("kms_key_id").is_unknown() {
-        v.set("kms_key_id", s(kms_key));
-    }
-    if !v.get("encrypted").is_known_value() {
-        v.set("encrypted", Value::Bool(any_encrypted));
-    }
-    for (attr, from_image) in [
-        ("source_ami_id", image.source_image_id()),
-        ("source_ami_region", image.source_image_region()),
-    ] {
-        if !v.get(attr).is_known_value() {
-            v.set(attr, s(from_image));
-        }
-    }
-    for attr in ["copy_tags", "skip_destroy"] {
-        if !v.get(attr).is_known_value() {
-            v.set(attr, Value::Bool(false));
-        }
-    }
-
-    // The same minute to EC2 (it answers the rounded "...:00.000Z"): keep the state's spelling.
-    let live = image.deprecation_time().filter(|t| !t.is_empty());
-    let keep = match (base.get("deprecation_time").as_str(), live) {
-        (Some(old), Some(new)) => same_deprecation_time(old, new),
-        _ => false,
-    };
-    if !keep {
-        v.set("deprecation_time", s(live));
-    }
-
-    if let Some(p) = image.deregistration_protection().filter(|p| !p.is_empty()) {
-        let p = protection_from_ec2(p);
-        // Unset in the configuration means disabled: keep the null then.
-        if !(p == "disabled" && base.get("deregistration_protection").is_null()) {
-            v.set("deregistration_protection", Value::string(p));
-        }
-    }
-
+    let disks = block_devices(&mut v, image);
+    creation_arguments(&mut v, image, disks);
+    deprecation_time(&mut v, base, image);
+    deregistration_protection(&mut v, base, image);
     set_tags(&mut v, base, image, env);
     v
 }
 
-fn set_tags(v: &mut Value, base: &Value, image: &Image, env: &FlattenEnv) {
+/// What DescribeImages says about the image itself.
+fn image_attributes(v: &mut AmiCopyState, image: &Image, env: &FlattenEnv) {
+    let id = image.image_id().unwrap_or_default().to_string();
+    v.arn = Some(image_arn(env.partition, env.region, &id));
+    v.id = Some(id);
+    v.region = Some(env.region.to_string());
+    v.name = s(image.name());
+    v.description = description(image.description(), v);
+    v.state = Lifecycle::of_image(image);
+    v.architecture = s(image.architecture().map(|x| x.as_str()));
+    v.boot_mode = s(image.boot_mode().map(|x| x.as_str()));
+    // Absent means not enabled; the Go provider stores false, and so do we, so that its states
+    // plan clean here.
+    v.ena_support = Some(image.ena_support().unwrap_or(false));
+    v.hypervisor = s(image.hypervisor().map(|x| x.as_str()));
+    v.image_location = s(image.image_location());
+    v.image_owner_alias = s(image.image_owner_alias());
+    v.image_type = s(image.image_type().map(|x| x.as_str()));
+    v.imds_support = s(image.imds_support().map(|x| x.as_str()));
+    v.kernel_id = s(image.kernel_id());
+    v.last_launched_time = s(image.last_launched_time());
+    v.manage_ebs_snapshots = Some(true);
+    v.owner_id = s(image.owner_id());
+    v.platform = s(image.platform().map(|x| x.as_str()));
+    v.platform_details = s(image.platform_details());
+    v.public = Some(image.public().unwrap_or(false));
+    v.ramdisk_id = s(image.ramdisk_id());
+    v.root_device_name = s(image.root_device_name());
+    v.sriov_net_support = s(image.sriov_net_support());
+    v.tpm_support = s(image.tpm_support().map(|x| x.as_str()));
+    v.usage_operation = s(image.usage_operation());
+    v.virtualization_type = s(image.virtualization_type().map(|x| x.as_str()));
+}
+
+/// What the block device mappings tell about encryption, for a state that does not know it.
+struct Disks {
+    kms_key: Option<String>,
+    any_encrypted: bool,
+}
+
+/// The EBS and instance store mappings and the root snapshot.
+fn block_devices(v: &mut AmiCopyState, image: &Image) -> Disks {
+    let root = image.root_device_name().unwrap_or_default();
+    let mut ebs = Vec::new();
+    let mut ephemeral = Vec::new();
+    let mut disks = Disks {
+        kms_key: None,
+        any_encrypted: false,
+    };
+    v.root_snapshot_id = None;
+    for m in image.block_device_mappings() {
+        if let Some(e) = m.ebs() {
+            if !root.is_empty() && m.device_name() == Some(root) {
+                v.root_snapshot_id = s(e.snapshot_id());
+            }
+            disks.kms_key = disks.kms_key.or(s(e.kms_key_id()));
+            disks.any_encrypted |= e.encrypted() == Some(true);
+            ebs.push(ebs_element(m.device_name(), e));
+        } else if m.no_device().is_none() {
+            ephemeral.push(EphemeralBlockDevice {
+                device_name: s(m.device_name()),
+                virtual_name: s(m.virtual_name()),
+            });
+        }
+    }
+    v.ebs_block_device = Some(ebs);
+    v.ephemeral_block_device = Some(ephemeral);
+    disks
+}
+
+/// Creation arguments: what the image shows when the state has nothing (import).
+fn creation_arguments(v: &mut AmiCopyState, image: &Image, disks: Disks) {
+    v.kms_key_id = v.kms_key_id.take().or(disks.kms_key);
+    v.encrypted = v.encrypted.or(Some(disks.any_encrypted));
+    v.source_ami_id = v.source_ami_id.take().or(s(image.source_image_id()));
+    v.source_ami_region = v
+        .source_ami_region
+        .take()
+        .or(s(image.source_image_region()));
+    v.copy_tags = v.copy_tags.or(Some(false));
+    v.skip_destroy = v.skip_destroy.or(Some(false));
+}
+
+/// The same minute to EC2 (it answers the rounded "...:00.000Z"): keep the state's spelling.
+fn deprecation_time(v: &mut AmiCopyState, base: &AmiCopyState, image: &Image) {
+    let live = image.deprecation_time().filter(|t| !t.is_empty());
+    let keep = match (base.deprecation_time.as_deref(), live) {
+        (Some(old), Some(new)) => same_deprecation_time(old, new),
+        _ => false,
+    };
+    if !keep {
+        v.deprecation_time = s(live);
+    }
+}
+
+fn deregistration_protection(v: &mut AmiCopyState, base: &AmiCopyState, image: &Image) {
+    if let Some(p) = image.deregistration_protection().filter(|p| !p.is_empty()) {
+        let p = protection_from_ec2(p);
+        // Unset in the configuration means disabled: keep the null then.
+        if !(p == "disabled" && base.deregistration_protection.is_none()) {
+            v.deregistration_protection = Some(p.to_string());
+        }
+    }
+}
+
+fn set_tags(v: &mut AmiCopyState, base: &AmiCopyState, image: &Image, env: &FlattenEnv) {
     let remote: Tags = image
         .tags()
         .iter()
@@ -236,24 +247,22 @@ fn set_tags(v: &mut Value, base: &Value, image: &Image, env: &FlattenEnv) {
             ))
         })
         .collect();
-    let base_tags = base.get("tags");
-    let configured = base_tags.as_map().map(|_| base_tags.as_string_map());
     let split = tags_from_remote(
         &remote,
         env.default_tags,
         env.ignore_tags,
-        configured.as_ref(),
+        base.tags.as_ref(),
     );
     let mut tags = split.tags;
-    if base.get("copy_tags").as_bool() == Some(true) {
+    if base.copy_tags == Some(true) {
         // Tags copied from the source are not the configuration's: only configured keys count.
-        let keys = configured.unwrap_or_default();
+        let keys = base.tags.clone().unwrap_or_default();
         tags.retain(|k, _| keys.contains_key(k));
     }
     // Never null, even with no tags: `tags` is planned `{}` when unset (see plan), so no tags and
     // `tags = {}` are the same state.
-    v.set("tags", Value::string_map(tags));
-    v.set("tags_all", Value::string_map(split.tags_all));
+    v.tags = Some(tags);
+    v.tags_all = Some(split.tags_all);
 }
 
 #[cfg(test)]

@@ -1,9 +1,13 @@
 //! `aws_ami_copy`: copies an AMI (within a region or across regions) with its snapshots.
 //!
-//! The contract is shared/spec/aws_ami_copy.md (A1–A8, B1–B12). Reading order:
-//! validate → plan → apply (create / update / delete) → read → import → upgrade_state.
-//! The pure parts live in `schema`, `validate`, `plan` and `flatten`, and are unit-tested; the
-//! EC2 calls live in `create`, `update`, `delete` and `read`.
+//! Reading order (see also `docs/design.md`):
+//! - `schema`: every attribute with its rules; `model`: the same attributes as Rust fields;
+//! - `validate`, `plan`: static checks and planning, pure and unit-tested;
+//! - `create`, `read`, `update`, `delete`: the verbs, which only order steps;
+//! - `image_ops`: the EC2 calls on one image; `lifecycle`: the copy's states, when two
+//!   deprecation times are equal, and what to say when a wait ends early;
+//! - `flatten`: an EC2 image → the state; `private`: the CopyImage token; `address`: the
+//!   resource address for resume instructions.
 //!
 //! Design decisions worth knowing:
 //! - `state` (computed): "available" normally; "pending" when an apply was interrupted (Ctrl-C:
@@ -29,16 +33,20 @@ mod address;
 mod create;
 mod delete;
 mod flatten;
+mod image_ops;
+mod lifecycle;
+mod model;
 mod plan;
+mod private;
 mod read;
 mod schema;
 mod update;
 mod validate;
 
-use crate::provider::clients::{AwsClients, ProviderState};
+use crate::provider::clients::ProviderState;
 use async_trait::async_trait;
+use model::{AmiCopyState, Cty};
 use std::sync::Arc;
-use std::time::Duration;
 use tfplugin::{
     ApplyRequest, ApplyResponse, Context, Diagnostics, ImportResponse, PlanRequest, PlanResponse,
     ReadRequest, ReadResponse, Resource, Schema, Value,
@@ -71,12 +79,7 @@ impl Resource for AmiCopy {
         }
         let clients = match self.state.clients() {
             Ok(c) => c,
-            Err(d) => {
-                return PlanResponse {
-                    diagnostics: d.into(),
-                    ..Default::default()
-                }
-            }
+            Err(d) => return PlanResponse::failed(d),
         };
         let env = plan::PlanEnv {
             provider_region: &clients.region,
@@ -87,9 +90,9 @@ impl Resource for AmiCopy {
         let p = plan::plan(&req.prior_state, &req.proposed_new_state, &req.config, &env);
         let planned_private = if req.prior_state.is_null() {
             // The CopyImage idempotency token, fixed for this planned create.
-            create::new_private(&create::new_client_token())
+            private::with_client_token(&private::new_client_token())
         } else {
-            req.prior_private.clone()
+            req.prior_private
         };
         PlanResponse {
             planned_state: p.planned,
@@ -99,43 +102,17 @@ impl Resource for AmiCopy {
         }
     }
 
-    async fn apply(&self, ctx: &Context, req: ApplyRequest) -> ApplyResponse {
-        let clients = match self.state.clients() {
-            Ok(c) => c,
-            Err(d) => {
-                return ApplyResponse {
-                    new_state: req.prior_state,
-                    diagnostics: d.into(),
-                    ..Default::default()
-                }
-            }
-        };
-        if req.planned_state.is_null() {
-            delete::delete(&clients, ctx, &req.prior_state).await
-        } else if req.prior_state.is_null() {
-            create::create(&clients, ctx, &req.planned_state, &req.planned_private).await
-        } else {
-            update::update(
-                &clients,
-                ctx,
-                &req.prior_state,
-                &req.planned_state,
-                &req.planned_private,
-            )
-            .await
+    async fn create(&self, ctx: &Context, req: ApplyRequest) -> ApplyResponse {
+        match self.state.clients() {
+            Ok(c) => create::create(&c, ctx, &req.planned_state, &req.planned_private).await,
+            Err(d) => ApplyResponse::failed(req.prior_state, vec![], d),
         }
     }
 
     async fn read(&self, _ctx: &Context, req: ReadRequest) -> ReadResponse {
         let clients = match self.state.clients() {
             Ok(c) => c,
-            Err(d) => {
-                return ReadResponse {
-                    new_state: req.current_state,
-                    diagnostics: d.into(),
-                    ..Default::default()
-                }
-            }
+            Err(d) => return ReadResponse::failed(req, d),
         };
         match read::read(&clients, &req.current_state).await {
             Ok(new_state) => ReadResponse {
@@ -143,29 +120,41 @@ impl Resource for AmiCopy {
                 private: req.private,
                 diagnostics: Diagnostics::new(),
             },
-            Err(diagnostics) => ReadResponse {
-                new_state: req.current_state,
-                private: req.private,
-                diagnostics,
-            },
+            Err(diagnostics) => ReadResponse::failed(req, diagnostics),
+        }
+    }
+
+    async fn update(&self, ctx: &Context, req: ApplyRequest) -> ApplyResponse {
+        let (prior, planned, private) =
+            (&req.prior_state, &req.planned_state, &req.planned_private);
+        match self.state.clients() {
+            Ok(c) => update::update(&c, ctx, prior, planned, private).await,
+            Err(d) => ApplyResponse::failed(req.prior_state, req.planned_private, d),
+        }
+    }
+
+    async fn delete(&self, ctx: &Context, req: ApplyRequest) -> ApplyResponse {
+        match self.state.clients() {
+            Ok(c) => delete::delete(&c, ctx, &req.prior_state).await,
+            Err(d) => ApplyResponse::failed(req.prior_state, vec![], d),
         }
     }
 
     /// `terraform import aws_ami_copy.x ami-0123456789abcdef0` (or `ami-...@us-west-2` for a copy
-    /// in another region than the provider's). The read that follows fills in everything (B3).
+    /// in another region than the provider's). The read that follows fills in everything else,
+    /// the source AMI included.
     async fn import(&self, _ctx: &Context, id: &str) -> ImportResponse {
         let mut diagnostics = Diagnostics::new();
         let (ami, region) = match id.split_once('@') {
-            Some((ami, region)) => (ami, Some(region)),
+            Some((ami, region)) => (ami, Some(region.to_string())),
             None => (id, None),
         };
-        let mut check = Value::Null;
-        check.set("source_ami_id", Value::string(ami));
-        if let Some(r) = region {
-            check.set("region", Value::string(r));
-        }
-        let problems = validate::validate(&check);
-        if problems.has_errors() {
+        let as_config = AmiCopyState {
+            source_ami_id: Some(ami.to_string()),
+            region: region.clone(),
+            ..Default::default()
+        };
+        if validate::validate(&as_config.to_cty()).has_errors() {
             diagnostics.error(
                 "Invalid import ID",
                 format!(
@@ -178,110 +167,31 @@ impl Resource for AmiCopy {
                 diagnostics,
             };
         }
-        let mut state = schema::null_state();
-        state.set("id", Value::string(ami));
-        if let Some(r) = region {
-            state.set("region", Value::string(r));
-        }
+        let state = AmiCopyState {
+            id: Some(ami.to_string()),
+            region,
+            ..Default::default()
+        };
         ImportResponse {
-            imported: vec![state],
+            imported: vec![state.to_cty()],
             diagnostics,
         }
     }
 
-    /// Same schema version as the Go provider (0), so its states arrive here unchanged (B11).
-    /// Their spelling differs from ours in ways a plan would show as changes: `""` for unset
-    /// strings, no `copy_tags`/`skip_destroy`. Normalise those (and null `tags` to our `{}`).
+    /// Same schema version as the Go provider (0), so its states arrive here unchanged. Their
+    /// spelling differs from ours in ways a plan would show as changes: `""` for unset strings,
+    /// no `copy_tags`/`skip_destroy`. Normalise those (and null `tags` to our `{}`).
     async fn upgrade_state(&self, _version: i64, raw_json: &[u8]) -> Result<Value, Diagnostics> {
         let mut v = tfplugin::codec::json::decode_state(&schema::schema().block, raw_json)?;
         if v.is_null() {
             return Ok(v);
         }
+        // Only this provider writes `skip_destroy`; its absence marks a Go provider's state.
         let written_by_us = serde_json::from_slice::<serde_json::Value>(raw_json)
             .ok()
-            .and_then(|j| j.get("skip_destroy").map(|_| ()))
+            .and_then(|j| j.get(model::attr::skip_destroy).map(|_| ()))
             .is_some();
         schema::normalize_state(&mut v, !written_by_us);
         Ok(v)
-    }
-}
-
-/// The copy's region: the resource's `region`, else the provider's.
-fn region_of(state: &Value, clients: &AwsClients) -> String {
-    state
-        .get("region")
-        .as_str()
-        .filter(|r| !r.is_empty())
-        .unwrap_or(&clients.region)
-        .to_string()
-}
-
-/// The `timeouts` block's value for `op`, else the documented default.
-fn timeout(state: &Value, op: &str) -> Duration {
-    let default = match op {
-        "delete" => Duration::from_secs(90 * 60),
-        _ => Duration::from_secs(40 * 60),
-    };
-    state
-        .get("timeouts")
-        .get(op)
-        .as_str()
-        .and_then(validate::parse_go_duration)
-        .filter(|d| !d.is_zero())
-        .unwrap_or(default)
-}
-
-/// After an apply: Terraform requires the new state to match every known planned value, so the
-/// planned ones win and only the unknown ones come from EC2.
-fn overlay_known(planned: &Value, new_state: &mut Value) {
-    if let Some(m) = planned.as_map() {
-        for (k, v) in m {
-            if !v.is_unknown() {
-                new_state.set(k.clone(), v.clone());
-            }
-        }
-    }
-}
-
-/// Terraform rejects unknown values after apply: anything EC2 did not tell us is null.
-fn resolve_unknowns(v: &mut Value) {
-    match v {
-        Value::Unknown => *v = Value::Null,
-        Value::List(items) => items.iter_mut().for_each(resolve_unknowns),
-        Value::Map(m) => m.values_mut().for_each(resolve_unknowns),
-        _ => {}
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timeouts_default_and_parse() {
-        assert_eq!(timeout(&Value::Null, "create"), Duration::from_secs(2400));
-        assert_eq!(timeout(&Value::Null, "delete"), Duration::from_secs(5400));
-        let mut s = Value::Null;
-        let mut t = Value::Null;
-        t.set("update", Value::string("1h30m"));
-        s.set("timeouts", t);
-        assert_eq!(timeout(&s, "update"), Duration::from_secs(5400));
-        assert_eq!(timeout(&s, "create"), Duration::from_secs(2400));
-    }
-
-    #[test]
-    fn overlay_and_resolve() {
-        let mut planned = Value::Null;
-        planned.set("name", Value::string("n"));
-        planned.set("id", Value::Unknown);
-        let mut new = Value::Null;
-        new.set("name", Value::string("other"));
-        new.set("id", Value::string("ami-1"));
-        new.set("arn", Value::Unknown);
-        overlay_known(&planned, &mut new);
-        resolve_unknowns(&mut new);
-        assert_eq!(new.get("name"), &Value::string("n"));
-        assert_eq!(new.get("id"), &Value::string("ami-1"));
-        assert_eq!(new.get("arn"), &Value::Null);
     }
 }

@@ -1,19 +1,22 @@
 //! Planning: from Terraform's proposed new state to the planned state and the replace list.
 //!
-//! Pure (no network), so every rule here is unit-tested:
-//! - defaults: `encrypted`, `copy_tags`, `skip_destroy` are `false` when unset; `region` is the
-//!   provider's region when unset;
-//! - create: everything EC2 decides is unknown until apply;
-//! - `tags` is `{}` when unset, never null (no tags and `tags = {}` are the same);
+//! tfplugin's plan defaults do what the schema declares (defaults, unknown computed values on
+//! create, replace-on-change attributes). This file adds the rules of a copy, all pure and
+//! unit-tested:
+//! - `region` is the provider's region when unset (and stays the prior one on update);
 //! - `tags_all` = default_tags ∪ tags, minus ignored keys, known at plan time;
 //! - a `deprecation_time` that rounds to the prior value's UTC minute keeps the prior value (EC2
-//!   rounds to the nearest minute, so the two are the same time);
-//! - a copy left `pending` (interrupted or timed out, B5) plans `state: pending → available`,
-//!   an in-place update that resumes waiting; a `failed` copy is replaced.
+//!   rounds to the nearest minute, so the two are the same time), and a new one must be in
+//!   EC2's window;
+//! - a copy left `pending` (interrupted or timed out) plans `state: pending → available`, an
+//!   in-place update that resumes waiting; a failed or half-destroyed copy is replaced.
 
-use super::schema::{FALSE_BY_DEFAULT, READ_ONLY, REPLACE_ON_CHANGE};
-use super::validate::parse_rfc3339;
+use super::lifecycle::{same_deprecation_time, Lifecycle};
+use super::model::attr;
+use super::schema::schema;
 use crate::tags::{merge_default_tags, IgnoreTags, Tags};
+use crate::validators;
+use tfplugin::plan_defaults::{planned_state, requires_replace};
 use tfplugin::{AttributePath, Diagnostics, Value};
 
 /// Provider-level settings a plan depends on.
@@ -35,46 +38,21 @@ pub struct Plan {
 /// EC2 takes a deprecation time from now to 10 years ahead.
 const MAX_DEPRECATION_AHEAD_DAYS: i64 = 10 * 365;
 
-/// Image states after which EC2 will not finish the copy: such a copy is replaced.
-pub const FAILED_STATES: &[&str] = &["failed", "error", "invalid"];
-
-/// Written by a destroy that deregistered the image but could not delete all its snapshots: the
-/// state is kept so that the next destroy (or replace) deletes what is left (B4).
-pub const DEREGISTERED: &str = "deregistered";
-
 /// Plans a create (prior null) or an update. Destroy (proposed null) is not planned here.
 pub fn plan(prior: &Value, proposed: &Value, config: &Value, env: &PlanEnv) -> Plan {
-    let mut planned = proposed.clone();
+    let block = schema().block;
+    let mut planned = planned_state(&block, prior, proposed, config);
     let creating = prior.is_null();
 
-    for name in FALSE_BY_DEFAULT {
-        if config.get(name).is_null() {
-            planned.set(*name, Value::Bool(false));
-        }
+    if config.get(attr::region).is_null() {
+        let keep = prior.get(attr::region).as_str().filter(|_| !creating);
+        planned.set(
+            attr::region,
+            Value::string(keep.unwrap_or(env.provider_region)),
+        );
     }
-    if config.get("region").is_null() {
-        let keep = prior.get("region").as_str().filter(|_| !creating);
-        planned.set("region", Value::string(keep.unwrap_or(env.provider_region)));
-    }
-    // No tags and `tags = {}` are the same (as in the Go provider). A configured `{}` must be
-    // planned `{}`, so unset is planned `{}` too (tags is computed for that) and never null:
-    // switching between them plans nothing, and removing `tags` plans the removal of every tag.
-    if config.get("tags").is_null() {
-        planned.set("tags", Value::Map(Default::default()));
-    }
-
-    planned.set("tags_all", planned_tags_all(prior, &planned, env));
+    planned.set(attr::tags_all, planned_tags_all(prior, &planned, env));
     if creating {
-        for name in READ_ONLY.iter().copied().chain(["id", "arn", "state"]) {
-            if config.get(name).is_null() {
-                planned.set(name, Value::Unknown);
-            }
-        }
-        // A copy's snapshots belong to it (A1): known before the copy exists.
-        planned.set("manage_ebs_snapshots", Value::Bool(true));
-        if config.get("kms_key_id").is_null() {
-            planned.set("kms_key_id", Value::Unknown);
-        }
         let diagnostics = check_deprecation_window(prior, &planned, env.now);
         return Plan {
             planned,
@@ -85,38 +63,26 @@ pub fn plan(prior: &Value, proposed: &Value, config: &Value, env: &PlanEnv) -> P
 
     keep_same_minute_deprecation(prior, &mut planned);
     let diagnostics = check_deprecation_window(prior, &planned, env.now);
-
-    let mut requires_replace: Vec<AttributePath> = REPLACE_ON_CHANGE
-        .iter()
-        .filter(|name| {
-            differs(
-                prior.get(name),
-                planned.get(name),
-                FALSE_BY_DEFAULT.contains(name),
-            )
-        })
-        .map(|name| AttributePath::root(*name))
-        .collect();
-
-    match prior.get("state").as_str() {
-        Some("pending") => {
-            // Resume waiting (B5). What EC2 fills in while copying is not known until then.
-            planned.set("state", Value::string("available"));
-            for name in READ_ONLY {
-                if config.get(name).is_null() && *name != "manage_ebs_snapshots" {
-                    planned.set(*name, Value::Unknown);
+    let mut replace = requires_replace(&block, prior, &planned);
+    match prior.get(attr::state).as_str().map(Lifecycle::parse) {
+        Some(Lifecycle::Pending) => {
+            // Resume waiting. What EC2 fills in while copying is not known until then.
+            planned.set(attr::state, Value::string(Lifecycle::Available.as_str()));
+            for a in &block.attributes {
+                if a.read_only && a.default.is_none() && config.get(&a.name).is_null() {
+                    planned.set(a.name.clone(), Value::Unknown);
                 }
             }
         }
-        Some(s) if FAILED_STATES.contains(&s) || s == DEREGISTERED => {
-            planned.set("state", Value::string("available"));
-            requires_replace.push(AttributePath::root("state"));
+        Some(state) if state.needs_replacement() => {
+            planned.set(attr::state, Value::string(Lifecycle::Available.as_str()));
+            replace.push(AttributePath::root(attr::state));
         }
         _ => {}
     }
     Plan {
         planned,
-        requires_replace,
+        requires_replace: replace,
         diagnostics,
     }
 }
@@ -130,16 +96,16 @@ fn check_deprecation_window(
     now: time::OffsetDateTime,
 ) -> Diagnostics {
     let mut d = Diagnostics::new();
-    let Some(new) = planned.get("deprecation_time").as_str() else {
+    let Some(new) = planned.get(attr::deprecation_time).as_str() else {
         return d;
     };
-    if prior.get("deprecation_time").as_str() == Some(new) {
+    if prior.get(attr::deprecation_time).as_str() == Some(new) {
         return d;
     }
-    let Some(at) = parse_rfc3339(new) else {
+    let Some(at) = validators::rfc3339(new).ok() else {
         return d; // validate reports the format
     };
-    let path = AttributePath::root("deprecation_time");
+    let path = AttributePath::root(attr::deprecation_time);
     if at < now {
         d.attr_error(
             path,
@@ -158,28 +124,12 @@ fn check_deprecation_window(
     d
 }
 
-/// True when a replace-on-change attribute changes. Unknown counts as a change (it may be one);
-/// for the defaulted booleans a null (from a state written without them) equals `false`.
-fn differs(prior: &Value, planned: &Value, false_by_default: bool) -> bool {
-    if planned.is_unknown() {
-        return true;
-    }
-    let norm = |v: &Value| {
-        if false_by_default && v.is_null() {
-            Value::Bool(false)
-        } else {
-            v.clone()
-        }
-    };
-    norm(prior) != norm(planned)
-}
-
 /// `tags_all` as it will be after apply: unknown when a tag is unknown, or when `copy_tags` adds
 /// the source's tags during the create. With `copy_tags`, tags on the copy that Terraform does
 /// not manage (copied from the source) are kept, so they are planned as they are.
 fn planned_tags_all(prior: &Value, planned: &Value, env: &PlanEnv) -> Value {
-    let tags = planned.get("tags");
-    let copy_tags = planned.get("copy_tags");
+    let tags = planned.get(attr::tags);
+    let copy_tags = planned.get(attr::copy_tags);
     if tags.contains_unknown() || copy_tags.is_unknown() {
         return Value::Unknown;
     }
@@ -189,8 +139,8 @@ fn planned_tags_all(prior: &Value, planned: &Value, env: &PlanEnv) -> Value {
     }
     let mut all = merge_default_tags(env.default_tags, &tags.as_string_map(), env.ignore_tags);
     if copying {
-        let managed_before = prior.get("tags").as_string_map();
-        for (k, v) in prior.get("tags_all").as_string_map() {
+        let managed_before = prior.get(attr::tags).as_string_map();
+        for (k, v) in prior.get(attr::tags_all).as_string_map() {
             if !all.contains_key(&k)
                 && !managed_before.contains_key(&k)
                 && !env.ignore_tags.ignores(&k)
@@ -204,41 +154,21 @@ fn planned_tags_all(prior: &Value, planned: &Value, env: &PlanEnv) -> Value {
 
 fn keep_same_minute_deprecation(prior: &Value, planned: &mut Value) {
     let (Some(old), Some(new)) = (
-        prior.get("deprecation_time").as_str(),
-        planned.get("deprecation_time").as_str(),
+        prior.get(attr::deprecation_time).as_str(),
+        planned.get(attr::deprecation_time).as_str(),
     ) else {
         return;
     };
     if old != new && same_deprecation_time(old, new) {
         let old = old.to_string();
-        planned.set("deprecation_time", Value::String(old));
+        planned.set(attr::deprecation_time, Value::String(old));
     }
-}
-
-/// `t` rounded to the nearest UTC minute, as EC2 stores a deprecation time (…:29.999 down, …:30
-/// up). `None` when `t` is not RFC 3339 or out of range.
-pub fn nearest_utc_minute(t: &str) -> Option<time::OffsetDateTime> {
-    const MINUTE: i128 = 60_000_000_000;
-    let nanos = parse_rfc3339(t)?.unix_timestamp_nanos();
-    let minute = (nanos + MINUTE / 2).div_euclid(MINUTE);
-    time::OffsetDateTime::from_unix_timestamp_nanos(minute * MINUTE).ok()
-}
-
-/// Two deprecation times that mean the same to a user: in the same UTC minute (spec A1), or
-/// alike once rounded to the nearest minute, as EC2 stores them (10:00:45 reads back as 10:01).
-/// The one equivalence used by plan, read and the wait after EnableImageDeprecation.
-pub fn same_deprecation_time(a: &str, b: &str) -> bool {
-    let minute = |t: &str| parse_rfc3339(t).map(|t| t.unix_timestamp().div_euclid(60));
-    let same_minute = matches!((minute(a), minute(b)), (Some(x), Some(y)) if x == y);
-    let same_rounded =
-        matches!((nearest_utc_minute(a), nearest_utc_minute(b)), (Some(x), Some(y)) if x == y);
-    same_minute || same_rounded
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resources::ami_copy::schema::schema;
+    use crate::resources::ami_copy::schema::{read_only, schema};
 
     fn tags(pairs: &[(&str, &str)]) -> Tags {
         pairs
@@ -271,8 +201,8 @@ mod tests {
     /// A state as apply writes it for `config()` in us-east-1.
     fn prior() -> Value {
         let mut p = config();
-        for name in READ_ONLY {
-            p.set(*name, Value::Null);
+        for name in read_only() {
+            p.set(name, Value::Null);
         }
         for (k, v) in [
             ("id", Value::string("ami-11112222")),
@@ -581,7 +511,7 @@ mod tests {
     #[test]
     fn half_destroyed_copy_is_replaced() {
         let mut old = prior();
-        old.set("state", Value::string(DEREGISTERED));
+        old.set("state", Value::string(Lifecycle::Deregistered.as_str()));
         assert_eq!(replaced(&run0(&old, &config())), vec!["state"]);
     }
 
@@ -603,40 +533,6 @@ mod tests {
             p.planned.get("tags_all"),
             &Value::string_map([("Name", "n"), ("FromSource", "s")])
         );
-    }
-
-    #[test]
-    fn deprecation_times_equal_in_the_same_minute_or_rounded_alike() {
-        let same = same_deprecation_time;
-        assert!(same("2030-01-01T10:00:00Z", "2030-01-01T10:00:29Z"));
-        assert!(same("2030-01-01T10:00:00Z", "2030-01-01T10:00:29.999Z"));
-        // The same UTC minute is equal even where rounding would differ (spec A1).
-        assert!(same("2030-01-01T10:00:00Z", "2030-01-01T10:00:30Z"));
-        assert!(same("2030-01-01T10:00:59Z", "2030-01-01T10:00:00Z"));
-        assert!(!same("2030-01-01T10:00:29Z", "2030-01-01T10:01:00Z"));
-        assert!(!same("2030-01-01T10:00:00Z", "2030-01-01T10:01:29Z"));
-        assert!(same("2030-01-01T10:01:00Z", "2030-01-01T10:00:30Z"));
-        assert!(same("2030-01-01T10:01:00.000Z", "2030-01-01T10:00:45Z"));
-        assert!(same("2030-01-01T10:00:00Z", "2030-01-01T09:59:30Z"));
-        assert!(!same("2030-01-01T10:00:00Z", "2030-01-01T09:59:29Z"));
-        // Offsets: the same instant elsewhere; rounding is on the UTC instant.
-        assert!(same("2030-01-01T10:00:00Z", "2030-01-01T12:00:10+02:00"));
-        assert!(same("2030-01-01T10:01:00Z", "2030-01-01T04:30:40-05:30"));
-        assert!(same("2030-01-01T00:00:00Z", "2029-12-31T23:59:45-00:00"));
-        // Fractional seconds.
-        assert!(same("2030-01-01T10:00:00Z", "2030-01-01T10:00:00.250Z"));
-        assert!(same(
-            "2030-01-01T10:01:00Z",
-            "2030-01-01T10:00:30.000000001Z"
-        ));
-        assert!(same("2030-01-01T10:00:00.000Z", "2030-01-01T10:00:00Z"));
-        assert!(!same("junk", "junk"));
-        assert!(!same("2030-01-01T10:00:00Z", "junk"));
-        assert_eq!(
-            nearest_utc_minute("2030-01-01T12:00:45+02:00"),
-            Some(time::macros::datetime!(2030-01-01 10:01 UTC))
-        );
-        assert_eq!(nearest_utc_minute("2030-13-01T00:00:00Z"), None);
     }
 
     #[test]

@@ -1,13 +1,16 @@
-//! Static checks of an `aws_ami_copy` configuration (B12: bad input never reaches AWS).
+//! Static checks of an `aws_ami_copy` configuration: bad input is reported at validate time,
+//! naming the attribute and the rule, and never reaches AWS.
 //!
-//! Pure: no network. Unknown values are skipped (they are checked again at apply time, when
-//! Terraform validates the final configuration). Every diagnostic points at its attribute and
-//! states the rule.
+//! Pure: no network. The per-attribute checks are declared on the schema's attributes (see
+//! `schema.rs`) and run by tfplugin for every configured value; they skip unknown values, which
+//! Terraform validates again once they are known. The rules that tie two attributes together
+//! are in [`validate`].
 
-use super::schema::{DEREG_PROTECTION_VALUES, READ_ONLY};
+use super::model::attr;
+use super::schema::{schema, DEREG_PROTECTION_VALUES};
+use crate::validators;
 use regex::Regex;
 use std::sync::OnceLock;
-use std::time::Duration;
 use tfplugin::{AttributePath, Diagnostics, Value};
 
 fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
@@ -19,28 +22,9 @@ fn ami_id_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     re(&R, r"^ami-([0-9a-f]{8}|[0-9a-f]{17})$")
 }
-fn region_re() -> &'static Regex {
-    static R: OnceLock<Regex> = OnceLock::new();
-    // us-east-1, us-gov-west-1, cn-north-1, eu-isoe-west-1, ap-southeast-7 ...
-    re(&R, r"^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$")
-}
 fn name_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     re(&R, r"^[A-Za-z0-9()\[\] ./\-'@_]{3,128}$")
-}
-fn kms_arn_re() -> &'static Regex {
-    static R: OnceLock<Regex> = OnceLock::new();
-    re(
-        &R,
-        r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key/[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+)$",
-    )
-}
-fn outpost_arn_re() -> &'static Regex {
-    static R: OnceLock<Regex> = OnceLock::new();
-    re(
-        &R,
-        r"^arn:aws[a-z-]*:outposts:[a-z0-9-]+:[0-9]{12}:outpost/op-[0-9a-f]{17}$",
-    )
 }
 fn zone_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
@@ -48,300 +32,234 @@ fn zone_re() -> &'static Regex {
     re(&R, r"^[a-z]{2}(-[a-z0-9]+)+[a-z]$")
 }
 
-/// One rule violation, before it becomes a diagnostic.
-fn err(diags: &mut Diagnostics, path: AttributePath, summary: &str, detail: String) {
-    diags.attr_error(path, summary, detail);
-}
-
-/// A known string attribute of `config`, or None when null, unknown or not a string.
-fn known_str<'a>(config: &'a Value, name: &str) -> Option<&'a str> {
-    config.get(name).as_str()
-}
-
+/// The whole configuration: every attribute's declared checks, then the rules between them.
 pub fn validate(config: &Value) -> Diagnostics {
-    let mut d = Diagnostics::new();
+    let mut d = tfplugin::config_checks::validate(&schema().block, config);
 
-    for name in READ_ONLY {
-        let v = config.get(name);
-        if !v.is_null() {
-            err(
-                &mut d,
-                AttributePath::root(*name),
-                "Read-only attribute",
-                format!(
-                    "\"{name}\" is read-only on a copy: EC2 copies it from the source AMI and it cannot be \
-                     chosen. Remove \"{name}\" from the configuration; read it as aws_ami_copy.<name>.{name}."
-                ),
-            );
-        }
-    }
-
-    if let Some(name) = known_str(config, "name") {
-        check_name(&mut d, name);
-    }
-    if let Some(id) = known_str(config, "source_ami_id") {
-        if !ami_id_re().is_match(id) {
-            err(
-                &mut d,
-                AttributePath::root("source_ami_id"),
-                "Invalid AMI ID",
-                format!("source_ami_id {id:?} must be \"ami-\" followed by 8 or 17 lowercase hexadecimal digits."),
-            );
-        }
-    }
-    for attr in ["source_ami_region", "region"] {
-        if let Some(r) = known_str(config, attr) {
-            if !region_re().is_match(r) {
-                err(
-                    &mut d,
-                    AttributePath::root(attr),
-                    "Invalid region",
-                    format!("{attr} {r:?} is not an AWS region name (like \"us-east-1\" or \"us-gov-west-1\")."),
-                );
-            }
-        }
-    }
-    if let Some(desc) = known_str(config, "description") {
-        let n = desc.chars().count();
-        if n > 255 {
-            err(
-                &mut d,
-                AttributePath::root("description"),
-                "Description too long",
-                format!("description has {n} characters; EC2 allows at most 255."),
-            );
-        }
-    }
-    if let Some(t) = known_str(config, "deprecation_time") {
-        if parse_rfc3339(t).is_none() {
-            err(
-                &mut d,
-                AttributePath::root("deprecation_time"),
-                "Invalid deprecation time",
-                format!("deprecation_time {t:?} is not an RFC 3339 time, like \"2030-01-31T23:59:00Z\"."),
-            );
-        }
-    }
-    if let Some(k) = known_str(config, "kms_key_id") {
-        if !kms_arn_re().is_match(k) {
-            err(
-                &mut d,
-                AttributePath::root("kms_key_id"),
-                "Invalid KMS key ARN",
-                format!(
-                    "kms_key_id {k:?} must be the full ARN of a KMS key \
-                     (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID, or an alias ARN arn:aws:kms:REGION:ACCOUNT:alias/NAME)."
-                ),
-            );
-        }
-    }
     // EC2 refuses KmsKeyId without Encrypted (InvalidParameterDependency).
-    if !config.get("kms_key_id").is_null()
-        && matches!(config.get("encrypted"), Value::Null | Value::Bool(false))
+    if !config.get(attr::kms_key_id).is_null()
+        && matches!(
+            config.get(attr::encrypted),
+            Value::Null | Value::Bool(false)
+        )
     {
-        err(
-            &mut d,
-            AttributePath::root("kms_key_id"),
+        d.attr_error(
+            AttributePath::root(attr::kms_key_id),
             "kms_key_id needs encrypted",
             "kms_key_id is set but encrypted is not true: EC2 uses a KMS key only for an encrypted copy. \
-             Set encrypted = true."
-                .to_string(),
+             Set encrypted = true.",
         );
-    }
-    if let Some(a) = known_str(config, "destination_outpost_arn") {
-        if !outpost_arn_re().is_match(a) {
-            err(
-                &mut d,
-                AttributePath::root("destination_outpost_arn"),
-                "Invalid Outpost ARN",
-                format!(
-                    "destination_outpost_arn {a:?} must be an Outpost ARN \
-                     (arn:aws:outposts:REGION:ACCOUNT:outpost/op- followed by 17 hexadecimal digits)."
-                ),
-            );
-        }
-    }
-    if let Some(z) = known_str(config, "destination_availability_zone") {
-        if !zone_re().is_match(z) {
-            err(
-                &mut d,
-                AttributePath::root("destination_availability_zone"),
-                "Invalid availability zone",
-                format!("destination_availability_zone {z:?} is not a zone name (like \"us-west-2-lax-1a\")."),
-            );
-        }
     }
     // Both set (even if one is still unknown, it will be set): EC2 takes one destination.
-    if !config.get("destination_availability_zone").is_null()
-        && !config.get("destination_outpost_arn").is_null()
+    if !config.get(attr::destination_availability_zone).is_null()
+        && !config.get(attr::destination_outpost_arn).is_null()
     {
-        err(
-            &mut d,
-            AttributePath::root("destination_availability_zone"),
+        d.attr_error(
+            AttributePath::root(attr::destination_availability_zone),
             "Conflicting arguments",
             "destination_availability_zone conflicts with destination_outpost_arn: a copy goes to a Local Zone \
-             or to an Outpost, not both. Set only one."
-                .to_string(),
+             or to an Outpost, not both. Set only one.",
         );
     }
-    check_completion_minutes(
-        &mut d,
-        config.get("snapshot_copy_completion_duration_minutes"),
-    );
-    if let Some(p) = known_str(config, "deregistration_protection") {
-        if !DEREG_PROTECTION_VALUES.contains(&p) {
-            err(
-                &mut d,
-                AttributePath::root("deregistration_protection"),
-                "Invalid deregistration protection",
-                format!("deregistration_protection {p:?} must be one of \"enabled\", \"enabled-with-cooldown\", \"disabled\"."),
-            );
-        }
-    }
-    check_tags(&mut d, config.get("tags"));
-    check_timeouts(&mut d, config.get("timeouts"));
     d
 }
 
-fn check_name(d: &mut Diagnostics, name: &str) {
-    if !name_re().is_match(name) {
-        let n = name.chars().count();
-        let why = if !(3..=128).contains(&n) {
-            format!("it has {n} characters")
-        } else {
-            let bad: String = name
-                .chars()
-                .filter(|c| !(c.is_ascii_alphanumeric() || "()[] ./-'@_".contains(*c)))
-                .collect();
-            format!("it contains {bad:?}")
-        };
-        err(
-            d,
-            AttributePath::root("name"),
-            "Invalid AMI name",
+/// Set by EC2 on the image, so any configured value (even an unknown one) is an error.
+pub fn read_only_on_copy(path: &AttributePath, _: &Value, d: &mut Diagnostics) {
+    d.attr_error(
+        path.clone(),
+        "Read-only attribute",
+        format!(
+            "\"{path}\" is read-only on a copy: EC2 copies it from the source AMI and it cannot be \
+             chosen. Remove \"{path}\" from the configuration; read it as aws_ami_copy.<name>.{path}."
+        ),
+    );
+}
+
+pub fn ami_name(path: &AttributePath, v: &Value, d: &mut Diagnostics) {
+    let Some(name) = v.as_str() else { return };
+    if name_re().is_match(name) {
+        return;
+    }
+    let n = name.chars().count();
+    let why = if !(3..=128).contains(&n) {
+        format!("it has {n} characters")
+    } else {
+        let bad: String = name
+            .chars()
+            .filter(|c| !(c.is_ascii_alphanumeric() || "()[] ./-'@_".contains(*c)))
+            .collect();
+        format!("it contains {bad:?}")
+    };
+    d.attr_error(
+        path.clone(),
+        "Invalid AMI name",
+        format!(
+            "{path} {name:?} is not a valid AMI name ({why}): 3 to 128 characters, only letters, digits, \
+             spaces and ( ) [ ] . / - ' @ _."
+        ),
+    );
+}
+
+pub fn ami_id(path: &AttributePath, v: &Value, d: &mut Diagnostics) {
+    if let Some(id) = v.as_str().filter(|id| !ami_id_re().is_match(id)) {
+        d.attr_error(
+            path.clone(),
+            "Invalid AMI ID",
             format!(
-                "name {name:?} is not a valid AMI name ({why}): 3 to 128 characters, only letters, digits, \
-                 spaces and ( ) [ ] . / - ' @ _."
+                "{path} {id:?} must be \"ami-\" followed by 8 or 17 lowercase hexadecimal digits."
             ),
         );
     }
 }
 
-fn check_completion_minutes(d: &mut Diagnostics, v: &Value) {
+pub fn region(path: &AttributePath, v: &Value, d: &mut Diagnostics) {
+    if let Some(Err(rule)) = v.as_str().map(validators::region) {
+        d.attr_error(path.clone(), "Invalid region", format!("{path}: {rule}"));
+    }
+}
+
+pub fn description(path: &AttributePath, v: &Value, d: &mut Diagnostics) {
+    let n = v.as_str().map(|s| s.chars().count()).unwrap_or_default();
+    if n > 255 {
+        d.attr_error(
+            path.clone(),
+            "Description too long",
+            format!("{path} has {n} characters; EC2 allows at most 255."),
+        );
+    }
+}
+
+pub fn rfc3339(path: &AttributePath, v: &Value, d: &mut Diagnostics) {
+    if let Some(Err(rule)) = v.as_str().map(validators::rfc3339) {
+        d.attr_error(
+            path.clone(),
+            "Invalid deprecation time",
+            format!("{path} {rule}"),
+        );
+    }
+}
+
+pub fn kms_key_arn(path: &AttributePath, v: &Value, d: &mut Diagnostics) {
+    if let Some(k) = v.as_str().filter(|k| !is_kms_key_arn(k)) {
+        d.attr_error(
+            path.clone(),
+            "Invalid KMS key ARN",
+            format!(
+                "{path} {k:?} must be the full ARN of a KMS key \
+                 (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID, or an alias ARN arn:aws:kms:REGION:ACCOUNT:alias/NAME)."
+            ),
+        );
+    }
+}
+
+pub fn outpost_arn(path: &AttributePath, v: &Value, d: &mut Diagnostics) {
+    if let Some(a) = v.as_str().filter(|a| !is_outpost_arn(a)) {
+        d.attr_error(
+            path.clone(),
+            "Invalid Outpost ARN",
+            format!(
+                "{path} {a:?} must be an Outpost ARN \
+                 (arn:aws:outposts:REGION:ACCOUNT:outpost/op- followed by 17 hexadecimal digits)."
+            ),
+        );
+    }
+}
+
+pub fn zone(path: &AttributePath, v: &Value, d: &mut Diagnostics) {
+    if let Some(z) = v.as_str().filter(|z| !zone_re().is_match(z)) {
+        d.attr_error(
+            path.clone(),
+            "Invalid availability zone",
+            format!("{path} {z:?} is not a zone name (like \"us-west-2-lax-1a\")."),
+        );
+    }
+}
+
+pub fn completion_minutes(path: &AttributePath, v: &Value, d: &mut Diagnostics) {
     if !v.is_known_value() {
         return;
     }
-    let path = AttributePath::root("snapshot_copy_completion_duration_minutes");
     let ok = matches!(v.as_i64(), Some(m) if (15..=2880).contains(&m) && m % 15 == 0);
     if !ok {
         let shown = match v {
             Value::Number(n) => format!("{}", n.as_f64()),
             other => format!("{other:?}"),
         };
-        err(
-            d,
-            path,
+        d.attr_error(
+            path.clone(),
             "Invalid completion duration",
             format!(
-                "snapshot_copy_completion_duration_minutes is {shown}; it must be a whole number of minutes \
+                "{path} is {shown}; it must be a whole number of minutes \
                  from 15 to 2880 (48 hours) in steps of 15."
             ),
         );
     }
 }
 
-fn check_tags(d: &mut Diagnostics, tags: &Value) {
-    let Some(m) = tags.as_map() else { return };
-    for (k, v) in m {
-        let path = AttributePath::root("tags").key(k.clone());
-        if k.to_ascii_lowercase().starts_with("aws:") {
-            err(
-                d,
-                path.clone(),
-                "Reserved tag key",
-                format!("tag key {k:?}: keys starting with \"aws:\" are reserved for AWS."),
-            );
+pub fn protection(path: &AttributePath, v: &Value, d: &mut Diagnostics) {
+    if let Some(p) = v.as_str().filter(|p| !DEREG_PROTECTION_VALUES.contains(p)) {
+        d.attr_error(
+            path.clone(),
+            "Invalid deregistration protection",
+            format!(
+                "{path} {p:?} must be one of \"enabled\", \"enabled-with-cooldown\", \"disabled\"."
+            ),
+        );
+    }
+}
+
+pub fn tags(path: &AttributePath, v: &Value, d: &mut Diagnostics) {
+    for (k, v) in v.as_map().into_iter().flatten() {
+        let at = path.clone().key(k.clone());
+        if let Err(rule) = validators::tag_key(k) {
+            d.attr_error(at.clone(), "Invalid tag key", rule);
         }
-        if k.is_empty() || k.chars().count() > 128 {
-            err(
-                d,
-                path.clone(),
-                "Invalid tag key",
-                format!("tag key {k:?} must have 1 to 128 characters."),
-            );
-        }
-        if let Some(s) = v.as_str() {
-            if s.chars().count() > 256 {
-                err(
-                    d,
-                    path,
-                    "Invalid tag value",
-                    format!("the value of tag {k:?} has more than 256 characters."),
-                );
-            }
+        if let Some(Err(rule)) = v.as_str().map(validators::tag_value) {
+            d.attr_error(at, "Invalid tag value", format!("tag {k:?}: {rule}"));
         }
     }
 }
 
-fn check_timeouts(d: &mut Diagnostics, timeouts: &Value) {
-    for op in ["create", "update", "delete"] {
-        if let Some(s) = timeouts.get(op).as_str() {
-            match parse_go_duration(s) {
-                Some(t) if !t.is_zero() => {}
-                _ => err(
-                    d,
-                    AttributePath::root("timeouts").attr(op),
-                    "Invalid timeout",
-                    format!("timeouts.{op} {s:?} is not a positive duration like \"40m\", \"1h30m\" or \"90s\"."),
-                ),
-            }
-        }
+pub fn timeout(path: &AttributePath, v: &Value, d: &mut Diagnostics) {
+    let Some(s) = v.as_str() else { return };
+    if !matches!(validators::go_duration(s), Ok(t) if !t.is_zero()) {
+        d.attr_error(
+            path.clone(),
+            "Invalid timeout",
+            format!("{path} {s:?} is not a positive duration like \"40m\", \"1h30m\" or \"90s\"."),
+        );
     }
 }
 
-/// RFC 3339 time, as EC2 and Terraform's `timestamp()` write it.
-pub fn parse_rfc3339(s: &str) -> Option<time::OffsetDateTime> {
-    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+/// A KMS key or alias ARN, the only form of `kms_key_id` CopyImage takes for a copy.
+fn is_kms_key_arn(s: &str) -> bool {
+    validators::arn(s).is_ok_and(|a| {
+        a.service == "kms"
+            && !a.region.is_empty()
+            && validators::account_id(a.account).is_ok()
+            && (a.resource.strip_prefix("key/").is_some_and(|k| {
+                !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            }) || a.resource.strip_prefix("alias/").is_some_and(|n| {
+                !n.is_empty()
+                    && n.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"/_-".contains(&b))
+            }))
+    })
 }
 
-/// A Go `time.ParseDuration` string ("40m", "1h30m", "1.5h", "90s", "300ms"); None when invalid
-/// or negative. Timeouts written for the Go provider keep working.
-pub fn parse_go_duration(s: &str) -> Option<Duration> {
-    let s = s.strip_prefix('+').unwrap_or(s);
-    if s == "0" {
-        return Some(Duration::ZERO);
-    }
-    if s.is_empty() || s.starts_with('-') {
-        return None;
-    }
-    let mut total = 0f64;
-    let mut rest = s;
-    while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let (num, tail) = rest.split_at(num_len);
-        if num.is_empty() || num == "." || num.matches('.').count() > 1 {
-            return None;
-        }
-        let n: f64 = num.parse().ok()?;
-        let unit_len = tail
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(tail.len());
-        let (unit, tail) = tail.split_at(unit_len);
-        let secs = match unit {
-            "h" => 3600.0,
-            "m" => 60.0,
-            "s" => 1.0,
-            "ms" => 1e-3,
-            "us" | "µs" | "μs" => 1e-6,
-            "ns" => 1e-9,
-            _ => return None,
-        };
-        total += n * secs;
-        rest = tail;
-    }
-    Duration::try_from_secs_f64(total).ok()
+/// An Outpost ARN: `arn:PARTITION:outposts:REGION:ACCOUNT:outpost/op-` and 17 hex digits.
+fn is_outpost_arn(s: &str) -> bool {
+    validators::arn(s).is_ok_and(|a| {
+        a.service == "outposts"
+            && !a.region.is_empty()
+            && validators::account_id(a.account).is_ok()
+            && a.resource.strip_prefix("outpost/op-").is_some_and(|h| {
+                h.len() == 17
+                    && h.bytes()
+                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            })
+    })
 }
 
 #[cfg(test)]
@@ -446,28 +364,24 @@ mod tests {
 
     #[test]
     fn regions() {
-        for ok in [
-            "us-east-1",
-            "eu-central-2",
-            "us-gov-west-1",
-            "cn-northwest-1",
-            "us-isob-east-1",
-        ] {
+        // The same rule as the provider block's region: eusc-de-east-1 is a region here too.
+        for ok in validators::REGION_EXAMPLES {
             assert!(
-                validate(&cfg(&[("source_ami_region", Value::string(ok))])).is_empty(),
+                validate(&cfg(&[("source_ami_region", Value::string(*ok))])).is_empty(),
                 "{ok}"
             );
+            assert!(validate(&cfg(&[("region", Value::string(*ok))])).is_empty());
         }
-        for bad in ["us-east", "useast1", "US-EAST-1", "us-east-1a", ""] {
+        for bad in validators::NOT_REGIONS {
             assert_eq!(
                 paths(&validate(&cfg(&[(
                     "source_ami_region",
-                    Value::string(bad)
+                    Value::string(*bad)
                 )]))),
                 vec!["source_ami_region"]
             );
             assert_eq!(
-                paths(&validate(&cfg(&[("region", Value::string(bad))]))),
+                paths(&validate(&cfg(&[("region", Value::string(*bad))]))),
                 vec!["region"]
             );
         }
@@ -611,19 +525,5 @@ mod tests {
         assert_eq!(paths(&d), vec!["timeouts.create"]);
         let d = validate(&cfg(&[("deregistration_protection", Value::string("on"))]));
         assert_eq!(paths(&d), vec!["deregistration_protection"]);
-    }
-
-    #[test]
-    fn go_durations() {
-        let m = |x: u64| Some(Duration::from_secs(x));
-        assert_eq!(parse_go_duration("40m"), m(2400));
-        assert_eq!(parse_go_duration("1h30m"), m(5400));
-        assert_eq!(parse_go_duration("1.5h"), m(5400));
-        assert_eq!(parse_go_duration("90s"), m(90));
-        assert_eq!(parse_go_duration("0"), Some(Duration::ZERO));
-        assert_eq!(parse_go_duration("500ms"), Some(Duration::from_millis(500)));
-        for bad in ["", "40", "m", "-5m", "1h 30m", "1d", "1..5h"] {
-            assert_eq!(parse_go_duration(bad), None, "{bad}");
-        }
     }
 }

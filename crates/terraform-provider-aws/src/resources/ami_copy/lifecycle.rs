@@ -1,0 +1,348 @@
+//! The life of one copy: its states and what each means for the next plan, when two
+//! deprecation times are the same, and what to tell the user when a wait for `available` ends
+//! early. Pure except [`finish_copy`], which runs the steps CopyImage cannot do.
+
+use super::image_ops;
+use super::model::{AmiCopyState, Operation};
+use crate::ec2::image_waiter::WaitError;
+use crate::provider::clients::AwsClients;
+use crate::validators;
+use aws_sdk_ec2::types::{Image, ImageState};
+use tfplugin::{Context, Diagnostic, Diagnostics};
+
+/// The `state` attribute: EC2's image state, plus two of the resource's own.
+///
+/// ```text
+///   create ──► pending ──(wait)──► available ◄──(update resumes the wait)── pending
+///                 │                     │
+///                 └──► failed ◄─────────┘ (EC2 gave up: the next plan replaces it)
+///   destroy that deregistered the image but left snapshots ──► deregistered (replaced)
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Lifecycle {
+    /// Copied and usable.
+    Available,
+    /// Still copying, or copied but the create steps after it (deprecation, protection) are
+    /// not done: an apply was interrupted or timed out. The next plan resumes it in place.
+    Pending,
+    /// EC2 gave up on the copy (`failed`, `error`, `invalid`); the next plan replaces it.
+    Failed(String),
+    /// A destroy deregistered the image but could not delete all its snapshots. The state is
+    /// kept so that the next destroy (or replacement) deletes what is left.
+    Deregistered,
+    /// Any other state EC2 may report (`transient`, `disabled`, ...), kept as it is.
+    Other(String),
+}
+
+impl Lifecycle {
+    /// From the state's (or EC2's) spelling.
+    pub fn parse(s: &str) -> Lifecycle {
+        let ec2 = ImageState::from(s);
+        match ec2 {
+            ImageState::Available => Lifecycle::Available,
+            ImageState::Pending => Lifecycle::Pending,
+            ImageState::Deregistered => Lifecycle::Deregistered,
+            _ if crate::ec2::image_state::is_failure(&ec2) => Lifecycle::Failed(s.to_string()),
+            _ => Lifecycle::Other(s.to_string()),
+        }
+    }
+
+    /// The state's spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Lifecycle::Available => "available",
+            Lifecycle::Pending => "pending",
+            Lifecycle::Deregistered => "deregistered",
+            Lifecycle::Failed(s) | Lifecycle::Other(s) => s,
+        }
+    }
+
+    /// The state an image's EC2 state maps to.
+    pub fn of_image(image: &Image) -> Option<Lifecycle> {
+        image.state().map(|s| Lifecycle::parse(s.as_str()))
+    }
+
+    /// A copy that cannot become available any more: a plan replaces it.
+    pub fn needs_replacement(&self) -> bool {
+        matches!(self, Lifecycle::Failed(_) | Lifecycle::Deregistered)
+    }
+}
+
+/// `t` rounded to the nearest UTC minute, as EC2 stores a deprecation time (…:29.999 down, …:30
+/// up). `None` when `t` is not RFC 3339 or out of range.
+pub fn nearest_utc_minute(t: &str) -> Option<time::OffsetDateTime> {
+    const MINUTE: i128 = 60_000_000_000;
+    let nanos = validators::rfc3339(t).ok()?.unix_timestamp_nanos();
+    let minute = (nanos + MINUTE / 2).div_euclid(MINUTE);
+    time::OffsetDateTime::from_unix_timestamp_nanos(minute * MINUTE).ok()
+}
+
+/// Two deprecation times that mean the same to a user: in the same UTC minute (a user who
+/// writes 10:00:45 means "10:00"), or alike once rounded to the nearest minute, as EC2 stores
+/// them (10:00:45 reads back as 10:01). The one equivalence used by plan, read and the wait
+/// after EnableImageDeprecation.
+pub fn same_deprecation_time(a: &str, b: &str) -> bool {
+    let minute = |t: &str| {
+        validators::rfc3339(t)
+            .ok()
+            .map(|t| t.unix_timestamp().div_euclid(60))
+    };
+    let same_minute = matches!((minute(a), minute(b)), (Some(x), Some(y)) if x == y);
+    let same_rounded =
+        matches!((nearest_utc_minute(a), nearest_utc_minute(b)), (Some(x), Some(y)) if x == y);
+    same_minute || same_rounded
+}
+
+/// Whether a change from `old` to `new` deprecation time is a change to EC2.
+pub fn deprecation_changes(old: Option<&str>, new: Option<&str>) -> bool {
+    match (old, new) {
+        (Some(a), Some(b)) => !same_deprecation_time(a, b),
+        (a, b) => a != b,
+    }
+}
+
+/// Which apply was waiting: the words of the advice differ, because a failed create taints
+/// the copy and a failed update does not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Waiting {
+    /// The create's first wait.
+    Create,
+    /// An update resuming a copy left pending.
+    Resume,
+}
+
+/// What a wait for `available` that ended early means: the copy's state to record (`None`
+/// keeps the one it had) and the diagnostic to show. The one place these words are written.
+pub fn wait_outcome(
+    e: &WaitError,
+    copy: &AmiCopyState,
+    waiting: Waiting,
+) -> (Option<Lifecycle>, Diagnostic) {
+    let id = copy.image_id();
+    let resume = || match waiting {
+        Waiting::Create => resume_hint(id, copy.name.as_deref().unwrap_or_default()),
+        Waiting::Resume => "It stays pending in the state: the next `terraform apply` resumes \
+                            waiting (consider a longer `timeouts { update = ... }`)."
+            .to_string(),
+    };
+    match e {
+        // Not an error: an error would taint the copy and the next apply would replace it.
+        WaitError::Stopped { .. } => (
+            Some(Lifecycle::Pending),
+            Diagnostic::warning(
+                "AMI copy interrupted; it continues in EC2",
+                format!(
+                    "Terraform was interrupted {e}. The copy {id} is recorded in the state as \
+                     pending and EC2 goes on copying. The next `terraform apply` resumes waiting \
+                     for it (its plan shows state \"pending\" -> \"available\")."
+                ),
+            ),
+        ),
+        WaitError::Timeout { .. } => (
+            Some(Lifecycle::Pending),
+            Diagnostic::error(
+                "AMI copy not finished in time",
+                format!("Waiting for the copy {e}.\n\n{}", resume()),
+            ),
+        ),
+        WaitError::Failed { state, reason, .. } => (
+            Some(Lifecycle::parse(state)),
+            Diagnostic::error(
+                failed_summary(reason.as_deref()),
+                format!(
+                    "{e}. The failed copy {id} stays in the state: the next apply replaces it."
+                ),
+            ),
+        ),
+        WaitError::NotFound { .. } => (
+            None,
+            Diagnostic::error(
+                "AMI copy is gone",
+                format!("{e}. The next refresh removes it from the state and plans a new copy."),
+            ),
+        ),
+        WaitError::Api(_) => (
+            None,
+            Diagnostic::error(
+                "Cannot confirm the AMI copy",
+                format!(
+                    "Waiting for the copy {id} to become available: {e}.\n\n{}",
+                    resume()
+                ),
+            ),
+        ),
+    }
+}
+
+/// The summary of a failed copy: EC2's reason in the summary line, which Terraform does not wrap.
+pub fn failed_summary(reason: Option<&str>) -> String {
+    match reason {
+        Some(r) => format!("AMI copy failed: {r}"),
+        None => "AMI copy failed".to_string(),
+    }
+}
+
+/// How to resume a copy whose create failed but which EC2 goes on copying. `name` is the
+/// copy's AMI name, used to find its address in the configuration (see `address`).
+pub fn resume_hint(id: &str, name: &str) -> String {
+    resume_hint_for(id, super::address::guess(name).as_deref())
+}
+
+fn resume_hint_for(id: &str, address: Option<&str>) -> String {
+    // The commands go on indented lines of their own: Terraform wraps the other lines of a
+    // diagnostic, which could split a command in two.
+    let (address, note) = match address {
+        Some(a) => (
+            a.to_string(),
+            "(For a resource in a module, prefix the address with module.NAME.)".to_string(),
+        ),
+        None => (
+            "ADDRESS".to_string(),
+            format!("where ADDRESS is the address of the aws_ami_copy resource whose id is {id}."),
+        ),
+    };
+    format!(
+        "The copy {id} is kept and EC2 goes on copying: nothing is deregistered. To resume waiting \
+         for it instead of starting over, run:\n\n  terraform untaint {address}\n  terraform apply\n\n\
+         {note} Consider a longer `timeouts {{ create = ... }}`."
+    )
+}
+
+/// The create steps after the copy is available, which CopyImage cannot do: the deprecation
+/// time and deregistration protection. Returns the image as last described; failures go to
+/// `diags`.
+pub async fn finish_copy(
+    clients: &AwsClients,
+    ctx: &Context,
+    region: &str,
+    planned: &AmiCopyState,
+    mut image: Image,
+    diags: &mut Diagnostics,
+) -> Image {
+    let id = image.image_id().unwrap_or_default().to_string();
+    if let Some(when) = planned.deprecation_time.as_deref() {
+        let wait = planned.timeout(Operation::Create);
+        match image_ops::set_deprecation(clients, ctx, region, &id, Some(when), wait).await {
+            Ok(i) => image = i,
+            Err(d) => diags.push(d),
+        }
+    }
+    if planned.protection() != "disabled" {
+        if let Err(d) = image_ops::set_protection(clients, region, &id, planned.protection()).await
+        {
+            diags.push(d);
+        }
+    }
+    image
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_parse_and_print() {
+        for (s, want) in [
+            ("available", Lifecycle::Available),
+            ("pending", Lifecycle::Pending),
+            ("deregistered", Lifecycle::Deregistered),
+            ("failed", Lifecycle::Failed("failed".into())),
+            ("error", Lifecycle::Failed("error".into())),
+            ("invalid", Lifecycle::Failed("invalid".into())),
+            ("transient", Lifecycle::Other("transient".into())),
+        ] {
+            assert_eq!(Lifecycle::parse(s), want, "{s}");
+            assert_eq!(want.as_str(), s);
+        }
+        assert!(Lifecycle::parse("failed").needs_replacement());
+        assert!(Lifecycle::Deregistered.needs_replacement());
+        assert!(!Lifecycle::Pending.needs_replacement());
+    }
+
+    #[test]
+    fn resume_hint_names_the_commands() {
+        let h = resume_hint_for("ami-1", Some("aws_ami_copy.test"));
+        assert!(
+            h.contains("\n  terraform untaint aws_ami_copy.test\n  terraform apply\n"),
+            "{h}"
+        );
+        assert!(h.contains("ami-1"));
+        let h = resume_hint_for("ami-1", None);
+        assert!(
+            h.contains("terraform untaint ADDRESS") && h.contains("whose id is ami-1"),
+            "{h}"
+        );
+    }
+
+    #[test]
+    fn wait_outcomes() {
+        let copy = AmiCopyState {
+            id: Some("ami-1".into()),
+            ..Default::default()
+        };
+        let stopped = WaitError::Stopped {
+            image_id: "ami-1".into(),
+            waiting_for: "available",
+            last: None,
+            progress: None,
+        };
+        let (state, d) = wait_outcome(&stopped, &copy, Waiting::Create);
+        assert_eq!(state, Some(Lifecycle::Pending));
+        assert_eq!(
+            d.severity,
+            tfplugin::Severity::Warning,
+            "no taint on Ctrl-C"
+        );
+        let failed = WaitError::Failed {
+            image_id: "ami-1".into(),
+            state: "failed".into(),
+            reason: Some("InternalError".into()),
+        };
+        let (state, d) = wait_outcome(&failed, &copy, Waiting::Resume);
+        assert_eq!(state, Some(Lifecycle::Failed("failed".into())));
+        assert_eq!(d.summary, "AMI copy failed: InternalError");
+        let (state, d) = wait_outcome(&WaitError::Api("x".into()), &copy, Waiting::Resume);
+        assert_eq!(state, None);
+        assert!(d.detail.contains("ami-1"));
+    }
+
+    #[test]
+    fn deprecation_times_equal_in_the_same_minute_or_rounded_alike() {
+        let same = same_deprecation_time;
+        assert!(same("2030-01-01T10:00:00Z", "2030-01-01T10:00:29Z"));
+        assert!(same("2030-01-01T10:00:00Z", "2030-01-01T10:00:29.999Z"));
+        // The same UTC minute is equal even where rounding would differ.
+        assert!(same("2030-01-01T10:00:00Z", "2030-01-01T10:00:30Z"));
+        assert!(same("2030-01-01T10:00:59Z", "2030-01-01T10:00:00Z"));
+        assert!(!same("2030-01-01T10:00:29Z", "2030-01-01T10:01:00Z"));
+        assert!(!same("2030-01-01T10:00:00Z", "2030-01-01T10:01:29Z"));
+        assert!(same("2030-01-01T10:01:00Z", "2030-01-01T10:00:30Z"));
+        assert!(same("2030-01-01T10:01:00.000Z", "2030-01-01T10:00:45Z"));
+        assert!(same("2030-01-01T10:00:00Z", "2030-01-01T09:59:30Z"));
+        assert!(!same("2030-01-01T10:00:00Z", "2030-01-01T09:59:29Z"));
+        // Offsets: the same instant elsewhere; rounding is on the UTC instant.
+        assert!(same("2030-01-01T10:00:00Z", "2030-01-01T12:00:10+02:00"));
+        assert!(same("2030-01-01T10:01:00Z", "2030-01-01T04:30:40-05:30"));
+        assert!(same("2030-01-01T00:00:00Z", "2029-12-31T23:59:45-00:00"));
+        // Fractional seconds.
+        assert!(same("2030-01-01T10:00:00Z", "2030-01-01T10:00:00.250Z"));
+        assert!(same(
+            "2030-01-01T10:01:00Z",
+            "2030-01-01T10:00:30.000000001Z"
+        ));
+        assert!(same("2030-01-01T10:00:00.000Z", "2030-01-01T10:00:00Z"));
+        assert!(!same("junk", "junk"));
+        assert!(!same("2030-01-01T10:00:00Z", "junk"));
+        assert_eq!(
+            nearest_utc_minute("2030-01-01T12:00:45+02:00"),
+            Some(time::macros::datetime!(2030-01-01 10:01 UTC))
+        );
+        assert_eq!(nearest_utc_minute("2030-13-01T00:00:00Z"), None);
+        assert!(!deprecation_changes(
+            Some("2030-01-01T10:00:00Z"),
+            Some("2030-01-01T10:00:10Z")
+        ));
+        assert!(deprecation_changes(None, Some("2030-01-01T10:00:00Z")));
+        assert!(!deprecation_changes(None, None));
+    }
+}
