@@ -1,16 +1,18 @@
 //! A generic server for Terraform's plugin protocol version 6.
 //!
-//! It knows nothing of any cloud: a provider implements [`Provider`] and [`Resource`] with
-//! [`Value`]s, [`Schema`]s and [`Diagnostics`], and calls [`serve`] from `main`.
+//! It knows nothing of any cloud: a provider implements [`Provider`], [`Resource`] and
+//! [`DataSource`] with [`Value`]s, [`Schema`]s and [`Diagnostics`], and calls [`serve`] from
+//! `main`.
 //!
 //! Inside: `handshake` (go-plugin environment and stdout line), `tls` (pinned mTLS with
 //! P-521 client certificates), `server` (runtime, accept loop, Shutdown), `service` (the
-//! gRPC methods), `convert` (schemas and diagnostics to protocol messages), `codec` (cty
-//! values as msgpack and JSON), `logging` (go-hclog JSON on stderr) and `testing` (a client
-//! that plays Terraform's part in tests).
+//! gRPC methods), `convert` (schemas and diagnostics to protocol messages), `data_source`
+//! (the data source trait), `codec` (cty values as msgpack and JSON), `logging` (go-hclog
+//! JSON on stderr) and `testing` (a client that plays Terraform's part in tests).
 
 pub mod codec;
 mod convert;
+pub mod data_source;
 pub mod diag;
 pub mod handshake;
 mod logging;
@@ -23,6 +25,7 @@ pub mod testing;
 mod tls;
 pub mod value;
 
+pub use data_source::{DataSource, ReadDataRequest, ReadDataResponse};
 pub use diag::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
 pub use provider::*;
 pub use schema::{Attribute, Block, NestedBlock, Nesting, Schema};
