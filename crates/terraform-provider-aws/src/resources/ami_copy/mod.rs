@@ -29,6 +29,7 @@ mod address;
 mod create;
 mod delete;
 mod flatten;
+mod move_state;
 mod plan;
 mod read;
 mod schema;
@@ -187,6 +188,14 @@ impl Resource for AmiCopy {
             imported: vec![state],
             diagnostics,
         }
+    }
+
+    async fn move_state(
+        &self,
+        _ctx: &Context,
+        req: tfplugin::MoveStateRequest,
+    ) -> tfplugin::MoveStateResponse {
+        move_state::move_state(self, req).await
     }
 
     /// Same schema version as the Go provider (0), so its states arrive here unchanged (B11).
