@@ -355,3 +355,65 @@ resource "aws_ami_copy" "test" {{
     tf.destroy();
     assert!(tf.state_addresses().iter().all(|a| a.starts_with("data.")));
 }
+
+#[test]
+fn uefi_image_exports_its_boot_settings_and_variable_store() {
+    use aws_sdk_ec2::types::{
+        BlockDeviceMapping, BootModeValues, EbsBlockDevice, ImdsSupportValues, TpmSupportValues,
+    };
+    let tf = Tf::new("dami_uefi");
+    let p = prefix("uefi");
+    let ec2 = tf.ec2(REGION);
+    let snapshot = tf
+        .find_image(REGION, &tf.make_source_ami(REGION, &format!("{p}-bios")))
+        .and_then(|i| {
+            i.block_device_mappings()[0]
+                .ebs()
+                .and_then(|e| e.snapshot_id())
+                .map(str::to_string)
+        })
+        .expect("a snapshot to register from");
+    let uefi = rt().block_on(async {
+        ec2.register_image()
+            .name(format!("{p}-uefi"))
+            .architecture(aws_sdk_ec2::types::ArchitectureValues::X8664)
+            .virtualization_type("hvm")
+            .root_device_name("/dev/xvda")
+            .boot_mode(BootModeValues::Uefi)
+            .tpm_support(TpmSupportValues::V20)
+            .imds_support(ImdsSupportValues::V20)
+            .uefi_data("QU1JQ09QWS1VRUZJ")
+            .block_device_mappings(
+                BlockDeviceMapping::builder()
+                    .device_name("/dev/xvda")
+                    .ebs(EbsBlockDevice::builder().snapshot_id(&snapshot).build())
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("RegisterImage")
+            .image_id()
+            .expect("image id")
+            .to_string()
+    });
+    tf.write(&lookup(
+        &tf,
+        &format!(
+            "  owners = [\"self\"]\n{}",
+            name_filter(&format!("{p}-uefi"))
+        ),
+    ));
+    tf.apply();
+    let d = tf.resource("data.aws_ami.this");
+    assert_eq!(d["id"], uefi.as_str());
+    assert_eq!(d["boot_mode"], "uefi");
+    assert_eq!(d["tpm_support"], "v2.0");
+    assert_eq!(d["imds_support"], "v2.0");
+    assert_eq!(d["uefi_data"], "QU1JQ09QWS1VRUZJ");
+    let asked = tf.calls(Some("DescribeImageAttribute"));
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert_eq!(
+        call_param(&asked[0], "Attribute").as_deref(),
+        Some("uefiData")
+    );
+}
