@@ -6,7 +6,7 @@
 mod support;
 
 use serde_json::Value as Json;
-use support::go_state::{go_attributes, go_state_file};
+use support::go_state::{go_copy_in_state, GoCopy};
 use support::{provider_dir, Tf};
 
 const REGION: &str = "us-east-1";
@@ -69,26 +69,15 @@ fn saved_plan(tf: &Tf) -> Json {
 fn moved_block_takes_a_go_provider_copy_over_without_changes() {
     let tf = Tf::new("ami_copy_move");
     both_sources_to_this_binary(&tf);
-    let source = tf.make_source_ami("us-west-1", "tfacc-move-source");
     let name = "tfacc-move";
-    let id = tf.copy_image_directly(
-        REGION,
-        &source,
-        "us-west-1",
-        name,
-        Some("from hashicorp/aws"),
-    );
-    tf.wait_available(REGION, &id, 30);
-    let image = tf.find_image(REGION, &id).expect("image");
-    let state = go_state_file(
+    let GoCopy { source, id } = go_copy_in_state(
+        &tf,
         "legacy",
-        go_attributes(&image, &source, "us-west-1", REGION),
+        ("us-west-1", REGION),
+        name,
+        "from hashicorp/aws",
+        &[],
     );
-    std::fs::write(
-        tf.path().join("terraform.tfstate"),
-        serde_json::to_vec_pretty(&state).expect("state json"),
-    )
-    .expect("write state");
     std::fs::write(
         tf.path().join("main.tf"),
         side_by_side_config(&tf, name, &source, "us-west-1", true),

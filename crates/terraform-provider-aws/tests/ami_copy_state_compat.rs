@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::go_state::{go_attributes, go_state_file};
+use support::go_state::{go_copy_in_state, GoCopy};
 use support::Tf;
 
 const REGION: &str = "us-east-1";
@@ -11,38 +11,15 @@ const REGION: &str = "us-east-1";
 #[test]
 fn a_go_provider_state_moved_with_replace_provider_plans_clean() {
     let tf = Tf::new("state_compat");
-    let source = tf.make_source_ami("us-west-1", "tfacc-state-compat-source");
     let name = "tfacc-state-compat";
-    let id = tf.copy_image_directly(
-        REGION,
-        &source,
-        "us-west-1",
+    let GoCopy { source, id } = go_copy_in_state(
+        &tf,
+        "test",
+        ("us-west-1", REGION),
         name,
-        Some("from hashicorp/aws"),
+        "from hashicorp/aws",
+        &[("Name", "compat")],
     );
-    tf.wait_available(REGION, &id, 30);
-    let ec2 = tf.ec2(REGION);
-    support::rt().block_on(async {
-        ec2.create_tags()
-            .resources(&id)
-            .tags(
-                aws_sdk_ec2::types::Tag::builder()
-                    .key("Name")
-                    .value("compat")
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("CreateTags");
-    });
-    let image = tf.find_image(REGION, &id).expect("image");
-
-    let state = go_state_file("test", go_attributes(&image, &source, "us-west-1", REGION));
-    std::fs::write(
-        tf.path().join("terraform.tfstate"),
-        serde_json::to_vec_pretty(&state).unwrap(),
-    )
-    .expect("write state");
     tf.write(&format!(
         "{}{}",
         tf.provider_block(REGION, ""),

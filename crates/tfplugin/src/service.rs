@@ -37,6 +37,22 @@ struct Catalog {
     data_sources: BTreeMap<String, DataSourceEntry>,
 }
 
+/// The catalog entries of one kind: each type's schema, asked once, with its implied type.
+fn entries<T: ?Sized, E>(
+    types: Vec<(String, Arc<T>)>,
+    schema_of: impl Fn(&T) -> Schema,
+    entry: impl Fn(Arc<T>, Schema, Type) -> E,
+) -> BTreeMap<String, E> {
+    types
+        .into_iter()
+        .map(|(name, imp)| {
+            let schema = schema_of(&imp);
+            let ty = schema.block.implied_type();
+            (name, entry(imp, schema, ty))
+        })
+        .collect()
+}
+
 pub struct ProviderService {
     provider: Arc<dyn Provider>,
     catalog: OnceLock<Catalog>,
@@ -97,40 +113,24 @@ impl ProviderService {
         self.catalog.get_or_init(|| {
             let provider_schema = self.provider.schema();
             let provider_ty = provider_schema.block.implied_type();
-            let resources = self
-                .provider
-                .resources()
-                .into_iter()
-                .map(|(name, resource)| {
-                    let schema = resource.schema();
-                    let ty = schema.block.implied_type();
-                    (
-                        name,
-                        ResourceEntry {
-                            resource,
-                            schema,
-                            ty,
-                        },
-                    )
-                })
-                .collect();
-            let data_sources = self
-                .provider
-                .data_sources()
-                .into_iter()
-                .map(|(name, data_source)| {
-                    let schema = data_source.schema();
-                    let ty = schema.block.implied_type();
-                    (
-                        name,
-                        DataSourceEntry {
-                            data_source,
-                            schema,
-                            ty,
-                        },
-                    )
-                })
-                .collect();
+            let resources = entries(
+                self.provider.resources(),
+                |r| r.schema(),
+                |resource, schema, ty| ResourceEntry {
+                    resource,
+                    schema,
+                    ty,
+                },
+            );
+            let data_sources = entries(
+                self.provider.data_sources(),
+                |d| d.schema(),
+                |data_source, schema, ty| DataSourceEntry {
+                    data_source,
+                    schema,
+                    ty,
+                },
+            );
             Catalog {
                 provider_schema,
                 provider_ty,

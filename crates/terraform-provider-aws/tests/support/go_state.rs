@@ -119,3 +119,46 @@ pub fn go_state_file(name: &str, attributes: Json) -> Json {
         "check_results": null,
     })
 }
+
+/// What `go_copy_in_state` made.
+pub struct GoCopy {
+    pub source: String,
+    pub id: String,
+}
+
+/// A copy as hashicorp/aws would have made and recorded it: a source AMI `{name}-source` in
+/// `source_region`, a copy `name` in `region` with `description` and `tags` made directly in
+/// EC2, and terraform.tfstate holding it as `aws_ami_copy.{resource}` of hashicorp/aws.
+pub fn go_copy_in_state(
+    tf: &super::Tf,
+    resource: &str,
+    (source_region, region): (&str, &str),
+    name: &str,
+    description: &str,
+    tags: &[(&str, &str)],
+) -> GoCopy {
+    let source = tf.make_source_ami(source_region, &format!("{name}-source"));
+    let id = tf.copy_image_directly(region, &source, source_region, name, Some(description));
+    tf.wait_available(region, &id, 30);
+    if !tags.is_empty() {
+        let ec2 = tf.ec2(region);
+        super::rt().block_on(async {
+            let mut req = ec2.create_tags().resources(&id);
+            for (k, v) in tags {
+                req = req.tags(aws_sdk_ec2::types::Tag::builder().key(*k).value(*v).build());
+            }
+            req.send().await.expect("CreateTags");
+        });
+    }
+    let image = tf.find_image(region, &id).expect("the copy");
+    let state = go_state_file(
+        resource,
+        go_attributes(&image, &source, source_region, region),
+    );
+    std::fs::write(
+        tf.path().join("terraform.tfstate"),
+        serde_json::to_vec_pretty(&state).expect("state json"),
+    )
+    .expect("write state");
+    GoCopy { source, id }
+}
