@@ -417,3 +417,44 @@ fn uefi_image_exports_its_boot_settings_and_variable_store() {
         Some("uefiData")
     );
 }
+
+#[test]
+fn a_query_known_only_after_apply_is_read_during_apply() {
+    let tf = Tf::new("dami_deferred");
+    let p = prefix("deferred");
+    let source = tf.make_source_ami(REGION, &format!("{p}-source"));
+    tf.write(&format!(
+        r#"{provider}
+resource "aws_ami_copy" "first" {{
+  name              = "{p}-copy"
+  source_ami_id     = "{source}"
+  source_ami_region = "{REGION}"
+}}
+
+data "aws_ami" "copied" {{
+  owners = ["self"]
+
+  filter {{
+    name   = "image-id"
+    values = [aws_ami_copy.first.id]
+  }}
+}}
+"#,
+        provider = tf.provider_block(REGION, "")
+    ));
+    // The copy's id is unknown while planning: Terraform postpones the read to apply.
+    let plan = tf.ok(&["plan", "-input=false", "-no-color"]);
+    assert!(
+        plan.flat()
+            .contains("data.aws_ami.copied will be read during apply"),
+        "{}",
+        plan.text()
+    );
+    tf.apply();
+    let copy = tf.resource("aws_ami_copy.first");
+    let d = tf.resource("data.aws_ami.copied");
+    assert_eq!(d["id"], copy["id"]);
+    assert_eq!(d["name"], format!("{p}-copy"));
+    tf.assert_plan_empty();
+    tf.destroy();
+}
