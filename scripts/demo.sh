@@ -2,8 +2,9 @@
 # A short tour of aws_ami_copy against the EC2 emulator: `make demo` runs it as
 #   scripts/with-emulator.sh scripts/demo.sh
 # (AMICOPY_EMULATOR_URL and TERRAFORM exported). It copies an AMI from us-west-1 to us-east-1 with
-# the registry page's example configuration, shows the result, shows that a second plan is empty,
-# destroys the copy and shows that nothing of it is left. Exits non-zero on any failure.
+# the registry pages' example configurations (data "aws_ami" finds the source, aws_ami_copy copies
+# it), shows the result, shows that a second plan is empty, destroys the copy and shows that
+# nothing of it is left. Exits non-zero on any failure.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,10 +42,11 @@ tf_quiet() {
 }
 
 step "1. A source AMI in us-west-1 (emulator at $AMICOPY_EMULATOR_URL)"
-source_id=$("$py" "$root/scripts/demo_source_ami.py" source us-west-1 "demo-source-$$")
-echo "  source: $source_id (us-west-1)"
+source_name="golden-demo-$$"
+source_id=$("$py" "$root/scripts/demo_source_ami.py" source us-west-1 "$source_name")
+echo "  source: $source_id ($source_name, us-west-1)"
 
-step "2. The configuration: the registry example with that source id, and a provider block for the emulator"
+step "2. The configuration: the registry examples (the copy's source found by data \"aws_ami\"), and a provider block for the emulator"
 cat >"$work/cli.tfrc" <<CFG
 provider_installation {
   dev_overrides {
@@ -73,25 +75,31 @@ provider "aws" {
   }
 }
 CFG
-sed "s/ami-xxxxxxxx/$source_id/" "$root/examples/resources/aws_ami_copy/resource.tf" >"$work/main.tf"
+cp "$root/examples/data-sources/aws_ami/data-source.tf" "$work/lookup.tf"
+sed 's/"ami-xxxxxxxx"/data.aws_ami.golden.id/' "$root/examples/resources/aws_ami_copy/resource.tf" >"$work/main.tf"
+sed 's/^/  | /' "$work/lookup.tf"
+echo "  |"
 sed 's/^/  | /' "$work/main.tf"
 
 step "3. terraform apply"
 start=$(date +%s%N)
 tf_quiet apply -auto-approve -input=false -no-color
-grep -E '^(aws_ami_copy|Apply complete)' "$log" | sed 's/^/  /'
+grep -E '^(data.aws_ami|aws_ami_copy|Apply complete)' "$log" | sed 's/^/  /'
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 printf '  (%d.%01d s)\n' $((ms / 1000)) $((ms % 1000 / 100))
 tf show -json >"$work/state.json"
-read -r copy_id copy_arn copy_state snaps < <("$py" - "$work/state.json" <<'PY'
+read -r found_id copy_id copy_arn copy_state snaps < <("$py" - "$work/state.json" <<'PY'
 import json, sys
 state = json.load(open(sys.argv[1]))
-r = next(r for r in state["values"]["root_module"]["resources"] if r["address"] == "aws_ami_copy.example")
-v = r["values"]
+resources = {r["address"]: r["values"] for r in state["values"]["root_module"]["resources"]}
+found = resources.get("data.aws_ami.golden", {}).get("id") or "-"
+v = resources["aws_ami_copy.example"]
 snaps = ",".join(sorted(d["snapshot_id"] for d in v["ebs_block_device"]))
-print(v["id"], v["arn"], v.get("state") or "-", snaps or "-")
+print(found, v["id"], v["arn"], v.get("state") or "-", snaps or "-")
 PY
 )
+[ "$found_id" = "$source_id" ] || { echo "data.aws_ami.golden found $found_id, not the source $source_id" >&2; exit 1; }
+echo "  found:     $found_id (data.aws_ami.golden)"
 [ -n "${copy_id:-}" ] && [ "$copy_id" != "${copy_id#ami-}" ] || { echo "no aws_ami_copy.example in the state" >&2; exit 1; }
 echo "  id:        $copy_id"
 echo "  arn:       $copy_arn"

@@ -1,5 +1,6 @@
 //! `terraform-provider-aws` (source `amicopy/aws`): serves `aws_ami_copy` to Terraform.
 
+mod data_sources;
 mod ec2;
 mod provider;
 mod resources;

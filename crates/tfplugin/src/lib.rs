@@ -1,9 +1,10 @@
 //! A generic server for Terraform's plugin protocol version 6.
 //!
-//! It knows nothing of any cloud: a provider implements [`Provider`] and, for each resource
-//! type, [`Resource`] with [`Value`]s, [`Schema`]s and [`Diagnostics`], and calls [`serve`]
-//! from `main`. Start with the [`resource`] module's documentation: it describes the life of
-//! one apply and what a resource type has to write.
+//! It knows nothing of any cloud: a provider implements [`Provider`], for each resource type
+//! [`Resource`] and for each data source [`DataSource`], with [`Value`]s, [`Schema`]s and
+//! [`Diagnostics`], and calls [`serve`] from `main`. Start with the [`resource`] module's
+//! documentation: it describes the life of one apply and what a resource type has to write;
+//! [`data_source`] says the same for a data source.
 //!
 //! The framework part, shared by every resource: [`schema`] (attributes with their declared
 //! rules), [`config_checks`] (validators), [`plan_defaults`] (defaults, unknowns, replacements),
@@ -23,6 +24,7 @@ pub mod codec;
 pub mod config_checks;
 pub mod configured;
 mod convert;
+pub mod data_source;
 pub mod diag;
 pub mod handshake;
 mod logging;
@@ -39,6 +41,7 @@ mod tls;
 pub mod value;
 
 pub use configured::Configured;
+pub use data_source::{DataSource, ReadDataRequest, ReadDataResponse};
 pub use diag::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
 pub use provider::*;
 pub use resource::{default_plan, Resource};

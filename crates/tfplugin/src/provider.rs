@@ -1,6 +1,7 @@
 //! What a provider implements. The server (`serve`) turns gRPC calls into these calls, decoding
 //! values with the schema's type and encoding the answers back.
 
+use crate::data_source::DataSource;
 use crate::diag::{AttributePath, Diagnostics};
 // Re-exported here too: `provider::Resource` is where it lived before it got its own module.
 pub use crate::resource::Resource;
@@ -35,6 +36,11 @@ pub trait Provider: Send + Sync + 'static {
     fn schema(&self) -> Schema;
     /// The managed resource types this provider serves, by full type name (`aws_ami_copy`).
     fn resources(&self) -> Vec<(String, Arc<dyn Resource>)>;
+    /// The data source types this provider serves, by full type name (`aws_ami`). None by
+    /// default.
+    fn data_sources(&self) -> Vec<(String, Arc<dyn DataSource>)> {
+        Vec::new()
+    }
 
     /// Static checks of the provider block (may see unknown values). No network calls.
     async fn validate(&self, _config: &Value) -> Diagnostics {
@@ -154,5 +160,34 @@ pub struct ImportResponse {
     /// States to import (usually one, holding at least the id; Terraform reads it afterwards).
     pub imported: Vec<Value>,
     /// Errors stop the import.
+    pub diagnostics: Diagnostics,
+}
+
+/// MoveResourceState's input: a `moved {}` block whose `from` is another resource type, or the
+/// same type of another provider (Terraform 1.8 and later).
+#[derive(Clone, Debug)]
+pub struct MoveStateRequest {
+    /// The fully qualified provider the state comes from (`registry.terraform.io/hashicorp/aws`).
+    pub source_provider_address: String,
+    /// The resource type the state was written for.
+    pub source_type_name: String,
+    /// The schema version the source provider wrote the state with.
+    pub source_schema_version: i64,
+    /// The source state as stored, in JSON (the source's schema, not ours).
+    pub source_state_json: Vec<u8>,
+    /// The source provider's private data for the object.
+    pub source_private: Vec<u8>,
+    /// Our resource type the state moves to.
+    pub target_type_name: String,
+}
+
+/// MoveResourceState's answer.
+#[derive(Clone, Debug, Default)]
+pub struct MoveStateResponse {
+    /// The state in this resource's current schema.
+    pub target_state: Value,
+    /// Private data to keep with the moved object.
+    pub target_private: Vec<u8>,
+    /// An error refuses the move; Terraform then changes nothing.
     pub diagnostics: Diagnostics,
 }

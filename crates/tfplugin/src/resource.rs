@@ -27,8 +27,8 @@
 use crate::diag::Diagnostics;
 use crate::plan_defaults::{planned_state, requires_replace};
 use crate::provider::{
-    ApplyRequest, ApplyResponse, Context, ImportResponse, PlanRequest, PlanResponse, ReadRequest,
-    ReadResponse,
+    ApplyRequest, ApplyResponse, Context, ImportResponse, MoveStateRequest, MoveStateResponse,
+    PlanRequest, PlanResponse, ReadRequest, ReadResponse,
 };
 use crate::schema::Schema;
 use crate::value::Value;
@@ -99,6 +99,26 @@ pub trait Resource: Send + Sync + 'static {
     async fn upgrade_state(&self, version: i64, raw_json: &[u8]) -> Result<Value, Diagnostics> {
         let _ = version;
         crate::codec::json::decode_state(&self.schema().block, raw_json)
+    }
+
+    /// Takes over a state written for another resource type or by another provider (a `moved`
+    /// block). The default refuses every move; a resource that accepts some sources checks
+    /// `source_provider_address`, `source_type_name` and `source_schema_version` itself.
+    async fn move_state(&self, _ctx: &Context, req: MoveStateRequest) -> MoveStateResponse {
+        MoveStateResponse {
+            diagnostics: crate::diag::Diagnostic::error(
+                "Move not supported",
+                format!(
+                    "{} cannot take over the state of {} from {} (schema version {}).",
+                    req.target_type_name,
+                    req.source_type_name,
+                    req.source_provider_address,
+                    req.source_schema_version
+                ),
+            )
+            .into(),
+            ..Default::default()
+        }
     }
 }
 

@@ -1,11 +1,13 @@
 //! The `tfplugin6.Provider` gRPC service: decodes each call with the schema's type, calls the
-//! `Provider`/`Resource` trait, and encodes the answer. Failures become diagnostics.
+//! `Provider`/`Resource`/`DataSource` trait, and encodes the answer. Failures become diagnostics.
 
 use crate::convert::{self, decode_dynamic, encode_dynamic};
+use crate::data_source::{unknown_result, DataSource, ReadDataRequest};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::proto::tfplugin6 as pb;
 use crate::provider::{
-    ApplyRequest, ConfigureRequest, Context, PlanRequest, Provider, ReadRequest, Resource,
+    ApplyRequest, ConfigureRequest, Context, MoveStateRequest, PlanRequest, Provider, ReadRequest,
+    Resource,
 };
 use crate::schema::Schema;
 use crate::value::Type;
@@ -20,12 +22,35 @@ struct ResourceEntry {
     ty: Type,
 }
 
+struct DataSourceEntry {
+    data_source: Arc<dyn DataSource>,
+    schema: Schema,
+    ty: Type,
+}
+
 /// Schemas are asked for once, on first use, so that nothing but the handshake runs before the
 /// handshake line is printed.
 struct Catalog {
     provider_schema: Schema,
     provider_ty: Type,
     resources: BTreeMap<String, ResourceEntry>,
+    data_sources: BTreeMap<String, DataSourceEntry>,
+}
+
+/// The catalog entries of one kind: each type's schema, asked once, with its implied type.
+fn entries<T: ?Sized, E>(
+    types: Vec<(String, Arc<T>)>,
+    schema_of: impl Fn(&T) -> Schema,
+    entry: impl Fn(Arc<T>, Schema, Type) -> E,
+) -> BTreeMap<String, E> {
+    types
+        .into_iter()
+        .map(|(name, imp)| {
+            let schema = schema_of(&imp);
+            let ty = schema.block.implied_type();
+            (name, entry(imp, schema, ty))
+        })
+        .collect()
 }
 
 pub struct ProviderService {
@@ -88,27 +113,29 @@ impl ProviderService {
         self.catalog.get_or_init(|| {
             let provider_schema = self.provider.schema();
             let provider_ty = provider_schema.block.implied_type();
-            let resources = self
-                .provider
-                .resources()
-                .into_iter()
-                .map(|(name, resource)| {
-                    let schema = resource.schema();
-                    let ty = schema.block.implied_type();
-                    (
-                        name,
-                        ResourceEntry {
-                            resource,
-                            schema,
-                            ty,
-                        },
-                    )
-                })
-                .collect();
+            let resources = entries(
+                self.provider.resources(),
+                |r| r.schema(),
+                |resource, schema, ty| ResourceEntry {
+                    resource,
+                    schema,
+                    ty,
+                },
+            );
+            let data_sources = entries(
+                self.provider.data_sources(),
+                |d| d.schema(),
+                |data_source, schema, ty| DataSourceEntry {
+                    data_source,
+                    schema,
+                    ty,
+                },
+            );
             Catalog {
                 provider_schema,
                 provider_ty,
                 resources,
+                data_sources,
             }
         })
     }
@@ -118,6 +145,13 @@ impl ProviderService {
             .resources
             .get(name)
             .ok_or_else(|| unknown_type("resource", name))
+    }
+
+    fn data_source(&self, name: &str) -> Result<&DataSourceEntry, Diagnostics> {
+        self.catalog()
+            .data_sources
+            .get(name)
+            .ok_or_else(|| unknown_type("data source", name))
     }
 
     fn ctx(&self) -> Context {
@@ -130,7 +164,7 @@ impl ProviderService {
         pb::ServerCapabilities {
             plan_destroy: false,
             get_provider_schema_optional: false,
-            move_resource_state: false,
+            move_resource_state: true,
             generate_resource_config: false,
         }
     }
@@ -164,9 +198,18 @@ impl pb::provider_server::Provider for ProviderService {
                 type_name: n.clone(),
             })
             .collect();
+        let data_sources = self
+            .catalog()
+            .data_sources
+            .keys()
+            .map(|n| pb::get_metadata::DataSourceMetadata {
+                type_name: n.clone(),
+            })
+            .collect();
         ok(pb::get_metadata::Response {
             server_capabilities: Some(Self::capabilities()),
             resources,
+            data_sources,
             ..Default::default()
         })
     }
@@ -180,6 +223,11 @@ impl pb::provider_server::Provider for ProviderService {
             provider: Some(convert::schema(&cat.provider_schema)),
             resource_schemas: cat
                 .resources
+                .iter()
+                .map(|(n, e)| (n.clone(), convert::schema(&e.schema)))
+                .collect(),
+            data_source_schemas: cat
+                .data_sources
                 .iter()
                 .map(|(n, e)| (n.clone(), convert::schema(&e.schema)))
                 .collect(),
@@ -251,19 +299,139 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         req: Request<pb::validate_data_resource_config::Request>,
     ) -> Answer<pb::validate_data_resource_config::Response> {
-        let name = req.into_inner().type_name;
-        ok(pb::validate_data_resource_config::Response {
-            diagnostics: convert::diagnostics(&unknown_type("data source", &name)),
-        })
+        let req = req.into_inner();
+        let mk = |diagnostics| pb::validate_data_resource_config::Response { diagnostics };
+        let mut diags = Diagnostics::new();
+        let entry = try_diag!(self.data_source(&req.type_name), diags, mk);
+        let config = try_diag!(
+            decode_dynamic(req.config.as_ref(), &entry.ty, "data source configuration"),
+            diags,
+            mk
+        );
+        diags.extend(try_diag!(
+            guarded(
+                "ValidateDataResourceConfig",
+                entry.data_source.validate(&config)
+            )
+            .await,
+            diags,
+            mk
+        ));
+        ok(mk(convert::diagnostics(&diags)))
     }
 
     async fn read_data_source(
         &self,
         req: Request<pb::read_data_source::Request>,
     ) -> Answer<pb::read_data_source::Response> {
-        let name = req.into_inner().type_name;
+        let req = req.into_inner();
+        let mk = |diagnostics| pb::read_data_source::Response {
+            diagnostics,
+            ..Default::default()
+        };
+        let mut diags = Diagnostics::new();
+        let entry = try_diag!(self.data_source(&req.type_name), diags, mk);
+        let config = try_diag!(
+            decode_dynamic(req.config.as_ref(), &entry.ty, "data source configuration"),
+            diags,
+            mk
+        );
+        if config.contains_unknown() {
+            // Terraform postpones such a read to apply by itself; a client that may defer is
+            // told to, any other gets an error rather than a read of half a query.
+            let deferral_allowed = req.client_capabilities.is_some_and(|c| c.deferral_allowed);
+            if !deferral_allowed {
+                diags.error(
+                    "Data source configuration not yet known",
+                    format!(
+                        "{} cannot be read while its configuration holds values known only after apply.",
+                        req.type_name
+                    ),
+                );
+                return ok(mk(convert::diagnostics(&diags)));
+            }
+            let placeholder = unknown_result(&entry.schema, &config);
+            let state = try_diag!(
+                encode_dynamic(&placeholder, &entry.ty, "data source state"),
+                diags,
+                mk
+            );
+            return ok(pb::read_data_source::Response {
+                state: Some(state),
+                diagnostics: convert::diagnostics(&diags),
+                deferred: Some(pb::Deferred {
+                    reason: pb::deferred::Reason::ResourceConfigUnknown as i32,
+                }),
+            });
+        }
+        let resp = try_diag!(
+            guarded(
+                "ReadDataSource",
+                entry
+                    .data_source
+                    .read(&self.ctx(), ReadDataRequest { config })
+            )
+            .await,
+            diags,
+            mk
+        );
+        diags.extend(resp.diagnostics);
+        if diags.has_errors() {
+            return ok(mk(convert::diagnostics(&diags)));
+        }
+        let state = try_diag!(
+            encode_dynamic(&resp.state, &entry.ty, "data source state"),
+            diags,
+            mk
+        );
         ok(pb::read_data_source::Response {
-            diagnostics: convert::diagnostics(&unknown_type("data source", &name)),
+            state: Some(state),
+            diagnostics: convert::diagnostics(&diags),
+            deferred: None,
+        })
+    }
+
+    async fn move_resource_state(
+        &self,
+        req: Request<pb::move_resource_state::Request>,
+    ) -> Answer<pb::move_resource_state::Response> {
+        let req = req.into_inner();
+        let mk = |diagnostics| pb::move_resource_state::Response {
+            diagnostics,
+            ..Default::default()
+        };
+        let mut diags = Diagnostics::new();
+        let entry = try_diag!(self.resource(&req.target_type_name), diags, mk);
+        let mreq = MoveStateRequest {
+            source_provider_address: req.source_provider_address,
+            source_type_name: req.source_type_name,
+            source_schema_version: req.source_schema_version,
+            source_state_json: req.source_state.map(|s| s.json).unwrap_or_default(),
+            source_private: req.source_private,
+            target_type_name: req.target_type_name,
+        };
+        let resp = try_diag!(
+            guarded(
+                "MoveResourceState",
+                entry.resource.move_state(&self.ctx(), mreq)
+            )
+            .await,
+            diags,
+            mk
+        );
+        diags.extend(resp.diagnostics);
+        if diags.has_errors() {
+            return ok(mk(convert::diagnostics(&diags)));
+        }
+        let state = try_diag!(
+            encode_dynamic(&resp.target_state, &entry.ty, "moved state"),
+            diags,
+            mk
+        );
+        ok(pb::move_resource_state::Response {
+            target_state: Some(state),
+            target_private: resp.target_private,
+            diagnostics: convert::diagnostics(&diags),
             ..Default::default()
         })
     }

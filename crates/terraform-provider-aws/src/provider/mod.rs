@@ -45,6 +45,10 @@ impl tfplugin::Provider for AwsProvider {
         crate::resources::all(self.state.clone())
     }
 
+    fn data_sources(&self) -> Vec<(String, Arc<dyn tfplugin::DataSource>)> {
+        crate::data_sources::all(self.state.clone())
+    }
+
     async fn validate(&self, config: &Value) -> Diagnostics {
         validate::validate(config)
     }

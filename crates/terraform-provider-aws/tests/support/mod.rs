@@ -5,6 +5,8 @@
 //! a call log and test controls per access key, so tests run in parallel without sharing state.
 #![allow(dead_code)]
 
+pub mod go_state;
+
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -36,6 +36,7 @@ mod flatten;
 mod image_ops;
 mod lifecycle;
 mod model;
+mod move_state;
 mod plan;
 mod private;
 mod read;
@@ -176,6 +177,14 @@ impl Resource for AmiCopy {
             imported: vec![state.to_cty()],
             diagnostics,
         }
+    }
+
+    async fn move_state(
+        &self,
+        _ctx: &Context,
+        req: tfplugin::MoveStateRequest,
+    ) -> tfplugin::MoveStateResponse {
+        move_state::move_state(self, req).await
     }
 
     /// Same schema version as the Go provider (0), so its states arrive here unchanged. Their

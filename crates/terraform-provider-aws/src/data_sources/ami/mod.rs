@@ -1,0 +1,165 @@
+//! `data "aws_ami"`: finds one AMI as hashicorp/aws's data source does, with its schema, its
+//! values and its messages, so configurations that look their source image up need no second
+//! provider.
+//!
+//! Reading order: `schema` (the attributes, checked against upstream's list), `query` (the
+//! configuration as a DescribeImages query, static checks, the unsafe-query guard), `select`
+//! (name_regex, none / several / most recent), `flatten` (the image as state).
+//!
+//! Upstream asks GetInstanceUefiData with the image id for `uefi_data`, which never succeeds,
+//! so its `uefi_data` stays empty; this reads the image's own `uefiData` attribute instead, and
+//! only for UEFI images (others have none), keeping `""` when that read fails.
+
+mod flatten;
+mod query;
+mod schema;
+mod select;
+
+use crate::ec2::errors::describe_sdk_error;
+use crate::provider::clients::{AwsClients, ProviderState};
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{BootModeValues, Filter, Image, ImageAttributeName};
+use query::Query;
+use std::sync::Arc;
+use tfplugin::{
+    Context, DataSource, Diagnostics, ReadDataRequest, ReadDataResponse, Schema, Value,
+};
+
+pub struct AmiDataSource {
+    state: Arc<ProviderState>,
+}
+
+impl AmiDataSource {
+    pub fn new(state: Arc<ProviderState>) -> Self {
+        AmiDataSource { state }
+    }
+}
+
+#[async_trait]
+impl DataSource for AmiDataSource {
+    fn schema(&self) -> Schema {
+        schema::schema()
+    }
+
+    async fn validate(&self, config: &Value) -> Diagnostics {
+        query::validate(config)
+    }
+
+    async fn read(&self, ctx: &Context, req: ReadDataRequest) -> ReadDataResponse {
+        let mut diagnostics = Diagnostics::new();
+        let state = match self.state.clients() {
+            Ok(clients) => lookup(&clients, ctx, &req.config, &mut diagnostics).await,
+            Err(d) => {
+                diagnostics.extend(d);
+                Value::Null
+            }
+        };
+        ReadDataResponse { state, diagnostics }
+    }
+}
+
+/// The lookup; on failure the diagnostics hold an error and the value is null.
+async fn lookup(
+    clients: &AwsClients,
+    ctx: &Context,
+    config: &Value,
+    diags: &mut Diagnostics,
+) -> Value {
+    let q = Query::from_config(config);
+    if let Some(d) = q.unsafe_filter_diagnostic() {
+        diags.push(d);
+        if diags.has_errors() {
+            return Value::Null;
+        }
+    }
+    let name_regex = match q.name_regex.as_deref().map(regex::Regex::new).transpose() {
+        Ok(re) => re,
+        Err(e) => {
+            diags.error("Invalid name_regex", e.to_string());
+            return Value::Null;
+        }
+    };
+    let region = q.region.clone().unwrap_or_else(|| clients.region.clone());
+    let ec2 = clients.ec2(&region);
+    let found = tokio::select! {
+        r = tokio::time::timeout(q.read_timeout, describe_images(&ec2, &q)) => r.unwrap_or_else(|_| {
+            Err(format!("timeout after {:?} (timeouts.read)", q.read_timeout))
+        }),
+        _ = ctx.stop.cancelled() => Err("interrupted".to_string()),
+    };
+    let images = match found {
+        Ok(images) => images,
+        Err(e) => {
+            diags.error(format!("reading EC2 AMIs: {e}"), "");
+            return Value::Null;
+        }
+    };
+    let image = match select::select(images, name_regex.as_ref(), q.most_recent) {
+        Ok(image) => image,
+        Err(message) => {
+            diags.error(message, "");
+            return Value::Null;
+        }
+    };
+    let uefi_data = match image.boot_mode() {
+        Some(BootModeValues::Uefi | BootModeValues::UefiPreferred) => {
+            uefi_data(&ec2, image.image_id().unwrap_or_default()).await
+        }
+        _ => None,
+    };
+    let env = flatten::Env {
+        region: &region,
+        partition: &clients.partition,
+        ignore_tags: &clients.ignore_tags,
+        uefi_data,
+    };
+    flatten::flatten(&image, config, &env)
+}
+
+/// DescribeImages with the query's owners, executable users, filters and IncludeDeprecated
+/// (always sent, as upstream does), every page.
+async fn describe_images(ec2: &aws_sdk_ec2::Client, q: &Query) -> Result<Vec<Image>, String> {
+    let filters: Vec<Filter> = q
+        .filters
+        .iter()
+        .map(|(name, values)| {
+            Filter::builder()
+                .name(name)
+                .set_values(Some(values.clone()))
+                .build()
+        })
+        .collect();
+    let non_empty = |v: &Vec<String>| (!v.is_empty()).then(|| v.clone());
+    let mut pages = ec2
+        .describe_images()
+        .set_owners(non_empty(&q.owners))
+        .set_executable_users(non_empty(&q.executable_users))
+        .set_filters((!filters.is_empty()).then_some(filters))
+        .include_deprecated(q.include_deprecated)
+        .into_paginator()
+        .send();
+    let mut images = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| describe_sdk_error(&e))?;
+        images.extend(page.images().iter().cloned());
+    }
+    Ok(images)
+}
+
+/// The image's UEFI variable store, or `None` when it cannot be read: a missing permission for
+/// this one attribute must not fail the lookup.
+async fn uefi_data(ec2: &aws_sdk_ec2::Client, image_id: &str) -> Option<String> {
+    let out = ec2
+        .describe_image_attribute()
+        .image_id(image_id)
+        .attribute(ImageAttributeName::UefiData)
+        .send()
+        .await;
+    match out {
+        Ok(out) => out.uefi_data().and_then(|a| a.value()).map(str::to_string),
+        Err(e) => {
+            tracing::warn!(image_id, error = %describe_sdk_error(&e), "could not read uefiData");
+            None
+        }
+    }
+}
