@@ -16,6 +16,7 @@ pub mod handshake;
 mod logging;
 pub mod proto;
 pub mod provider;
+pub mod redact;
 pub mod schema;
 mod server;
 mod service;
