@@ -208,28 +208,34 @@ fn assume_role_external_id_policy_and_issued_credentials_stay_out_of_the_log() {
     assert_nowhere(&sentinels, &run, &log);
 }
 
+/// Plans with `assume_role_with_web_identity` whose token comes from `token_argument` (the
+/// attribute line); `token` and the credentials STS issued must not be logged.
+fn assert_web_identity_kept_out(tf: &Tf, token_argument: &str, token: &str) {
+    let session = &format!("{}-{}", tf.access_key.to_lowercase(), std::process::id());
+    let block = provider(
+        tf,
+        &format!(
+            r#"  assume_role_with_web_identity {{
+    role_arn     = "{ROLE}"
+    session_name = "{session}"
+    {token_argument}
+  }}"#
+        ),
+    );
+    write(tf, &block, session);
+    let (run, log) = plan(tf, &[]);
+    assert_eq!(run.code, 2, "{}", run.text());
+    let issued = issued_credentials(tf, session);
+    let mut sentinels = vec![("web identity token", token)];
+    sentinels.extend(issued.iter().map(|(k, v)| (*k, v.as_str())));
+    assert_nowhere(&sentinels, &run, &log);
+}
+
 #[test]
 fn web_identity_token_inline_stays_out_of_the_log() {
     let tf = Tf::new("log_secrets_web_inline");
     let token = "SENTINEL.WEBIDENTITY.inline-eyJhbGciOiJSUzI1NiJ9";
-    let session = &format!("tfacc-log-secrets-web-inline-{}", std::process::id());
-    let block = provider(
-        &tf,
-        &format!(
-            r#"  assume_role_with_web_identity {{
-    role_arn           = "{ROLE}"
-    session_name       = "{session}"
-    web_identity_token = "{token}"
-  }}"#
-        ),
-    );
-    write(&tf, &block, "tfacc-log-secrets-web-inline");
-    let (run, log) = plan(&tf, &[]);
-    assert_eq!(run.code, 2, "{}", run.text());
-    let issued = issued_credentials(&tf, session);
-    let mut sentinels = vec![("web_identity_token", token)];
-    sentinels.extend(issued.iter().map(|(k, v)| (*k, v.as_str())));
-    assert_nowhere(&sentinels, &run, &log);
+    assert_web_identity_kept_out(&tf, &format!("web_identity_token = \"{token}\""), token);
 }
 
 #[test]
@@ -237,24 +243,7 @@ fn web_identity_token_file_stays_out_of_the_log() {
     let tf = Tf::new("log_secrets_web_file");
     let token = "SENTINEL.WEBIDENTITY.file-eyJraWQiOiJ0ZXN0In0";
     let file = write_file(tf.path(), "web-token", &format!("{token}\n"));
-    let session = &format!("tfacc-log-secrets-web-file-{}", std::process::id());
-    let block = provider(
-        &tf,
-        &format!(
-            r#"  assume_role_with_web_identity {{
-    role_arn                = "{ROLE}"
-    session_name            = "{session}"
-    web_identity_token_file = "{file}"
-  }}"#
-        ),
-    );
-    write(&tf, &block, "tfacc-log-secrets-web-file");
-    let (run, log) = plan(&tf, &[]);
-    assert_eq!(run.code, 2, "{}", run.text());
-    let issued = issued_credentials(&tf, session);
-    let mut sentinels = vec![("web_identity_token_file content", token)];
-    sentinels.extend(issued.iter().map(|(k, v)| (*k, v.as_str())));
-    assert_nowhere(&sentinels, &run, &log);
+    assert_web_identity_kept_out(&tf, &format!("web_identity_token_file = \"{file}\""), token);
 }
 
 #[test]
