@@ -108,6 +108,25 @@ fn provider(tf: &Tf, extra: &str) -> String {
     )
 }
 
+/// A provider block using profile `tfacc` with `settings`, from shared files of this test only.
+fn profile_provider(tf: &Tf, settings: &str, extra: &str) -> String {
+    let config = write_file(
+        tf.path(),
+        "aws-config",
+        &format!("[profile tfacc]\n{settings}"),
+    );
+    let credentials = write_file(tf.path(), "aws-credentials", "");
+    provider(
+        tf,
+        &format!(
+            r#"  profile                  = "tfacc"
+  shared_config_files      = ["{config}"]
+  shared_credentials_files = ["{credentials}"]
+{extra}"#
+        ),
+    )
+}
+
 fn write(tf: &Tf, provider_block: &str, copy_name: &str) {
     // AMI names are unique per emulator account: reruns against one emulator need new ones.
     let copy_name = &format!("{copy_name}-{}", std::process::id());
@@ -262,19 +281,10 @@ fn credential_process_command_and_output_stay_out_of_the_log() {
             tf.access_key
         ),
     );
-    let config = write_file(
-        tf.path(),
-        "aws-config",
-        &format!("[profile tfacc]\ncredential_process = sh {script} --password {argument}\n"),
-    );
-    let credentials = write_file(tf.path(), "aws-credentials", "");
-    let block = provider(
+    let block = profile_provider(
         &tf,
-        &format!(
-            r#"  profile                  = "tfacc"
-  shared_config_files      = ["{config}"]
-  shared_credentials_files = ["{credentials}"]"#
-        ),
+        &format!("credential_process = sh {script} --password {argument}\n"),
+        "",
     );
     write(&tf, &block, "tfacc-log-secrets-process");
     let (run, log) = plan(&tf, &[]);
@@ -319,23 +329,13 @@ fn sso_cached_token_stays_out_of_the_log() {
             r#"{{"startUrl": "{start_url}", "region": "{REGION}", "accessToken": "{access_token}", "expiresAt": "{expires}"}}"#
         ),
     );
-    let config = write_file(
-        tf.path(),
-        "aws-config",
-        &format!(
-            "[profile tfacc]\nsso_start_url = {start_url}\nsso_region = {REGION}\n\
-             sso_account_id = 123456789012\nsso_role_name = tfacc-log-secrets\n"
-        ),
-    );
-    let credentials = write_file(tf.path(), "aws-credentials", "");
-    let block = provider(
+    let block = profile_provider(
         &tf,
         &format!(
-            r#"  profile                  = "tfacc"
-  shared_config_files      = ["{config}"]
-  shared_credentials_files = ["{credentials}"]
-  max_retries              = 0"#
+            "sso_start_url = {start_url}\nsso_region = {REGION}\n\
+             sso_account_id = 123456789012\nsso_role_name = tfacc-log-secrets\n"
         ),
+        "  max_retries = 0",
     );
     write(&tf, &block, "tfacc-log-secrets-sso");
     let home_dir = home.display().to_string();
