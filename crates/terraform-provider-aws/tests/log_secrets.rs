@@ -74,7 +74,13 @@ fn issued_credentials(tf: &Tf, session: &str) -> Vec<(&'static str, String)> {
     let mut resp = ureq::get(&format!("{}/moto-api/data.json", tf.emulator))
         .call()
         .expect("moto data");
-    let data: Json = resp.body_mut().read_json().expect("moto data json");
+    // The dump holds every model of the emulator: well over ureq's default 10 MB after a suite.
+    let data: Json = resp
+        .body_mut()
+        .with_config()
+        .limit(u64::MAX)
+        .read_json()
+        .expect("moto data json");
     let roles = data["sts"]["AssumedRole"]
         .as_array()
         .cloned()
