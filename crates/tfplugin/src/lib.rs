@@ -14,8 +14,9 @@
 //! The protocol part: `handshake` (go-plugin environment and stdout line), `tls` (pinned mTLS
 //! with P-521 client certificates), `server` (runtime, accept loop, Shutdown), `service` (the
 //! gRPC methods), `convert` (schemas and diagnostics to protocol messages), `codec` (cty
-//! values as msgpack and JSON), `logging` (go-hclog JSON on stderr) and, with the `testing`
-//! feature, `testing` (a client that plays Terraform's part in tests).
+//! values as msgpack and JSON), `logging` (go-hclog JSON on stderr), [`redact`] (secrets kept
+//! out of every log line) and, with the `testing` feature, `testing` (a client that plays
+//! Terraform's part in tests).
 
 #![warn(missing_docs)]
 
@@ -31,6 +32,7 @@ mod logging;
 pub mod plan_defaults;
 pub mod proto;
 pub mod provider;
+pub mod redact;
 pub mod resource;
 pub mod schema;
 mod server;

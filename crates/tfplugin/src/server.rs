@@ -5,19 +5,27 @@ use crate::proto::{health, plugin, tfplugin6};
 use crate::provider::Provider;
 use crate::service::ProviderService;
 use crate::tls;
+use std::collections::VecDeque;
 use std::io::Write;
 use std::pin::Pin;
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context as TaskContext, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
-/// How long a connection may take to finish its TLS handshake.
-const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a connection may take to finish its TLS handshake. Terraform needs milliseconds;
+/// the margin is for a machine under heavy load.
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
+/// TLS handshakes in progress at once. Terraform opens one connection per plugin process, so
+/// more than a few pending at once means someone else is connecting.
+const MAX_PENDING_HANDSHAKES: usize = 16;
+/// At most one warning per this interval about refused connections; the rest are counted.
+const REFUSAL_WARNING_INTERVAL: Duration = Duration::from_secs(10);
 /// After Shutdown: time for the Shutdown answer to leave before the process ends anyway.
 const SHUTDOWN_GRACE: Duration = Duration::from_millis(250);
 
@@ -149,6 +157,7 @@ fn accept_loop(
     shutdown: CancellationToken,
 ) -> tokio_stream::wrappers::ReceiverStream<Result<Conn, std::io::Error>> {
     let (tx, rx) = tokio::sync::mpsc::channel(16);
+    let pending = Arc::new(PendingHandshakes::new(MAX_PENDING_HANDSHAKES));
     tokio::spawn(async move {
         loop {
             let accepted = tokio::select! {
@@ -167,31 +176,129 @@ fn accept_loop(
             // Without it every small gRPC frame waits for the peer's delayed ACK (~40 ms).
             let _ = tcp.set_nodelay(true);
             let tx = tx.clone();
-            let acceptor = acceptor.clone();
+            let conn = match &acceptor {
+                None => futures_util::future::Either::Left(async { Some(Conn::Plain(tcp)) }),
+                Some(acceptor) => futures_util::future::Either::Right(handshake(
+                    acceptor.clone(),
+                    tcp,
+                    pending.admit(),
+                    pending.clone(),
+                )),
+            };
             tokio::spawn(async move {
-                let conn = match acceptor {
-                    None => Conn::Plain(tcp),
-                    Some(acceptor) => {
-                        match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(tcp))
-                            .await
-                        {
-                            Ok(Ok(tls)) => Conn::Tls(Box::new(tls)),
-                            Ok(Err(e)) => {
-                                tracing::warn!(error = %e, "refused a connection: TLS handshake failed");
-                                return;
-                            }
-                            Err(_) => {
-                                tracing::warn!("refused a connection: TLS handshake timed out");
-                                return;
-                            }
-                        }
-                    }
-                };
-                let _ = tx.send(Ok(conn)).await;
+                if let Some(conn) = conn.await {
+                    let _ = tx.send(Ok(conn)).await;
+                }
             });
         }
     });
     tokio_stream::wrappers::ReceiverStream::new(rx)
+}
+
+/// One TLS handshake, abandoned on timeout or when newer connections push it out of the bound.
+async fn handshake(
+    acceptor: TlsAcceptor,
+    tcp: TcpStream,
+    slot: Slot,
+    pending: Arc<PendingHandshakes>,
+) -> Option<Conn> {
+    let outcome = tokio::select! {
+        () = slot.evicted.cancelled() => Err(format!(
+            "more than {MAX_PENDING_HANDSHAKES} TLS handshakes pending; closed the oldest"
+        )),
+        r = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(tcp)) => match r {
+            Ok(Ok(tls)) => Ok(tls),
+            Ok(Err(e)) => Err(format!("TLS handshake failed: {e}")),
+            Err(_) => Err("TLS handshake timed out".to_string()),
+        },
+    };
+    pending.finish(slot.id);
+    match outcome {
+        Ok(tls) => Some(Conn::Tls(Box::new(tls))),
+        Err(reason) => {
+            pending.refused(&reason);
+            None
+        }
+    }
+}
+
+/// The handshakes in progress, oldest first. When a connection arrives with the bound reached,
+/// the oldest is closed: a client that completes its handshake in milliseconds (Terraform)
+/// is then never locked out by connections that stay silent, and no more than the bound are
+/// ever held.
+struct PendingHandshakes {
+    bound: usize,
+    queue: Mutex<VecDeque<(u64, CancellationToken)>>,
+    next_id: AtomicU64,
+    refusals: Mutex<Refusals>,
+}
+
+/// A place among the pending handshakes; `evicted` fires when a newer one takes it.
+struct Slot {
+    id: u64,
+    evicted: CancellationToken,
+}
+
+#[derive(Default)]
+struct Refusals {
+    last_warning: Option<Instant>,
+    unreported: u64,
+}
+
+impl PendingHandshakes {
+    fn new(bound: usize) -> Self {
+        PendingHandshakes {
+            bound: bound.max(1),
+            queue: Mutex::new(VecDeque::new()),
+            next_id: AtomicU64::new(0),
+            refusals: Mutex::new(Refusals::default()),
+        }
+    }
+
+    fn admit(&self) -> Slot {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let evicted = CancellationToken::new();
+        let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+        while queue.len() >= self.bound {
+            if let Some((_, oldest)) = queue.pop_front() {
+                oldest.cancel();
+            }
+        }
+        queue.push_back((id, evicted.clone()));
+        Slot { id, evicted }
+    }
+
+    fn finish(&self, id: u64) {
+        let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+        queue.retain(|(i, _)| *i != id);
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// Warns about a refused connection, at most once per interval (a flood of connections must
+    /// not become a flood of log lines); the others are counted in the next warning.
+    fn refused(&self, reason: &str) -> bool {
+        let mut r = self.refusals.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        if r.last_warning
+            .is_some_and(|t| now.duration_since(t) < REFUSAL_WARNING_INTERVAL)
+        {
+            r.unreported += 1;
+            return false;
+        }
+        let also = std::mem::take(&mut r.unreported);
+        r.last_warning = Some(now);
+        drop(r);
+        tracing::warn!(
+            reason,
+            refused_since_last_warning = also,
+            "refused a connection before serving it"
+        );
+        true
+    }
 }
 
 /// One client connection, with or without TLS.
@@ -289,5 +396,42 @@ impl health::health_server::Health for Health {
         Ok(tonic::Response::new(health::HealthCheckResponse {
             status: health::health_check_response::ServingStatus::Serving as i32,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_oldest_pending_handshake_makes_room() {
+        let pending = PendingHandshakes::new(2);
+        let first = pending.admit();
+        let second = pending.admit();
+        assert!(!first.evicted.is_cancelled() && !second.evicted.is_cancelled());
+        let third = pending.admit();
+        assert!(first.evicted.is_cancelled(), "the oldest goes");
+        assert!(!second.evicted.is_cancelled() && !third.evicted.is_cancelled());
+        assert_eq!(pending.len(), 2);
+        // A finished handshake frees its place: nobody is evicted for the next one.
+        pending.finish(second.id);
+        let fourth = pending.admit();
+        assert!(!third.evicted.is_cancelled() && !fourth.evicted.is_cancelled());
+        assert_eq!(pending.len(), 2);
+        pending.finish(first.id); // already gone: harmless
+        assert_eq!(pending.len(), 2);
+    }
+
+    #[test]
+    fn refusal_warnings_are_rate_limited() {
+        let pending = PendingHandshakes::new(1);
+        assert!(
+            pending.refused("first"),
+            "the first refusal is reported at once"
+        );
+        assert!(!pending.refused("second"));
+        assert!(!pending.refused("third"));
+        let r = pending.refusals.lock().unwrap();
+        assert_eq!(r.unreported, 2, "counted for the next warning");
     }
 }

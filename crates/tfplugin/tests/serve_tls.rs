@@ -401,3 +401,58 @@ async fn a_panicking_provider_call_becomes_a_diagnostic() {
         .unwrap();
     server.shutdown.cancel();
 }
+
+/// The server's bound on TLS handshakes in progress (`MAX_PENDING_HANDSHAKES` in server.rs).
+const PENDING_HANDSHAKE_BOUND: usize = 16;
+
+#[tokio::test]
+async fn idle_connections_neither_pile_up_nor_lock_out_terraform() {
+    use tokio::io::AsyncReadExt;
+    let terraform = ClientCert::generate();
+    let server = spawn_server(FakeProvider, &terraform.pem).unwrap();
+    let (addr, _) = tfplugin::testing::parse_handshake_line(&server.line).unwrap();
+
+    // Connections that never send a ClientHello, many more than the bound.
+    let idle_count = PENDING_HANDSHAKE_BOUND * 8;
+    let mut idle = Vec::new();
+    for _ in 0..idle_count {
+        idle.push(tokio::net::TcpStream::connect(addr).await.unwrap());
+    }
+
+    // Terraform connects after them and is served.
+    let mut c = connect_from_line(&server.line, &terraform).await.unwrap();
+    c.provider
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .unwrap();
+
+    // The server holds at most the bound of them; it closed the rest as they came, not after
+    // a handshake timeout. (The read's time limit only decides "still open" for the others.)
+    let reads = idle.into_iter().map(|mut s| {
+        tokio::spawn(async move {
+            let mut buf = [0u8; 1];
+            matches!(
+                tokio::time::timeout(Duration::from_secs(2), s.read(&mut buf)).await,
+                Ok(Ok(0)) | Ok(Err(_))
+            )
+        })
+    });
+    let mut closed = 0;
+    for r in reads.collect::<Vec<_>>() {
+        if r.await.unwrap() {
+            closed += 1;
+        }
+    }
+    assert!(
+        closed >= idle_count - PENDING_HANDSHAKE_BOUND,
+        "the server still holds {} idle connections (bound {PENDING_HANDSHAKE_BOUND})",
+        idle_count - closed
+    );
+
+    // Still serving.
+    c.provider
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .unwrap();
+    server.shutdown.cancel();
+}

@@ -9,6 +9,7 @@ pub mod config;
 pub mod identity;
 pub mod schema;
 pub mod sdk;
+mod secrets;
 pub mod validate;
 
 use async_trait::async_trait;
@@ -82,6 +83,7 @@ async fn configure(
     cfg: &ProviderConfig,
     diags: &mut Diagnostics,
 ) -> Result<AwsClients, Diagnostic> {
+    secrets::register_configured(cfg);
     let sdk = sdk::build(cfg, diags).await?;
     let identity = if cfg.skip_credentials_validation && cfg.skip_requesting_account_id {
         identity::Identity {

@@ -60,7 +60,7 @@ fn assume_role_block() -> Block {
     Block::new("A role to assume with STS AssumeRole. Several blocks are chained in order, each assumed with the previous one's credentials.")
         .attr(Attribute::optional("role_arn", s.clone(), "ARN of the IAM role to assume."))
         .attr(Attribute::optional("session_name", s.clone(), "Role session name (visible in CloudTrail)."))
-        .attr(Attribute::optional("external_id", s.clone(), "External id the role's trust policy requires."))
+        .attr(Attribute::optional("external_id", s.clone(), "External id the role's trust policy requires.").sensitive())
         .attr(Attribute::optional("duration", s.clone(),
             "Session duration as a Go duration (`1h`, `15m30s`), between 15 minutes and 12 hours. Default 1 hour."))
         .attr(Attribute::optional("policy", s.clone(), "Inline session policy (JSON) further restricting the role."))
@@ -153,6 +153,10 @@ mod tests {
         let wi = b.nested("assume_role_with_web_identity").map(|n| &n.block);
         assert!(wi
             .and_then(|b| b.attribute("web_identity_token"))
+            .is_some_and(|a| a.sensitive));
+        let role = b.nested("assume_role").map(|n| &n.block);
+        assert!(role
+            .and_then(|b| b.attribute("external_id"))
             .is_some_and(|a| a.sensitive));
     }
 

@@ -302,7 +302,8 @@ pub async fn build(cfg: &ProviderConfig, diags: &mut Diagnostics) -> Result<Sdk,
     }
 
     Ok(Sdk {
-        config,
+        // Credential resolution stays out of the log; what it returns is masked in it.
+        config: super::secrets::guard(config),
         region,
         ec2_endpoint,
         sts_endpoint,
