@@ -6,9 +6,12 @@
 mod assume;
 pub mod clients;
 pub mod config;
+mod endpoint_keys;
+mod http;
 pub mod identity;
 pub mod schema;
 pub mod sdk;
+mod tuning;
 pub mod validate;
 
 use async_trait::async_trait;
@@ -39,6 +42,10 @@ impl Default for AwsProvider {
 impl tfplugin::Provider for AwsProvider {
     fn schema(&self) -> Schema {
         schema::provider_schema()
+    }
+
+    fn meta_schema(&self) -> Option<Schema> {
+        Some(schema::provider_meta_schema())
     }
 
     fn resources(&self) -> Vec<(String, Arc<dyn Resource>)> {
@@ -128,6 +135,7 @@ async fn configure(
         ignore_tags: cfg.ignore_tags.clone(),
         sdk_config: sdk.config,
         ec2_endpoint: sdk.ec2_endpoint,
+        tuning: sdk.tuning,
         ec2_clients: Mutex::new(Default::default()),
     })
 }
