@@ -36,7 +36,9 @@ impl AwsClients {
                 let mut b = aws_sdk_ec2::config::Builder::from(&self.sdk_config)
                     .region(aws_types::region::Region::new(region.to_string()));
                 if let Some(url) = &self.ec2_endpoint {
-                    b = b.endpoint_url(url);
+                    // An explicit endpoint wins over FIPS and dual-stack, as in the Go provider
+                    // (the SDK would otherwise refuse the combination).
+                    b = b.endpoint_url(url).use_fips(false).use_dual_stack(false);
                 }
                 aws_sdk_ec2::Client::from_conf(self.tuning.ec2(b).build())
             })

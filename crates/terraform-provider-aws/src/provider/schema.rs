@@ -187,6 +187,57 @@ mod tests {
         }
     }
 
+    /// The checked-in list of hashicorp/aws 6.x's provider block (see
+    /// scripts/extract-provider-fixture.py): every name with the same type, nesting and count.
+    #[test]
+    fn accepts_every_upstream_argument_block_and_endpoint_key() {
+        let fixture: serde_json::Value = serde_json::from_str(include_str!(
+            "../../tests/fixtures/hashicorp_aws_provider_block.json"
+        ))
+        .expect("fixture JSON");
+        let ours = provider_schema().block;
+        let type_json = tfplugin::codec::types::type_to_json;
+        let same_attrs = |block: &Block, want: &serde_json::Value, at: &str| {
+            for (name, ty) in want.as_object().expect("attributes") {
+                let a = block
+                    .attribute(name)
+                    .unwrap_or_else(|| panic!("{at}{name} missing"));
+                assert_eq!(&type_json(&a.ty), ty, "{at}{name} type");
+            }
+        };
+        same_attrs(&ours, &fixture["attributes"], "");
+        for (name, want) in fixture["blocks"].as_object().expect("blocks") {
+            let b = ours
+                .nested(name)
+                .unwrap_or_else(|| panic!("block {name} missing"));
+            let nesting = match b.nesting {
+                Nesting::List => "list",
+                Nesting::Set => "set",
+                _ => "other",
+            };
+            assert_eq!(nesting, want["nesting"], "{name} nesting");
+            assert_eq!(
+                Some(b.max_items).filter(|n| *n > 0),
+                want["max_items"].as_i64(),
+                "{name} max_items"
+            );
+            if name == "endpoints" {
+                let keys: Vec<&str> = want["keys"]
+                    .as_array()
+                    .expect("keys")
+                    .iter()
+                    .filter_map(|k| k.as_str())
+                    .collect();
+                assert_eq!(keys, ENDPOINT_KEYS.to_vec());
+                assert_eq!(b.block.attributes.len(), keys.len());
+            } else {
+                same_attrs(&b.block, &want["attributes"], &format!("{name}."));
+            }
+        }
+        let meta = provider_meta_schema().block;
+        same_attrs(&meta, &fixture["provider_meta"], "provider_meta.");
+    }
+
     #[test]
     fn credentials_are_sensitive() {
         let b = provider_schema().block;

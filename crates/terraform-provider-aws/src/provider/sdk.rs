@@ -56,7 +56,10 @@ fn sts_client(
     tuning: &ClientTuning,
 ) -> aws_sdk_sts::Client {
     let mut b = aws_sdk_sts::config::Builder::from(config).region(Region::new(region.to_string()));
-    b.set_endpoint_url(endpoint.map(str::to_string));
+    if let Some(url) = endpoint {
+        // An explicit endpoint wins over FIPS and dual-stack, as in the Go provider.
+        b = b.endpoint_url(url).use_fips(false).use_dual_stack(false);
+    }
     aws_sdk_sts::Client::from_conf(tuning.sts(b).build())
 }
 
@@ -193,13 +196,17 @@ fn warn_insecure(cfg: &ProviderConfig, diags: &mut Diagnostics) {
 }
 
 /// The IMDS client for `ec2_metadata_service_endpoint` / `_mode`, else the environment's.
-fn imds_client(cfg: &ProviderConfig) -> Result<Option<aws_config::imds::Client>, Diagnostic> {
+fn imds_client(
+    cfg: &ProviderConfig,
+    http: &aws_smithy_runtime_api::client::http::SharedHttpClient,
+) -> Result<Option<aws_config::imds::Client>, Diagnostic> {
     if cfg.ec2_metadata_service_endpoint.is_none()
         && cfg.ec2_metadata_service_endpoint_mode.is_none()
     {
         return Ok(None);
     }
-    let mut b = aws_config::imds::Client::builder();
+    let pc = AwsProviderConfig::without_region().with_http_client(http.clone());
+    let mut b = aws_config::imds::Client::builder().configure(&pc);
     if let Some(mode) = &cfg.ec2_metadata_service_endpoint_mode {
         b = b.endpoint_mode(match mode {
             ImdsMode::IPv4 => aws_config::imds::client::EndpointMode::IpV4,
@@ -228,7 +235,7 @@ pub async fn build(cfg: &ProviderConfig, diags: &mut Diagnostics) -> Result<Sdk,
     let imds = if cfg.skip_metadata_api_check {
         None
     } else {
-        imds_client(cfg)?
+        imds_client(cfg, &http)?
     };
     let tuning = ClientTuning::new(&cfg.user_agent, cfg.token_bucket_rate_limiter_capacity);
 
@@ -416,6 +423,11 @@ mod tests {
         assert_eq!(sdk.sts_region, "us-east-1");
         assert_eq!(sdk.ec2_endpoint.as_deref(), Some("http://127.0.0.1:1"));
         assert_eq!(sdk.config.retry_config().map(|r| r.max_attempts()), Some(5));
+        assert_eq!(
+            sdk.config.use_fips(),
+            None,
+            "false leaves the environment in charge"
+        );
         let provider = sdk
             .config
             .credentials_provider()
@@ -474,6 +486,25 @@ mod tests {
                     .expect("profile credentials");
             assert_eq!(found.access_key_id(), "AKIDPROFILE");
         }
+    }
+
+    #[tokio::test]
+    async fn fips_dual_stack_and_imds_settings_reach_the_sdk() {
+        let cfg = config(|c| {
+            c.use_fips_endpoint = true;
+            c.use_dualstack_endpoint = true;
+            c.ec2_metadata_service_endpoint = Some("http://[fd00:ec2::254]".into());
+            c.ec2_metadata_service_endpoint_mode = Some(ImdsMode::IPv6);
+        });
+        let sdk = build(&cfg, &mut Diagnostics::new()).await.expect("builds");
+        assert_eq!(sdk.config.use_fips(), Some(true));
+        assert_eq!(sdk.config.use_dual_stack(), Some(true));
+        let bad = config(|c| c.ec2_metadata_service_endpoint = Some("http://bad host".into()));
+        let e = build_err(&bad).await;
+        assert_eq!(
+            e.path,
+            Some(AttributePath::root("ec2_metadata_service_endpoint"))
+        );
     }
 
     #[tokio::test]

@@ -737,6 +737,79 @@ mod tests {
     }
 
     #[test]
+    fn arguments_kept_for_hashicorp_aws_follow_its_rules() {
+        let good = obj(vec![
+            ("skip_metadata_api_check", s("true")),
+            ("http_proxy", s("http://proxy.internal:3128")),
+            ("https_proxy", s("")),
+            ("ec2_metadata_service_endpoint", s("http://169.254.169.254")),
+            ("ec2_metadata_service_endpoint_mode", s("ipv6")),
+            ("s3_us_east_1_regional_endpoint", s("Regional")),
+            ("tag_policy_compliance", s("warning")),
+            ("token_bucket_rate_limiter_capacity", Value::int(500)),
+            (
+                "user_agent",
+                Value::List(vec![s("tool/1.0 (ci)"), s("other")]),
+            ),
+        ]);
+        assert!(validate(&good).is_empty(), "{:?}", validate(&good));
+        let bad = obj(vec![
+            ("skip_metadata_api_check", s("yes")),
+            ("http_proxy", s("proxy:3128")),
+            ("ec2_metadata_service_endpoint_mode", s("IPv5")),
+            ("s3_us_east_1_regional_endpoint", s("global")),
+            ("tag_policy_compliance", s("Error")),
+            ("token_bucket_rate_limiter_capacity", Value::int(-1)),
+            ("user_agent", Value::List(vec![s("two words/1")])),
+        ]);
+        let mut got = paths(&bad);
+        got.sort();
+        assert_eq!(
+            got,
+            vec![
+                "ec2_metadata_service_endpoint_mode",
+                "http_proxy",
+                "s3_us_east_1_regional_endpoint",
+                "skip_metadata_api_check",
+                "tag_policy_compliance",
+                "token_bucket_rate_limiter_capacity",
+                "user_agent",
+            ]
+        );
+        assert_eq!(parse_nullable_bool("F"), Ok(Some(false)));
+        assert_eq!(parse_nullable_bool(""), Ok(None));
+    }
+
+    #[test]
+    fn web_identity_session_policies_are_checked() {
+        let cfg = obj(vec![(
+            "assume_role_with_web_identity",
+            Value::List(vec![obj(vec![
+                ("policy", s("{not json")),
+                ("policy_arns", Value::List(vec![s("not-an-arn")])),
+            ])]),
+        )]);
+        assert_eq!(
+            paths(&cfg),
+            vec![
+                "assume_role_with_web_identity[0].policy",
+                "assume_role_with_web_identity[0].policy_arns"
+            ]
+        );
+    }
+
+    #[test]
+    fn more_than_one_endpoints_block_only_warns() {
+        let block = || obj(vec![("ec2", s("http://a:1"))]);
+        let d = validate(&obj(vec![(
+            "endpoints",
+            Value::List(vec![block(), block()]),
+        )]));
+        assert_eq!(d.0.len(), 1);
+        assert!(!d.has_errors());
+    }
+
+    #[test]
     fn region_shape_unless_skipped() {
         assert_eq!(paths(&obj(vec![("region", s("useast1"))])), vec!["region"]);
         assert!(paths(&obj(vec![
