@@ -660,9 +660,18 @@ fn every_upstream_argument_at_once_applies_a_copy() {
             "{action} did not go through the proxy: {seen:?}"
         );
     }
+    let web = seen
+        .iter()
+        .find(|r| r.action == "AssumeRoleWithWebIdentity")
+        .map(|r| r.body.clone())
+        .unwrap_or_default();
+    assert!(
+        web.contains("PolicyArns.member.1.arn=arn%3Aaws%3Aiam%3A%3Aaws%3Apolicy%2FReadOnlyAccess")
+            && web.contains("&Policy="),
+        "the web identity session policies must reach STS: {web}"
+    );
     assert!(
         seen.iter()
-            .filter(|r| r.action != "AssumeRoleWithWebIdentity")
             .all(|r| r.user_agent.ends_with("tfacc-all-args/1.0 (acceptance)")),
         "user_agent must be appended to the SDK's: {seen:?}"
     );
@@ -831,6 +840,7 @@ mod net {
         pub user_agent: String,
         /// The query-protocol `Action` from the body.
         pub action: String,
+        pub body: String,
     }
 
     pub struct Proxy {
@@ -895,7 +905,8 @@ mod net {
         }
         let mut body = vec![0; length];
         reader.read_exact(&mut body)?;
-        let action = String::from_utf8_lossy(&body)
+        let text = String::from_utf8_lossy(&body).into_owned();
+        let action = text
             .split('&')
             .find_map(|p| p.strip_prefix("Action="))
             .unwrap_or_default()
@@ -905,6 +916,7 @@ mod net {
                 target: target.clone(),
                 user_agent,
                 action,
+                body: text,
             });
         }
         // Absolute form (http://host:port/path) to origin form for the emulator.

@@ -57,6 +57,8 @@ pub struct WebIdentity {
     /// `None`: fall back to `AWS_WEB_IDENTITY_TOKEN_FILE`.
     pub token: Option<WebIdentityToken>,
     pub duration: Option<Duration>,
+    pub policy: Option<String>,
+    pub policy_arns: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -254,6 +256,8 @@ fn web_identity(b: &Value) -> Option<WebIdentity> {
         session_name: opt_str(b.get("session_name")),
         token,
         duration: duration(b.get("duration")),
+        policy: opt_str(b.get("policy")),
+        policy_arns: b.get("policy_arns").as_string_list(),
     })
 }
 

@@ -334,6 +334,21 @@ impl Checker {
     fn web_identity(&mut self, block: &Value, at: AttributePath) {
         self.role_session(block, &at);
         self.with_str(
+            block.get("web_identity_token"),
+            at.clone().attr("web_identity_token"),
+            |s| {
+                // STS's limits; the token itself is never echoed.
+                if (4..=20000).contains(&s.len()) {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "a web identity token is 4 to 20000 characters (got {}).",
+                        s.len()
+                    ))
+                }
+            },
+        );
+        self.with_str(
             block.get("web_identity_token_file"),
             at.clone().attr("web_identity_token_file"),
             |s| non_empty(s, "a file path"),
@@ -795,6 +810,18 @@ mod tests {
                 "assume_role_with_web_identity[0].policy",
                 "assume_role_with_web_identity[0].policy_arns"
             ]
+        );
+    }
+
+    #[test]
+    fn web_identity_token_length() {
+        let cfg = obj(vec![(
+            "assume_role_with_web_identity",
+            Value::List(vec![obj(vec![("web_identity_token", s("abc"))])]),
+        )]);
+        assert_eq!(
+            paths(&cfg),
+            vec!["assume_role_with_web_identity[0].web_identity_token"]
         );
     }
 
