@@ -913,7 +913,7 @@ mod tests {
             "assume_role_with_web_identity",
             Value::List(vec![obj(vec![
                 ("role_arn", s("arn:aws:iam::123456789012:role/ci")),
-                ("web_identity_token", s("t")),
+                ("web_identity_token", s("token")),
                 ("web_identity_token_file", s("/tmp/t")),
             ])]),
         )]);
