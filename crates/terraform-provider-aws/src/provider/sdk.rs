@@ -507,6 +507,66 @@ mod tests {
         );
     }
 
+    /// Without other credentials the chain ends at IMDS, and that is the configured address.
+    #[tokio::test]
+    async fn credentials_come_from_the_configured_imds_endpoint() {
+        let credential_env = [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_PROFILE",
+            "AWS_WEB_IDENTITY_TOKEN_FILE",
+            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        ];
+        if credential_env.iter().any(|v| std::env::var_os(v).is_some()) {
+            eprintln!("skipped: the environment provides credentials before IMDS");
+            return;
+        }
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        listener.set_nonblocking(true).expect("nonblocking");
+        let seen = std::thread::spawn(move || {
+            use std::io::{Read, Write};
+            // Polled, so a provider that never calls IMDS fails the test instead of hanging it.
+            let mut accepted = None;
+            for _ in 0..200 {
+                match listener.accept() {
+                    Ok(a) => {
+                        accepted = Some(a);
+                        break;
+                    }
+                    Err(_) => std::thread::sleep(std::time::Duration::from_millis(50)),
+                }
+            }
+            let Some((mut s, _)) = accepted else {
+                return String::new();
+            };
+            let _ = s.set_nonblocking(false);
+            let mut buf = [0u8; 2048];
+            let n = s.read(&mut buf).unwrap_or(0);
+            let _ = s.write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n");
+            String::from_utf8_lossy(&buf[..n]).into_owned()
+        });
+        let dir = tempfile::tempdir().expect("temp dir");
+        let empty = dir.path().join("empty");
+        std::fs::write(&empty, "").expect("write empty shared file");
+        let empty = empty.display().to_string();
+        let cfg = config(|c| {
+            c.static_keys = None;
+            c.shared_config_files = vec![empty.clone()];
+            c.shared_credentials_files = vec![empty];
+            c.ec2_metadata_service_endpoint = Some(url);
+            c.max_retries = Some(0);
+        });
+        let sdk = build(&cfg, &mut Diagnostics::new()).await.expect("builds");
+        let provider = sdk.config.credentials_provider().expect("a chain");
+        let outcome =
+            aws_credential_types::provider::ProvideCredentials::provide_credentials(&provider)
+                .await;
+        assert!(outcome.is_err(), "IMDS answered 404, so no credentials");
+        let request = seen.join().expect("IMDS server");
+        assert!(request.contains("/latest/api/token"), "{request}");
+    }
+
     #[tokio::test]
     async fn insecure_warns_and_refuses_an_https_proxy() {
         let mut diags = Diagnostics::new();
