@@ -63,7 +63,10 @@ impl Proxies {
             Some(n) => format!("{LOOPBACK},{n}"),
             None => LOOPBACK.to_string(),
         };
-        Ok(make(url)?.no_proxy(rules))
+        // The URL may come from the environment: name it, the block may not hold it.
+        Ok(make(url)
+            .map_err(|e| format!("proxy {url:?}: {e}"))?
+            .no_proxy(rules))
     }
 }
 

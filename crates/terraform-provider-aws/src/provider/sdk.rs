@@ -141,12 +141,12 @@ fn http_client(
     });
     let context = tls_context(cfg)?;
     super::http::client(context, &proxies, cfg.insecure).map_err(|e| {
-        let at = if cfg.insecure {
-            "insecure"
+        let d = Diagnostic::error("Invalid proxy or TLS settings", e);
+        if cfg.insecure {
+            d.at(AttributePath::root("insecure"))
         } else {
-            "https_proxy"
-        };
-        error_at(at, "Invalid proxy or TLS settings", e)
+            d
+        }
     })
 }
 
