@@ -313,7 +313,7 @@ fn sts_failure_is_reported_after_max_retries() {
 #[test]
 fn insecure_and_custom_ca_bundle() {
     let tf = Tf::new("provider_tls_options");
-    // Every endpoint is plain HTTP here: insecure has nothing to skip and only warns.
+    // Every endpoint is plain HTTP here: insecure has nothing to skip, but it always warns.
     let source = tf.make_source_ami(REGION, "tfacc-provider-tls-source");
     tf.write(&format!(
         "{}{}",
@@ -322,7 +322,11 @@ fn insecure_and_custom_ca_bundle() {
     ));
     let r = tf.plan_code();
     assert_eq!(r.code, 2, "{}", r.text());
-    assert!(r.flat().contains("insecure has no effect"), "{}", r.text());
+    assert!(
+        r.flat().contains("TLS certificate verification is off"),
+        "{}",
+        r.text()
+    );
 
     let not_pem = tf.path().join("not-a-bundle.pem");
     std::fs::write(&not_pem, "hello").expect("write file");
@@ -422,4 +426,553 @@ fn arguments_unknown_at_plan_are_named_in_a_warning() {
         "{}",
         r.text()
     );
+}
+
+/// hashicorp/aws 6.x's provider block, as checked in by scripts/extract-provider-fixture.py.
+fn upstream_fixture() -> Json {
+    serde_json::from_str(include_str!("fixtures/hashicorp_aws_provider_block.json"))
+        .expect("fixture JSON")
+}
+
+#[test]
+fn schema_is_a_superset_of_hashicorp_aws_6() {
+    let tf = Tf::new("provider_schema_superset");
+    tf.write("");
+    let schema = provider_schema(&tf);
+    let upstream = upstream_fixture();
+    let block = &schema["provider"]["block"];
+    let same_attributes = |ours: &Json, want: &Json, at: &str| {
+        for (name, ty) in want.as_object().expect("fixture attributes") {
+            let a = &ours["attributes"][name];
+            assert_eq!(&a["type"], ty, "{at}{name}: missing or another type");
+            assert_eq!(a["optional"], true, "{at}{name} must be optional");
+        }
+    };
+    same_attributes(block, &upstream["attributes"], "");
+    for (name, want) in upstream["blocks"].as_object().expect("fixture blocks") {
+        let ours = &block["block_types"][name];
+        assert_eq!(ours["nesting_mode"], want["nesting"], "{name} nesting");
+        assert_eq!(
+            ours["max_items"].as_i64(),
+            want["max_items"].as_i64(),
+            "{name} block count"
+        );
+        if name == "endpoints" {
+            for key in want["keys"].as_array().expect("endpoint keys") {
+                let key = key.as_str().expect("key");
+                assert_eq!(
+                    ours["block"]["attributes"][key]["type"], "string",
+                    "endpoints.{key}"
+                );
+            }
+        } else {
+            same_attributes(&ours["block"], &want["attributes"], &format!("{name}."));
+        }
+    }
+    // `providers schema -json` does not show provider_meta; the every-argument test below
+    // declares it in a module and must validate.
+}
+
+/// A value for every upstream top-level argument, chosen to work against the emulator.
+/// `forbidden_account_ids` conflicts with `allowed_account_ids` (upstream too), so it is the
+/// one argument left out; its behaviour is tested above.
+fn every_argument(
+    tf: &Tf,
+    proxy: &str,
+    endpoint: &str,
+    ca_pem: &std::path::Path,
+) -> Vec<(&'static str, String)> {
+    let path = |name: &str| tf.path().join(name).display().to_string();
+    vec![
+        ("access_key", format!("{:?}", tf.access_key)),
+        ("allowed_account_ids", format!("[\"{ACCOUNT}\"]")),
+        (
+            "custom_ca_bundle",
+            format!("{:?}", ca_pem.display().to_string()),
+        ),
+        (
+            "ec2_metadata_service_endpoint",
+            "\"http://127.0.0.1:9\"".into(),
+        ),
+        ("ec2_metadata_service_endpoint_mode", "\"IPv4\"".into()),
+        ("http_proxy", format!("{proxy:?}")),
+        // insecure = true refuses an HTTPS proxy; "" also overrides HTTPS_PROXY.
+        ("https_proxy", "\"\"".into()),
+        ("insecure", "true".into()),
+        ("max_retries", "3".into()),
+        ("no_proxy", "\"unused.amicopy.invalid\"".into()),
+        ("profile", "\"tfacc\"".into()),
+        ("region", format!("{REGION:?}")),
+        ("retry_mode", "\"standard\"".into()),
+        ("s3_us_east_1_regional_endpoint", "\"regional\"".into()),
+        ("s3_use_path_style", "true".into()),
+        ("secret_key", "\"all-args-secret-value\"".into()),
+        ("shared_config_files", format!("[{:?}]", path("aws-config"))),
+        (
+            "shared_credentials_files",
+            format!("[{:?}]", path("aws-credentials")),
+        ),
+        ("skip_credentials_validation", "false".into()),
+        ("skip_metadata_api_check", "\"false\"".into()),
+        ("skip_region_validation", "false".into()),
+        ("skip_requesting_account_id", "false".into()),
+        ("sts_region", format!("{REGION:?}")),
+        ("tag_policy_compliance", "\"disabled\"".into()),
+        ("token", "\"all-args-session-token\"".into()),
+        ("token_bucket_rate_limiter_capacity", "1000".into()),
+        ("use_dualstack_endpoint", "true".into()),
+        ("use_fips_endpoint", "true".into()),
+        ("user_agent", "[\"tfacc-all-args/1.0 (acceptance)\"]".into()),
+        // Blocks, one line each so the test can check it names them all.
+        (
+            "assume_role",
+            r#"{
+    role_arn            = "arn:aws:iam::123456789012:role/tfacc-all-args"
+    session_name        = "tfacc-all-args"
+    external_id         = "ext-all-args"
+    duration            = "1h"
+    policy              = jsonencode({ Version = "2012-10-17", Statement = [] })
+    policy_arns         = ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
+    source_identity     = "tfacc-all-args"
+    tags                = { team = "ami" }
+    transitive_tag_keys = ["team"]
+  }"#
+            .into(),
+        ),
+        // web_identity_token_file conflicts with web_identity_token (upstream too).
+        (
+            "assume_role_with_web_identity",
+            r#"{
+    role_arn           = "arn:aws:iam::123456789012:role/tfacc-web"
+    session_name       = "tfacc-web"
+    web_identity_token = "tfacc-oidc-token-value"
+    duration           = "1h"
+    policy             = jsonencode({ Version = "2012-10-17", Statement = [] })
+    policy_arns        = ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
+  }"#
+            .into(),
+        ),
+        (
+            "default_tags",
+            "{\n    tags = { Environment = \"all-args\" }\n  }".into(),
+        ),
+        (
+            "ignore_tags",
+            "{\n    keys         = [\"LastScanned\"]\n    key_prefixes = [\"kubernetes.io/\"]\n  }"
+                .into(),
+        ),
+        ("endpoints", endpoints_block(endpoint)),
+    ]
+}
+
+/// Every upstream `endpoints` key: EC2 and STS at `endpoint`, the rest at a host that must
+/// never be called.
+fn endpoints_block(endpoint: &str) -> String {
+    let upstream = upstream_fixture();
+    let mut lines = vec!["{".to_string()];
+    for key in upstream["blocks"]["endpoints"]["keys"]
+        .as_array()
+        .expect("endpoint keys")
+    {
+        let key = key.as_str().expect("key");
+        let url = match key {
+            "ec2" | "sts" => endpoint.to_string(),
+            _ => format!("http://{key}.unused.amicopy.invalid"),
+        };
+        lines.push(format!("    {key} = {url:?}"));
+    }
+    lines.push("  }".into());
+    lines.join("\n")
+}
+
+/// One configuration that sets every argument, block and endpoints key of hashicorp/aws 6.x
+/// (and a module's provider_meta) validates, plans and applies a copy: the arguments this
+/// provider honours take effect (proxy, user_agent, role chain), the others are accepted.
+#[test]
+fn every_upstream_argument_at_once_applies_a_copy() {
+    let tf = Tf::new("provider_every_argument");
+    let source = tf.make_source_ami(REGION, "tfacc-provider-every-arg-source");
+    let proxy = net::Proxy::start(&tf.emulator);
+    // Not resolvable: only the proxy can reach it, so every EC2/STS call must go through it.
+    let endpoint = format!("http://ec2.amicopy.invalid:{}", net::port_of(&tf.emulator));
+    let ca = tf.path().join("ca.pem");
+    std::fs::write(&ca, net::self_signed().0).expect("write CA bundle");
+    std::fs::write(
+        tf.path().join("aws-config"),
+        format!("[profile tfacc]\nregion = {REGION}\n"),
+    )
+    .expect("write shared config");
+    std::fs::write(
+        tf.path().join("aws-credentials"),
+        "[tfacc]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = profile-secret\n",
+    )
+    .expect("write shared credentials");
+
+    let arguments = every_argument(&tf, &proxy.url, &endpoint, &ca);
+    let upstream = upstream_fixture();
+    let set: Vec<&str> = arguments.iter().map(|(k, _)| *k).collect();
+    for name in upstream["attributes"]
+        .as_object()
+        .expect("attributes")
+        .keys()
+        .chain(upstream["blocks"].as_object().expect("blocks").keys())
+    {
+        assert!(
+            set.contains(&name.as_str()) || name == "forbidden_account_ids",
+            "the configuration must set {name}"
+        );
+    }
+    let mut body = String::from(
+        "terraform {\n  provider_meta \"aws\" {\n    user_agent = [\"tfacc-module/1.0\"]\n  }\n}\n\nprovider \"aws\" {\n",
+    );
+    for (name, value) in &arguments {
+        let is_block = value.starts_with('{');
+        let sep = if is_block { " " } else { " = " };
+        body.push_str(&format!("  {name}{sep}{value}\n"));
+    }
+    body.push_str("}\n");
+    body.push_str(&support::ami_copy(
+        "tfacc-provider-every-arg",
+        &source,
+        REGION,
+        "",
+    ));
+    tf.write(&body);
+
+    let validate = tf.ok(&["validate", "-no-color"]);
+    let apply = tf.apply();
+    assert!(
+        apply.flat().contains("TLS certificate verification is off"),
+        "insecure must warn:\n{}",
+        apply.text()
+    );
+    tf.assert_plan_empty();
+
+    let seen = proxy.requests();
+    for action in [
+        "AssumeRoleWithWebIdentity",
+        "AssumeRole",
+        "GetCallerIdentity",
+        "CopyImage",
+    ] {
+        assert!(
+            seen.iter().any(|r| r.action == action),
+            "{action} did not go through the proxy: {seen:?}"
+        );
+    }
+    let web = seen
+        .iter()
+        .find(|r| r.action == "AssumeRoleWithWebIdentity")
+        .map(|r| r.body.clone())
+        .unwrap_or_default();
+    assert!(
+        web.contains("PolicyArns.member.1.arn=arn%3Aaws%3Aiam%3A%3Aaws%3Apolicy%2FReadOnlyAccess")
+            && web.contains("&Policy="),
+        "the web identity session policies must reach STS: {web}"
+    );
+    assert!(
+        seen.iter()
+            .all(|r| r.user_agent.ends_with("tfacc-all-args/1.0 (acceptance)")),
+        "user_agent must be appended to the SDK's: {seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .all(|r| !r.target.contains("unused.amicopy.invalid")),
+        "only EC2 and STS may be called: {seen:?}"
+    );
+    for run in [&validate, &apply] {
+        for secret in [
+            "all-args-secret-value",
+            "all-args-session-token",
+            "tfacc-oidc-token-value",
+        ] {
+            assert!(
+                !run.text().contains(secret),
+                "{secret} leaked:\n{}",
+                run.text()
+            );
+        }
+    }
+    tf.destroy();
+}
+
+#[test]
+fn proxy_from_the_environment_is_honoured() {
+    let tf = Tf::new("provider_env_proxy");
+    let source = tf.make_source_ami(REGION, "tfacc-provider-env-proxy-source");
+    let proxy = net::Proxy::start(&tf.emulator);
+    let endpoint = format!("http://ec2.amicopy.invalid:{}", net::port_of(&tf.emulator));
+    let block = format!(
+        r#"provider "aws" {{
+  region      = "{REGION}"
+  access_key  = "{key}"
+  secret_key  = "test-secret"
+  max_retries = 0
+  endpoints {{
+    ec2 = "{endpoint}"
+    sts = "{endpoint}"
+  }}
+}}
+"#,
+        key = tf.access_key
+    );
+    tf.write(&format!(
+        "{block}{}",
+        support::ami_copy("tfacc-provider-env-proxy", &source, REGION, "")
+    ));
+    let env = [
+        ("HTTP_PROXY", proxy.url.as_str()),
+        ("NO_PROXY", "example.com"),
+    ];
+    let r = tf.run_env(
+        &["apply", "-auto-approve", "-input=false", "-no-color"],
+        &env,
+    );
+    assert_eq!(r.code, 0, "{}", r.text());
+    let seen = proxy.requests();
+    assert!(
+        seen.iter().any(|r| r.action == "GetCallerIdentity"),
+        "STS did not go through HTTP_PROXY: {seen:?}"
+    );
+    assert!(
+        seen.iter().any(|r| r.action == "CopyImage"),
+        "EC2 did not go through HTTP_PROXY: {seen:?}"
+    );
+    let r = tf.run_env(
+        &["destroy", "-auto-approve", "-input=false", "-no-color"],
+        &env,
+    );
+    assert_eq!(r.code, 0, "{}", r.text());
+
+    // NO_PROXY naming the endpoint's host bypasses the proxy (and then the host cannot be
+    // resolved, so the plan fails without the proxy seeing anything new).
+    let before = proxy.requests().len();
+    let r = tf.run_env(
+        &["plan", "-detailed-exitcode", "-input=false", "-no-color"],
+        &[
+            ("HTTP_PROXY", proxy.url.as_str()),
+            ("NO_PROXY", "ec2.amicopy.invalid"),
+        ],
+    );
+    assert_eq!(r.code, 1, "{}", r.text());
+    assert_eq!(proxy.requests().len(), before, "NO_PROXY was ignored");
+}
+
+#[test]
+fn insecure_skips_certificate_checks_over_https() {
+    let tf = Tf::new("provider_insecure_https");
+    let source = tf.make_source_ami(REGION, "tfacc-provider-insecure-source");
+    let https = net::tls_forwarder(&tf.emulator);
+    let block = |extra: &str| {
+        format!(
+            r#"provider "aws" {{
+  region      = "{REGION}"
+  access_key  = "{key}"
+  secret_key  = "test-secret"
+  max_retries = 0
+  endpoints {{
+    ec2 = "{https}"
+    sts = "{https}"
+  }}
+{extra}
+}}
+"#,
+            key = tf.access_key
+        )
+    };
+    // The certificate is self-signed: without insecure the provider refuses the endpoint.
+    tf.write(&format!("{}{}", block(""), planned_copy(&source)));
+    let r = tf.plan_code();
+    assert_eq!(r.code, 1, "{}", r.text());
+    assert!(
+        tf.calls(Some("GetCallerIdentity")).is_empty(),
+        "no call may get through an unverified certificate"
+    );
+
+    tf.write(&format!(
+        "{}{}",
+        block("  insecure = true"),
+        support::ami_copy("tfacc-provider-insecure", &source, REGION, "")
+    ));
+    let r = tf.apply();
+    assert!(
+        r.flat().contains("TLS certificate verification is off"),
+        "{}",
+        r.text()
+    );
+    assert!(!r.text().contains("test-secret"), "{}", r.text());
+    assert!(
+        !tf.calls(Some("CopyImage")).is_empty(),
+        "the copy must have been made over the HTTPS endpoint"
+    );
+    tf.destroy();
+}
+
+/// A forward HTTP proxy and a TLS-terminating forwarder on 127.0.0.1, both in front of the
+/// emulator, for the tests above.
+mod net {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::sync::{Arc, Mutex};
+
+    pub fn port_of(url: &str) -> u16 {
+        url.rsplit(':')
+            .next()
+            .and_then(|p| p.trim_end_matches('/').parse().ok())
+            .expect("emulator URL with a port")
+    }
+
+    /// A self-signed certificate for 127.0.0.1: (certificate PEM, certificate DER, key DER).
+    pub fn self_signed() -> (String, Vec<u8>, Vec<u8>) {
+        let c = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()])
+            .expect("self-signed certificate");
+        (
+            c.cert.pem(),
+            c.cert.der().to_vec(),
+            c.signing_key.serialize_der(),
+        )
+    }
+
+    #[derive(Clone, Debug)]
+    pub struct Seen {
+        /// The request target as the client sent it (absolute form through a proxy).
+        pub target: String,
+        pub user_agent: String,
+        /// The query-protocol `Action` from the body.
+        pub action: String,
+        pub body: String,
+    }
+
+    pub struct Proxy {
+        pub url: String,
+        seen: Arc<Mutex<Vec<Seen>>>,
+    }
+
+    impl Proxy {
+        /// Forwards every request to `upstream` whatever host it names, one request per
+        /// connection (it answers `Connection: close`).
+        pub fn start(upstream: &str) -> Proxy {
+            let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+            let url = format!(
+                "http://127.0.0.1:{}",
+                listener.local_addr().expect("addr").port()
+            );
+            let upstream = format!("127.0.0.1:{}", port_of(upstream));
+            let seen = Arc::new(Mutex::new(vec![]));
+            let log = seen.clone();
+            std::thread::spawn(move || {
+                for client in listener.incoming().flatten() {
+                    let (log, upstream) = (log.clone(), upstream.clone());
+                    std::thread::spawn(move || {
+                        let _ = forward(client, &upstream, &log);
+                    });
+                }
+            });
+            Proxy { url, seen }
+        }
+
+        pub fn requests(&self) -> Vec<Seen> {
+            self.seen.lock().map(|s| s.clone()).unwrap_or_default()
+        }
+    }
+
+    fn forward(client: TcpStream, upstream: &str, log: &Mutex<Vec<Seen>>) -> std::io::Result<()> {
+        let mut reader = BufReader::new(client.try_clone()?);
+        let mut request_line = String::new();
+        reader.read_line(&mut request_line)?;
+        let mut parts = request_line.split_whitespace();
+        let (method, target) = (
+            parts.next().unwrap_or_default().to_string(),
+            parts.next().unwrap_or_default().to_string(),
+        );
+        let mut headers = vec![];
+        let (mut length, mut user_agent) = (0usize, String::new());
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line)?;
+            let line = line.trim_end().to_string();
+            if line.is_empty() {
+                break;
+            }
+            let (name, value) = line.split_once(':').unwrap_or((&line, ""));
+            match name.to_ascii_lowercase().as_str() {
+                "content-length" => length = value.trim().parse().unwrap_or(0),
+                "user-agent" => user_agent = value.trim().to_string(),
+                "connection" | "proxy-connection" => continue,
+                _ => {}
+            }
+            headers.push(line);
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body)?;
+        let text = String::from_utf8_lossy(&body).into_owned();
+        let action = text
+            .split('&')
+            .find_map(|p| p.strip_prefix("Action="))
+            .unwrap_or_default()
+            .to_string();
+        if let Ok(mut l) = log.lock() {
+            l.push(Seen {
+                target: target.clone(),
+                user_agent,
+                action,
+                body: text,
+            });
+        }
+        // Absolute form (http://host:port/path) to origin form for the emulator.
+        let path = target
+            .split_once("://")
+            .map(|(_, rest)| rest.find('/').map_or("/", |i| &rest[i..]).to_string())
+            .unwrap_or(target);
+        let mut up = TcpStream::connect(upstream)?;
+        let mut head = format!("{method} {path} HTTP/1.1\r\n");
+        for h in headers {
+            head.push_str(&h);
+            head.push_str("\r\n");
+        }
+        head.push_str("Connection: close\r\n\r\n");
+        up.write_all(head.as_bytes())?;
+        up.write_all(&body)?;
+        let mut client = client;
+        std::io::copy(&mut up, &mut client)?;
+        Ok(())
+    }
+
+    /// An `https://127.0.0.1:PORT` endpoint with a self-signed certificate that forwards the
+    /// decrypted bytes to `upstream`.
+    pub fn tls_forwarder(upstream: &str) -> String {
+        use tokio_rustls::rustls;
+        let (_, cert, key) = self_signed();
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![cert.into()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(key.into()),
+        )
+        .expect("server certificate");
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind TLS forwarder");
+        let port = listener.local_addr().expect("addr").port();
+        listener.set_nonblocking(true).expect("nonblocking");
+        let upstream = format!("127.0.0.1:{}", port_of(upstream));
+        super::support::rt().spawn(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+            while let Ok((socket, _)) = listener.accept().await {
+                let (acceptor, upstream) = (acceptor.clone(), upstream.clone());
+                tokio::spawn(async move {
+                    let Ok(mut tls) = acceptor.accept(socket).await else {
+                        return;
+                    };
+                    if let Ok(mut up) = tokio::net::TcpStream::connect(&upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut tls, &mut up).await;
+                    }
+                });
+            }
+        });
+        format!("https://127.0.0.1:{port}")
+    }
 }

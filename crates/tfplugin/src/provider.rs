@@ -34,6 +34,11 @@ pub struct ConfigureRequest {
 pub trait Provider: Send + Sync + 'static {
     /// Schema of the `provider` block.
     fn schema(&self) -> Schema;
+    /// Schema of `terraform { provider_meta "NAME" { ... } }` in modules, if the provider has
+    /// one. Terraform refuses a module's provider_meta block for a provider without it.
+    fn meta_schema(&self) -> Option<Schema> {
+        None
+    }
     /// The managed resource types this provider serves, by full type name (`aws_ami_copy`).
     fn resources(&self) -> Vec<(String, Arc<dyn Resource>)>;
     /// The data source types this provider serves, by full type name (`aws_ami`). None by

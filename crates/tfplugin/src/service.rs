@@ -221,6 +221,7 @@ impl pb::provider_server::Provider for ProviderService {
         let cat = self.catalog();
         ok(pb::get_provider_schema::Response {
             provider: Some(convert::schema(&cat.provider_schema)),
+            provider_meta: self.provider.meta_schema().as_ref().map(convert::schema),
             resource_schemas: cat
                 .resources
                 .iter()

@@ -73,12 +73,7 @@ impl AssumeRoleCredentials {
             .set_external_id(r.external_id.clone())
             .set_duration_seconds(r.duration.map(|d| d.as_secs().min(i32::MAX as u64) as i32))
             .set_policy(r.policy.clone())
-            .set_policy_arns((!r.policy_arns.is_empty()).then(|| {
-                r.policy_arns
-                    .iter()
-                    .map(|a| PolicyDescriptorType::builder().arn(a).build())
-                    .collect()
-            }))
+            .set_policy_arns(policy_descriptors(&r.policy_arns))
             .set_source_identity(r.source_identity.clone())
             .set_tags((!tags.is_empty()).then_some(tags))
             .set_transitive_tag_keys(
@@ -104,6 +99,15 @@ impl ProvideCredentials for AssumeRoleCredentials {
     {
         future::ProvideCredentials::new(self.assume())
     }
+}
+
+/// Managed session policies as STS takes them (none when the list is empty).
+fn policy_descriptors(arns: &[String]) -> Option<Vec<PolicyDescriptorType>> {
+    (!arns.is_empty()).then(|| {
+        arns.iter()
+            .map(|a| PolicyDescriptorType::builder().arn(a).build())
+            .collect()
+    })
 }
 
 /// STS AssumeRoleWithWebIdentity (an unsigned call: the OIDC token is the proof).
@@ -160,6 +164,8 @@ impl WebIdentityCredentials {
                     .duration
                     .map(|d| d.as_secs().min(i32::MAX as u64) as i32),
             )
+            .set_policy(self.web.policy.clone())
+            .set_policy_arns(policy_descriptors(&self.web.policy_arns))
             .send()
             .await
             .map_err(|e| {
@@ -203,6 +209,8 @@ mod tests {
                 session_name: None,
                 token,
                 duration: None,
+                policy: None,
+                policy_arns: vec![],
             },
         )
     }

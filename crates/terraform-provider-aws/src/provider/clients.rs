@@ -21,6 +21,8 @@ pub struct AwsClients {
     pub(crate) sdk_config: aws_types::SdkConfig,
     /// `endpoints { ec2 }` or `AWS_ENDPOINT_URL_EC2`, applied to every EC2 client.
     pub(crate) ec2_endpoint: Option<String>,
+    /// `user_agent` and the retry token bucket, applied to every EC2 client.
+    pub(crate) tuning: super::tuning::ClientTuning,
     pub(crate) ec2_clients: Mutex<BTreeMap<String, aws_sdk_ec2::Client>>,
 }
 
@@ -34,9 +36,11 @@ impl AwsClients {
                 let mut b = aws_sdk_ec2::config::Builder::from(&self.sdk_config)
                     .region(aws_types::region::Region::new(region.to_string()));
                 if let Some(url) = &self.ec2_endpoint {
-                    b = b.endpoint_url(url);
+                    // An explicit endpoint wins over FIPS and dual-stack, as in the Go provider
+                    // (the SDK would otherwise refuse the combination).
+                    b = b.endpoint_url(url).use_fips(false).use_dual_stack(false);
                 }
-                aws_sdk_ec2::Client::from_conf(b.build())
+                aws_sdk_ec2::Client::from_conf(self.tuning.ec2(b).build())
             })
             .clone()
     }

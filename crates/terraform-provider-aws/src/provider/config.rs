@@ -2,7 +2,7 @@
 //! [`validate`](super::validate::validate); values still unknown at configure time are treated as
 //! unset, as the Go provider does.
 
-use super::validate::{self, blocks, parse_go_duration};
+use super::validate::{self, blocks, parse_go_duration, parse_nullable_bool};
 use crate::tags::{IgnoreTags, Tags};
 use std::fmt;
 use std::time::Duration;
@@ -57,6 +57,8 @@ pub struct WebIdentity {
     /// `None`: fall back to `AWS_WEB_IDENTITY_TOKEN_FILE`.
     pub token: Option<WebIdentityToken>,
     pub duration: Option<Duration>,
+    pub policy: Option<String>,
+    pub policy_arns: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,6 +87,23 @@ pub struct ProviderConfig {
     pub insecure: bool,
     pub custom_ca_bundle: Option<String>,
     pub sts_region: Option<String>,
+    /// `Some("")` is an explicit "no proxy" that also overrides the environment.
+    pub http_proxy: Option<String>,
+    pub https_proxy: Option<String>,
+    pub no_proxy: Option<String>,
+    pub use_fips_endpoint: bool,
+    pub use_dualstack_endpoint: bool,
+    pub ec2_metadata_service_endpoint: Option<String>,
+    pub ec2_metadata_service_endpoint_mode: Option<ImdsMode>,
+    pub token_bucket_rate_limiter_capacity: Option<u32>,
+    /// Products appended to the SDK's User-Agent.
+    pub user_agent: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ImdsMode {
+    IPv4,
+    IPv6,
 }
 
 /// A known, non-empty string.
@@ -166,7 +185,11 @@ impl ProviderConfig {
             },
             skip_credentials_validation: flag(c.get("skip_credentials_validation")),
             skip_requesting_account_id: flag(c.get("skip_requesting_account_id")),
-            skip_metadata_api_check: flag(c.get("skip_metadata_api_check")),
+            skip_metadata_api_check: c
+                .get("skip_metadata_api_check")
+                .as_str()
+                .and_then(|v| parse_nullable_bool(v).ok().flatten())
+                .unwrap_or(false),
             max_retries,
             retry_mode: match c.get("retry_mode").as_str() {
                 Some("standard") => Some(RetryMode::Standard),
@@ -178,6 +201,29 @@ impl ProviderConfig {
             insecure: flag(c.get("insecure")),
             custom_ca_bundle: opt_str(c.get("custom_ca_bundle")),
             sts_region: opt_str(c.get("sts_region")),
+            http_proxy: c.get("http_proxy").as_str().map(str::to_string),
+            https_proxy: c.get("https_proxy").as_str().map(str::to_string),
+            no_proxy: c.get("no_proxy").as_str().map(str::to_string),
+            use_fips_endpoint: flag(c.get("use_fips_endpoint")),
+            use_dualstack_endpoint: flag(c.get("use_dualstack_endpoint")),
+            ec2_metadata_service_endpoint: opt_str(c.get("ec2_metadata_service_endpoint")),
+            ec2_metadata_service_endpoint_mode: c
+                .get("ec2_metadata_service_endpoint_mode")
+                .as_str()
+                .and_then(|m| {
+                    if m.eq_ignore_ascii_case("ipv6") {
+                        Some(ImdsMode::IPv6)
+                    } else if m.eq_ignore_ascii_case("ipv4") {
+                        Some(ImdsMode::IPv4)
+                    } else {
+                        None
+                    }
+                }),
+            token_bucket_rate_limiter_capacity: c
+                .get("token_bucket_rate_limiter_capacity")
+                .as_i64()
+                .and_then(|n| u32::try_from(n).ok()),
+            user_agent: c.get("user_agent").as_string_list(),
         }
     }
 }
@@ -210,6 +256,8 @@ fn web_identity(b: &Value) -> Option<WebIdentity> {
         session_name: opt_str(b.get("session_name")),
         token,
         duration: duration(b.get("duration")),
+        policy: opt_str(b.get("policy")),
+        policy_arns: b.get("policy_arns").as_string_list(),
     })
 }
 

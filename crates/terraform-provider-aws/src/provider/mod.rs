@@ -6,10 +6,13 @@
 mod assume;
 pub mod clients;
 pub mod config;
+mod endpoint_keys;
+mod http;
 pub mod identity;
 pub mod schema;
 pub mod sdk;
 mod secrets;
+mod tuning;
 pub mod validate;
 
 use async_trait::async_trait;
@@ -40,6 +43,10 @@ impl Default for AwsProvider {
 impl tfplugin::Provider for AwsProvider {
     fn schema(&self) -> Schema {
         schema::provider_schema()
+    }
+
+    fn meta_schema(&self) -> Option<Schema> {
+        Some(schema::provider_meta_schema())
     }
 
     fn resources(&self) -> Vec<(String, Arc<dyn Resource>)> {
@@ -134,6 +141,7 @@ async fn configure(
         ignore_tags: cfg.ignore_tags.clone(),
         sdk_config: sdk.config,
         ec2_endpoint: sdk.ec2_endpoint,
+        tuning: sdk.tuning,
         ec2_clients: Mutex::new(Default::default()),
     })
 }

@@ -1,6 +1,7 @@
 //! The schema of the `provider "aws"` block (names and meanings as in the Go provider, so
 //! existing configurations keep working).
 
+use super::endpoint_keys::ENDPOINT_KEYS;
 use tfplugin::{Attribute, Block, NestedBlock, Nesting, Schema, Type};
 
 /// `max_retries` when the block does not set it.
@@ -29,8 +30,8 @@ pub fn provider_schema() -> Schema {
             "Skip checking the credentials with STS GetCallerIdentity. Default false."))
         .attr(Attribute::optional("skip_requesting_account_id", Type::Bool,
             "Do not ask STS for the account id (the partition is then derived from the region). Default false."))
-        .attr(Attribute::optional("skip_metadata_api_check", Type::Bool,
-            "Never use the EC2 instance metadata service (IMDS) for credentials or region. Default false."))
+        .attr(Attribute::optional("skip_metadata_api_check", s.clone(),
+            "Never use the EC2 instance metadata service (IMDS) for credentials or region. A boolean written as a string (`\"true\"`, `\"false\"`), as upstream; `true` converts. Default false."))
         .attr(Attribute::optional("skip_region_validation", Type::Bool,
             "Accept a `region` that does not look like an AWS region name (for AWS-compatible endpoints). Default false."))
         .attr(Attribute::optional("max_retries", Type::Number,
@@ -42,16 +43,52 @@ pub fn provider_schema() -> Schema {
         .attr(Attribute::optional("forbidden_account_ids", string_set(),
             "These account ids must not be used; configuring fails if the credentials belong to one. Conflicts with `allowed_account_ids`."))
         .attr(Attribute::optional("insecure", Type::Bool,
-            "Skip TLS certificate verification. Not supported by this provider over HTTPS: use `custom_ca_bundle` instead."))
+            "Skip TLS certificate verification of AWS endpoints (with a warning). Prefer `custom_ca_bundle`. Default false."))
         .attr(Attribute::optional("custom_ca_bundle", s.clone(),
             "A PEM file of extra CA certificates to trust for AWS endpoints (also read from `AWS_CA_BUNDLE`)."))
         .attr(Attribute::optional("sts_region", s.clone(),
             "The region of the STS endpoint used for GetCallerIdentity and AssumeRole. Defaults to `region`."))
+        .attr(Attribute::optional("http_proxy", s.clone(),
+            "Proxy URL for `http://` AWS endpoints. Defaults to `HTTP_PROXY`/`http_proxy`; an empty string means no proxy."))
+        .attr(Attribute::optional("https_proxy", s.clone(),
+            "Proxy URL for `https://` AWS endpoints. Defaults to `HTTPS_PROXY`/`https_proxy`; an empty string means no proxy."))
+        .attr(Attribute::optional("no_proxy", s.clone(),
+            "Comma-separated hosts (and `.domain` suffixes) reached without a proxy. Defaults to `NO_PROXY`/`no_proxy`."))
+        .attr(Attribute::optional("use_fips_endpoint", Type::Bool,
+            "Use the FIPS endpoints of EC2 and STS. Default false."))
+        .attr(Attribute::optional("use_dualstack_endpoint", Type::Bool,
+            "Use the dual-stack (IPv4 and IPv6) endpoints of EC2 and STS. Default false."))
+        .attr(Attribute::optional("ec2_metadata_service_endpoint", s.clone(),
+            "Address of the instance metadata service (IMDS) used for credentials and region. Defaults to `AWS_EC2_METADATA_SERVICE_ENDPOINT`."))
+        .attr(Attribute::optional("ec2_metadata_service_endpoint_mode", s.clone(),
+            "`IPv4` or `IPv6`: which default IMDS address to use. Defaults to `AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE`, then IPv4."))
+        .attr(Attribute::optional("token_bucket_rate_limiter_capacity", Type::Number,
+            "Capacity of the SDK's retry token bucket (each retry spends tokens; an empty bucket stops retrying). Default 500."))
+        .attr(Attribute::optional("user_agent", strings(),
+            "Product details (`name/version (comment)`) appended to the User-Agent of every AWS call."))
+        .attr(Attribute::optional("s3_use_path_style", Type::Bool,
+            "Accepted for compatibility with hashicorp/aws; this provider makes no S3 calls."))
+        .attr(Attribute::optional("s3_us_east_1_regional_endpoint", s.clone(),
+            "`legacy` or `regional`. Accepted for compatibility with hashicorp/aws; this provider makes no S3 calls."))
+        .attr(Attribute::optional("tag_policy_compliance", s.clone(),
+            "`error`, `warning` or `disabled`. Accepted for compatibility with hashicorp/aws; this provider does not check tag policies."))
         .block(NestedBlock::new("assume_role", Nesting::List, assume_role_block()))
         .block(NestedBlock::new("assume_role_with_web_identity", Nesting::List, web_identity_block()).max_items(1))
-        .block(NestedBlock::new("endpoints", Nesting::List, endpoints_block()).max_items(1))
+        // A set without a maximum, as upstream (which warns when there is more than one).
+        .block(NestedBlock::new("endpoints", Nesting::Set, endpoints_block()))
         .block(NestedBlock::new("default_tags", Nesting::List, default_tags_block()).max_items(1))
         .block(NestedBlock::new("ignore_tags", Nesting::List, ignore_tags_block()).max_items(1));
+    Schema { version: 0, block }
+}
+
+/// `terraform { provider_meta "aws" { user_agent = [...] } }`: accepted as upstream declares it,
+/// so modules that set it keep working.
+pub fn provider_meta_schema() -> Schema {
+    let block = Block::new("Module-level settings for the AWS provider.").attr(Attribute::optional(
+        "user_agent",
+        Type::list(Type::String),
+        "Product details for the User-Agent (accepted for compatibility; not sent by this provider).",
+    ));
     Schema { version: 0, block }
 }
 
@@ -82,20 +119,26 @@ fn web_identity_block() -> Block {
             "A file holding the OIDC token, re-read at every refresh. Conflicts with `web_identity_token`."))
         .attr(Attribute::optional("duration", s.clone(),
             "Session duration as a Go duration (`1h`), between 15 minutes and 12 hours."))
+        .attr(Attribute::optional("policy", s.clone(), "Inline session policy (JSON) further restricting the role."))
+        .attr(Attribute::optional("policy_arns", Type::set(Type::String), "Managed policy ARNs restricting the session."))
 }
 
 fn endpoints_block() -> Block {
-    Block::new("Custom service endpoints (e.g. a VPC endpoint or an emulator).")
-        .attr(Attribute::optional(
-            "ec2",
-            Type::String,
-            "EC2 endpoint URL (http or https). Defaults to `AWS_ENDPOINT_URL_EC2`.",
-        ))
-        .attr(Attribute::optional(
-            "sts",
-            Type::String,
-            "STS endpoint URL (http or https). Defaults to `AWS_ENDPOINT_URL_STS`.",
-        ))
+    let mut block = Block::new(
+        "Custom service endpoints (e.g. a VPC endpoint or an emulator). Every key of hashicorp/aws is \
+         accepted; only `ec2` and `sts` are used.",
+    );
+    for key in ENDPOINT_KEYS {
+        let description = match key {
+            "ec2" => "EC2 endpoint URL (http or https). Defaults to `AWS_ENDPOINT_URL_EC2`.".to_string(),
+            "sts" => "STS endpoint URL (http or https). Defaults to `AWS_ENDPOINT_URL_STS`.".to_string(),
+            other => format!(
+                "Endpoint URL for `{other}`. Accepted for compatibility with hashicorp/aws; not used by this provider."
+            ),
+        };
+        block = block.attr(Attribute::optional(key, Type::String, &description));
+    }
+    block
 }
 
 fn default_tags_block() -> Block {
@@ -142,6 +185,57 @@ mod tests {
         for (name, description) in all {
             assert!(!description.trim().is_empty(), "{name} has no description");
         }
+    }
+
+    /// The checked-in list of hashicorp/aws 6.x's provider block (see
+    /// scripts/extract-provider-fixture.py): every name with the same type, nesting and count.
+    #[test]
+    fn accepts_every_upstream_argument_block_and_endpoint_key() {
+        let fixture: serde_json::Value = serde_json::from_str(include_str!(
+            "../../tests/fixtures/hashicorp_aws_provider_block.json"
+        ))
+        .expect("fixture JSON");
+        let ours = provider_schema().block;
+        let type_json = tfplugin::codec::types::type_to_json;
+        let same_attrs = |block: &Block, want: &serde_json::Value, at: &str| {
+            for (name, ty) in want.as_object().expect("attributes") {
+                let a = block
+                    .attribute(name)
+                    .unwrap_or_else(|| panic!("{at}{name} missing"));
+                assert_eq!(&type_json(&a.ty), ty, "{at}{name} type");
+            }
+        };
+        same_attrs(&ours, &fixture["attributes"], "");
+        for (name, want) in fixture["blocks"].as_object().expect("blocks") {
+            let b = ours
+                .nested(name)
+                .unwrap_or_else(|| panic!("block {name} missing"));
+            let nesting = match b.nesting {
+                Nesting::List => "list",
+                Nesting::Set => "set",
+                _ => "other",
+            };
+            assert_eq!(nesting, want["nesting"], "{name} nesting");
+            assert_eq!(
+                Some(b.max_items).filter(|n| *n > 0),
+                want["max_items"].as_i64(),
+                "{name} max_items"
+            );
+            if name == "endpoints" {
+                let keys: Vec<&str> = want["keys"]
+                    .as_array()
+                    .expect("keys")
+                    .iter()
+                    .filter_map(|k| k.as_str())
+                    .collect();
+                assert_eq!(keys, ENDPOINT_KEYS.to_vec());
+                assert_eq!(b.block.attributes.len(), keys.len());
+            } else {
+                same_attrs(&b.block, &want["attributes"], &format!("{name}."));
+            }
+        }
+        let meta = provider_meta_schema().block;
+        same_attrs(&meta, &fixture["provider_meta"], "provider_meta.");
     }
 
     #[test]

@@ -4,8 +4,10 @@
 //! TLS trust. Nothing here runs before ConfigureProvider, so launching the plugin stays cheap.
 
 use super::assume::{AssumeRoleCredentials, WebIdentityCredentials};
-use super::config::{ProviderConfig, RetryMode};
+use super::config::{ImdsMode, ProviderConfig, RetryMode};
+use super::http::Proxies;
 use super::schema::DEFAULT_MAX_RETRIES;
+use super::tuning::ClientTuning;
 use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
 use aws_config::environment::region::EnvironmentVariableRegionProvider;
 use aws_config::meta::credentials::CredentialsProviderChain;
@@ -15,6 +17,7 @@ use aws_config::provider_config::ProviderConfig as AwsProviderConfig;
 use aws_config::BehaviorVersion;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
+use aws_smithy_http_client::tls::{TlsContext, TrustStore};
 use aws_smithy_types::retry::RetryConfig;
 use aws_types::region::Region;
 use aws_types::SdkConfig;
@@ -31,19 +34,33 @@ pub struct Sdk {
     pub sts_endpoint: Option<String>,
     /// The region STS is called in (`sts_region`, else `region`).
     pub sts_region: String,
+    pub tuning: ClientTuning,
 }
 
 impl Sdk {
     /// An STS client with the final credentials, region and endpoint.
     pub fn sts(&self) -> aws_sdk_sts::Client {
-        sts_client(&self.config, &self.sts_region, self.sts_endpoint.as_deref())
+        sts_client(
+            &self.config,
+            &self.sts_region,
+            self.sts_endpoint.as_deref(),
+            &self.tuning,
+        )
     }
 }
 
-fn sts_client(config: &SdkConfig, region: &str, endpoint: Option<&str>) -> aws_sdk_sts::Client {
+fn sts_client(
+    config: &SdkConfig,
+    region: &str,
+    endpoint: Option<&str>,
+    tuning: &ClientTuning,
+) -> aws_sdk_sts::Client {
     let mut b = aws_sdk_sts::config::Builder::from(config).region(Region::new(region.to_string()));
-    b.set_endpoint_url(endpoint.map(str::to_string));
-    aws_sdk_sts::Client::from_conf(b.build())
+    if let Some(url) = endpoint {
+        // An explicit endpoint wins over FIPS and dual-stack, as in the Go provider.
+        b = b.endpoint_url(url).use_fips(false).use_dual_stack(false);
+    }
+    aws_sdk_sts::Client::from_conf(tuning.sts(b).build())
 }
 
 /// `endpoints.<service>`, else `AWS_ENDPOINT_URL_<SERVICE>` (an empty variable means unset).
@@ -114,24 +131,31 @@ fn error_at(path: &str, summary: &str, detail: impl Into<String>) -> Diagnostic 
     Diagnostic::error(summary, detail).at(AttributePath::root(path))
 }
 
-/// The HTTPS client every SDK client of this provider uses: rustls with ring (the crypto library
-/// the plugin protocol already carries), trusting the system roots plus the PEM bundle from
-/// `custom_ca_bundle`, else `AWS_CA_BUNDLE`, when one is given.
+/// The HTTP(S) client every SDK client of this provider uses (see [`super::http`]), trusting the
+/// system roots plus the PEM bundle from `custom_ca_bundle`, else `AWS_CA_BUNDLE`.
 fn http_client(
     cfg: &ProviderConfig,
 ) -> Result<aws_smithy_runtime_api::client::http::SharedHttpClient, Diagnostic> {
-    use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
-    let https = |context: TlsContext| {
-        aws_smithy_http_client::Builder::new()
-            .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
-            .tls_context(context)
-            .build_https()
-    };
+    let proxies = Proxies::resolve(&cfg.http_proxy, &cfg.https_proxy, &cfg.no_proxy, |name| {
+        std::env::var(name).ok()
+    });
+    let context = tls_context(cfg)?;
+    super::http::client(context, &proxies, cfg.insecure).map_err(|e| {
+        let d = Diagnostic::error("Invalid proxy or TLS settings", e);
+        if cfg.insecure {
+            d.at(AttributePath::root("insecure"))
+        } else {
+            d
+        }
+    })
+}
+
+fn tls_context(cfg: &ProviderConfig) -> Result<TlsContext, Diagnostic> {
     // Name the source in errors: a broken AWS_CA_BUNDLE must not look like a block mistake.
     let (path, source) = match (&cfg.custom_ca_bundle, std::env::var("AWS_CA_BUNDLE")) {
         (Some(p), _) => (p.clone(), "custom_ca_bundle"),
         (None, Ok(p)) if !p.is_empty() => (p, "AWS_CA_BUNDLE"),
-        _ => return Ok(https(TlsContext::default())),
+        _ => return Ok(TlsContext::default()),
     };
     let fail = |summary: &str, detail: String| {
         let d = Diagnostic::error(summary, format!("{source} = {detail}"));
@@ -150,50 +174,70 @@ fn http_client(
             format!("{path}, which holds no PEM certificate (-----BEGIN CERTIFICATE-----)."),
         ));
     }
-    let context = TlsContext::builder()
+    TlsContext::builder()
         .with_trust_store(TrustStore::default().with_pem_certificate(pem))
         .build()
-        .map_err(|e| fail("Invalid CA bundle", format!("{path}: {e}")))?;
-    Ok(https(context))
+        .map_err(|e| fail("Invalid CA bundle", format!("{path}: {e}")))
 }
 
-/// `insecure = true` cannot be honoured over HTTPS (the SDK's TLS client offers no way to skip
-/// verification); it is harmless when every endpoint is plain HTTP.
-fn check_insecure(
-    cfg: &ProviderConfig,
-    ec2: &Option<String>,
-    sts: &Option<String>,
-    diags: &mut Diagnostics,
-) -> Result<(), Diagnostic> {
-    if !cfg.insecure {
-        return Ok(());
-    }
-    let plain = |e: &Option<String>| e.as_deref().is_some_and(|u| u.starts_with("http://"));
-    if plain(ec2) && plain(sts) {
+/// `insecure = true` is honoured (see [`super::http`]) but never silently.
+fn warn_insecure(cfg: &ProviderConfig, diags: &mut Diagnostics) {
+    if cfg.insecure {
         diags.push(
             Diagnostic::warning(
-                "insecure has no effect",
-                "Every endpoint is plain HTTP, so there is no certificate to skip verifying.",
+                "TLS certificate verification is off",
+                "insecure = true: the certificates of HTTPS AWS endpoints are not checked, so \
+                 anyone on the network path can read and change the calls. Prefer \
+                 custom_ca_bundle with the endpoint's CA.",
             )
             .at(AttributePath::root("insecure")),
         );
-        return Ok(());
     }
-    Err(error_at(
-        "insecure",
-        "insecure = true is not supported",
-        "This provider always verifies TLS certificates. To trust a private CA (a proxy or an \
-         AWS-compatible endpoint), put its certificate in a PEM file and set custom_ca_bundle.",
-    ))
+}
+
+/// The IMDS client for `ec2_metadata_service_endpoint` / `_mode`, else the environment's.
+fn imds_client(
+    cfg: &ProviderConfig,
+    http: &aws_smithy_runtime_api::client::http::SharedHttpClient,
+) -> Result<Option<aws_config::imds::Client>, Diagnostic> {
+    if cfg.ec2_metadata_service_endpoint.is_none()
+        && cfg.ec2_metadata_service_endpoint_mode.is_none()
+    {
+        return Ok(None);
+    }
+    let pc = AwsProviderConfig::without_region().with_http_client(http.clone());
+    let mut b = aws_config::imds::Client::builder().configure(&pc);
+    if let Some(mode) = &cfg.ec2_metadata_service_endpoint_mode {
+        b = b.endpoint_mode(match mode {
+            ImdsMode::IPv4 => aws_config::imds::client::EndpointMode::IpV4,
+            ImdsMode::IPv6 => aws_config::imds::client::EndpointMode::IpV6,
+        });
+    }
+    if let Some(url) = &cfg.ec2_metadata_service_endpoint {
+        b = b.endpoint(url).map_err(|e| {
+            error_at(
+                "ec2_metadata_service_endpoint",
+                "Invalid EC2 metadata service endpoint",
+                format!("{url}: {e}"),
+            )
+        })?;
+    }
+    Ok(Some(b.build()))
 }
 
 /// Builds the SDK configuration; warnings go to `diags`, a failure is one error diagnostic.
 pub async fn build(cfg: &ProviderConfig, diags: &mut Diagnostics) -> Result<Sdk, Diagnostic> {
     let ec2_endpoint = endpoint(&cfg.ec2_endpoint, "AWS_ENDPOINT_URL_EC2");
     let sts_endpoint = endpoint(&cfg.sts_endpoint, "AWS_ENDPOINT_URL_STS");
-    check_insecure(cfg, &ec2_endpoint, &sts_endpoint, diags)?;
+    warn_insecure(cfg, diags);
     let http = http_client(cfg)?;
     let files = profile_files(cfg);
+    let imds = if cfg.skip_metadata_api_check {
+        None
+    } else {
+        imds_client(cfg, &http)?
+    };
+    let tuning = ClientTuning::new(&cfg.user_agent, cfg.token_bucket_rate_limiter_capacity);
 
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(retry_config(
         max_retries(
@@ -203,6 +247,13 @@ pub async fn build(cfg: &ProviderConfig, diags: &mut Diagnostics) -> Result<Sdk,
         cfg.retry_mode.as_ref(),
     ));
     loader = loader.http_client(http.clone());
+    // Only a `true` is passed on, so AWS_USE_FIPS_ENDPOINT and friends still apply otherwise.
+    if cfg.use_fips_endpoint {
+        loader = loader.use_fips(true);
+    }
+    if cfg.use_dualstack_endpoint {
+        loader = loader.use_dual_stack(true);
+    }
     if let Some(p) = &cfg.profile {
         loader = loader.profile_name(p);
     }
@@ -210,11 +261,13 @@ pub async fn build(cfg: &ProviderConfig, diags: &mut Diagnostics) -> Result<Sdk,
         loader = loader.profile_files(f.clone());
     }
 
-    // Without instance metadata, region and credentials come from the same chains as the
-    // defaults minus their IMDS links (the SDK has no switch for that besides an env variable).
+    // Without instance metadata, or with IMDS at another address, region and credentials come
+    // from the same chains as the defaults with their IMDS link dropped or replaced (the SDK
+    // has no switch for either besides environment variables).
+    let own_chains = cfg.skip_metadata_api_check || imds.is_some();
     let region = match &cfg.region {
         Some(r) => Some(Region::new(r.clone())),
-        None if cfg.skip_metadata_api_check => {
+        None if own_chains => {
             let mut profile_region = ProfileFileRegionProvider::builder();
             if let Some(p) = &cfg.profile {
                 profile_region = profile_region.profile_name(p);
@@ -222,10 +275,21 @@ pub async fn build(cfg: &ProviderConfig, diags: &mut Diagnostics) -> Result<Sdk,
             if let Some(f) = &files {
                 profile_region = profile_region.profile_files(f.clone());
             }
-            RegionProviderChain::first_try(EnvironmentVariableRegionProvider::new())
-                .or_else(profile_region.build())
-                .region()
-                .await
+            let chain = RegionProviderChain::first_try(EnvironmentVariableRegionProvider::new())
+                .or_else(profile_region.build());
+            match &imds {
+                Some(client) => {
+                    chain
+                        .or_else(
+                            aws_config::imds::region::ImdsRegionProvider::builder()
+                                .imds_client(client.clone())
+                                .build(),
+                        )
+                        .region()
+                        .await
+                }
+                None => chain.region().await,
+            }
         }
         None => None,
     };
@@ -242,7 +306,7 @@ pub async fn build(cfg: &ProviderConfig, diags: &mut Diagnostics) -> Result<Sdk,
             "provider block",
         );
         loader = loader.credentials_provider(creds);
-    } else if cfg.skip_metadata_api_check {
+    } else if own_chains {
         let mut pc = AwsProviderConfig::without_region().with_region(region.clone());
         pc = pc.with_http_client(http.clone());
         let mut profile = ProfileFileCredentialsProvider::builder().configure(&pc);
@@ -269,6 +333,16 @@ pub async fn build(cfg: &ProviderConfig, diags: &mut Diagnostics) -> Result<Sdk,
                 .configure(&pc)
                 .build(),
         );
+        let chain = match &imds {
+            Some(client) => chain.or_else(
+                "Ec2InstanceMetadata",
+                aws_config::imds::credentials::ImdsCredentialsProvider::builder()
+                    .configure(&pc)
+                    .imds_client(client.clone())
+                    .build(),
+            ),
+            None => chain,
+        };
         loader = loader.credentials_provider(chain);
     }
 
@@ -285,7 +359,7 @@ pub async fn build(cfg: &ProviderConfig, diags: &mut Diagnostics) -> Result<Sdk,
     // Role assumption layers on the credentials found so far: web identity first, then each
     // assume_role block in order (role chaining).
     if let Some(web) = &cfg.web_identity {
-        let sts = sts_client(&config, &sts_region, sts_endpoint.as_deref());
+        let sts = sts_client(&config, &sts_region, sts_endpoint.as_deref(), &tuning);
         let provider = WebIdentityCredentials::new(sts, web.clone());
         config = config
             .into_builder()
@@ -293,7 +367,7 @@ pub async fn build(cfg: &ProviderConfig, diags: &mut Diagnostics) -> Result<Sdk,
             .build();
     }
     for role in &cfg.assume_roles {
-        let sts = sts_client(&config, &sts_region, sts_endpoint.as_deref());
+        let sts = sts_client(&config, &sts_region, sts_endpoint.as_deref(), &tuning);
         let provider = AssumeRoleCredentials::new(sts, role.clone());
         config = config
             .into_builder()
@@ -308,6 +382,7 @@ pub async fn build(cfg: &ProviderConfig, diags: &mut Diagnostics) -> Result<Sdk,
         ec2_endpoint,
         sts_endpoint,
         sts_region,
+        tuning,
     })
 }
 
@@ -349,6 +424,11 @@ mod tests {
         assert_eq!(sdk.sts_region, "us-east-1");
         assert_eq!(sdk.ec2_endpoint.as_deref(), Some("http://127.0.0.1:1"));
         assert_eq!(sdk.config.retry_config().map(|r| r.max_attempts()), Some(5));
+        assert_eq!(
+            sdk.config.use_fips(),
+            None,
+            "false leaves the environment in charge"
+        );
         let provider = sdk
             .config
             .credentials_provider()
@@ -410,20 +490,100 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn insecure_is_refused_over_https_and_only_warns_over_http() {
-        let e = build_err(&config(|c| c.insecure = true)).await;
-        assert_eq!(e.path, Some(AttributePath::root("insecure")));
-        assert!(e.detail.contains("custom_ca_bundle"));
-
-        let mut diags = Diagnostics::new();
-        let plain = config(|c| {
-            c.insecure = true;
-            c.ec2_endpoint = Some("http://127.0.0.1:1".into());
-            c.sts_endpoint = Some("http://127.0.0.1:1".into());
+    async fn fips_dual_stack_and_imds_settings_reach_the_sdk() {
+        let cfg = config(|c| {
+            c.use_fips_endpoint = true;
+            c.use_dualstack_endpoint = true;
+            c.ec2_metadata_service_endpoint = Some("http://[fd00:ec2::254]".into());
+            c.ec2_metadata_service_endpoint_mode = Some(ImdsMode::IPv6);
         });
-        assert!(build(&plain, &mut diags).await.is_ok());
+        let sdk = build(&cfg, &mut Diagnostics::new()).await.expect("builds");
+        assert_eq!(sdk.config.use_fips(), Some(true));
+        assert_eq!(sdk.config.use_dual_stack(), Some(true));
+        let bad = config(|c| c.ec2_metadata_service_endpoint = Some("http://bad host".into()));
+        let e = build_err(&bad).await;
+        assert_eq!(
+            e.path,
+            Some(AttributePath::root("ec2_metadata_service_endpoint"))
+        );
+    }
+
+    /// Without other credentials the chain ends at IMDS, and that is the configured address.
+    #[tokio::test]
+    async fn credentials_come_from_the_configured_imds_endpoint() {
+        let credential_env = [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_PROFILE",
+            "AWS_WEB_IDENTITY_TOKEN_FILE",
+            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        ];
+        if credential_env.iter().any(|v| std::env::var_os(v).is_some()) {
+            eprintln!("skipped: the environment provides credentials before IMDS");
+            return;
+        }
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        listener.set_nonblocking(true).expect("nonblocking");
+        let seen = std::thread::spawn(move || {
+            use std::io::{Read, Write};
+            // Polled, so a provider that never calls IMDS fails the test instead of hanging it.
+            let mut accepted = None;
+            for _ in 0..200 {
+                match listener.accept() {
+                    Ok(a) => {
+                        accepted = Some(a);
+                        break;
+                    }
+                    Err(_) => std::thread::sleep(std::time::Duration::from_millis(50)),
+                }
+            }
+            let Some((mut s, _)) = accepted else {
+                return String::new();
+            };
+            let _ = s.set_nonblocking(false);
+            let mut buf = [0u8; 2048];
+            let n = s.read(&mut buf).unwrap_or(0);
+            let _ = s.write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n");
+            String::from_utf8_lossy(&buf[..n]).into_owned()
+        });
+        let dir = tempfile::tempdir().expect("temp dir");
+        let empty = dir.path().join("empty");
+        std::fs::write(&empty, "").expect("write empty shared file");
+        let empty = empty.display().to_string();
+        let cfg = config(|c| {
+            c.static_keys = None;
+            c.shared_config_files = vec![empty.clone()];
+            c.shared_credentials_files = vec![empty];
+            c.ec2_metadata_service_endpoint = Some(url);
+            c.max_retries = Some(0);
+        });
+        let sdk = build(&cfg, &mut Diagnostics::new()).await.expect("builds");
+        let provider = sdk.config.credentials_provider().expect("a chain");
+        let outcome =
+            aws_credential_types::provider::ProvideCredentials::provide_credentials(&provider)
+                .await;
+        assert!(outcome.is_err(), "IMDS answered 404, so no credentials");
+        let request = seen.join().expect("IMDS server");
+        assert!(request.contains("/latest/api/token"), "{request}");
+    }
+
+    #[tokio::test]
+    async fn insecure_warns_and_refuses_an_https_proxy() {
+        let mut diags = Diagnostics::new();
+        assert!(build(&config(|c| c.insecure = true), &mut diags)
+            .await
+            .is_ok());
         assert_eq!(diags.0.len(), 1);
         assert!(!diags.has_errors());
+        assert_eq!(diags.0[0].path, Some(AttributePath::root("insecure")));
+
+        let e = build_err(&config(|c| {
+            c.insecure = true;
+            c.https_proxy = Some("http://127.0.0.1:1".into());
+        }))
+        .await;
+        assert_eq!(e.path, Some(AttributePath::root("insecure")));
     }
 
     #[tokio::test]

@@ -2,7 +2,7 @@
 //!
 //! - Before any SDK work, every secret the provider can know is registered, so it is masked
 //!   wherever a library prints it: the block's keys and token, each `assume_role` `external_id`
-//!   and `policy`, the web identity token (inline or the file's content), and the same from the
+//!   and `policy`, the web identity `policy` and token (inline or the file's content), and the same from the
 //!   environment. Role ARNs, `policy_arns`, session names and tags are not secret: they stay
 //!   readable, as they do in CloudTrail.
 //! - The credential chain runs inside a `redact::sensitive` span: what it reads from profiles,
@@ -73,6 +73,7 @@ fn configured_secrets(cfg: &ProviderConfig, env: impl Fn(&str) -> Option<String>
         .iter()
         .filter_map(|v| env(v))
         .collect();
+    secrets.extend(cfg.web_identity.as_ref().and_then(|w| w.policy.clone()));
     match cfg.web_identity.as_ref().and_then(|w| w.token.as_ref()) {
         Some(WebIdentityToken::Inline(t)) => secrets.push(t.0.clone()),
         Some(WebIdentityToken::File(f)) => token_files.push(super::sdk::expand_home(f)),
@@ -167,6 +168,8 @@ mod tests {
             session_name: None,
             token: Some(WebIdentityToken::File(token_file.display().to_string())),
             duration: None,
+            policy: Some("{\"Statement\":[]}".into()),
+            policy_arns: vec!["arn:aws:iam::aws:policy/ReadOnlyAccess".into()],
         });
         let env_file_name = env_file.display().to_string();
         let env = |k: &str| match k {
@@ -184,6 +187,7 @@ mod tests {
             "block-token",
             "ext-id",
             "{\"Version\":\"2012-10-17\"}",
+            "{\"Statement\":[]}",
             "env-secret",
             "web-token-from-env-file",
             "web-token-from-file",

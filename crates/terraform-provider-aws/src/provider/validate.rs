@@ -28,7 +28,21 @@ pub fn validate(config: &Value) -> Diagnostics {
             AttributePath::root("assume_role_with_web_identity").index(i as i64),
         );
     }
-    for (i, block) in blocks(config.get("endpoints")).iter().enumerate() {
+    let endpoint_blocks = blocks(config.get("endpoints"));
+    if endpoint_blocks.len() > 1 {
+        // Upstream warns (a future error there); only the first block is used here.
+        c.diags.push(
+            tfplugin::Diagnostic::warning(
+                "Invalid Attribute Value",
+                format!(
+                    "endpoints should have at most 1 element, got {}; only the first is used.",
+                    endpoint_blocks.len()
+                ),
+            )
+            .at(AttributePath::root("endpoints")),
+        );
+    }
+    for (i, block) in endpoint_blocks.iter().enumerate() {
         let at = AttributePath::root("endpoints").index(i as i64);
         for service in ["ec2", "sts"] {
             c.with_str(
@@ -193,6 +207,50 @@ impl Checker {
             check_retry_mode,
         );
 
+        self.with_str(
+            config.get("skip_metadata_api_check"),
+            AttributePath::root("skip_metadata_api_check"),
+            |s| parse_nullable_bool(s).map(|_| ()),
+        );
+        for name in ["http_proxy", "https_proxy", "ec2_metadata_service_endpoint"] {
+            self.with_str(
+                config.get(name),
+                AttributePath::root(name),
+                check_endpoint_url,
+            );
+        }
+        self.with_str(
+            config.get("ec2_metadata_service_endpoint_mode"),
+            AttributePath::root("ec2_metadata_service_endpoint_mode"),
+            |s| one_of(s, &["IPv4", "IPv6"], true),
+        );
+        self.with_str(
+            config.get("s3_us_east_1_regional_endpoint"),
+            AttributePath::root("s3_us_east_1_regional_endpoint"),
+            |s| one_of(s.trim(), &["legacy", "regional"], true),
+        );
+        self.with_str(
+            config.get("tag_policy_compliance"),
+            AttributePath::root("tag_policy_compliance"),
+            |s| one_of(s, &["error", "warning", "disabled"], false),
+        );
+        if let Value::Number(n) = config.get("token_bucket_rate_limiter_capacity") {
+            if !n
+                .as_i64()
+                .is_some_and(|i| (0..=i64::from(u32::MAX)).contains(&i))
+            {
+                self.fail(
+                    AttributePath::root("token_bucket_rate_limiter_capacity"),
+                    "token_bucket_rate_limiter_capacity must be a whole number ≥ 0.".into(),
+                );
+            }
+        }
+        self.each_str(
+            config.get("user_agent"),
+            AttributePath::root("user_agent"),
+            check_user_agent_product,
+        );
+
         let allowed = config.get("allowed_account_ids");
         let forbidden = config.get("forbidden_account_ids");
         if !allowed.is_null() && !forbidden.is_null() {
@@ -214,7 +272,7 @@ impl Checker {
         );
     }
 
-    /// What both role blocks share: the role, the session name and the session duration.
+    /// What both role blocks share: the role, the session name and duration, the session policies.
     fn role_session(&mut self, block: &Value, at: &AttributePath) {
         self.with_str(
             block.get("role_arn"),
@@ -231,6 +289,16 @@ impl Checker {
             at.clone().attr("duration"),
             check_session_duration,
         );
+        self.with_str(
+            block.get("policy"),
+            at.clone().attr("policy"),
+            check_policy_json,
+        );
+        self.each_str(
+            block.get("policy_arns"),
+            at.clone().attr("policy_arns"),
+            check_arn,
+        );
     }
 
     fn assume_role(&mut self, block: &Value, at: AttributePath) {
@@ -244,16 +312,6 @@ impl Checker {
             block.get("external_id"),
             at.clone().attr("external_id"),
             check_external_id,
-        );
-        self.with_str(
-            block.get("policy"),
-            at.clone().attr("policy"),
-            check_policy_json,
-        );
-        self.each_str(
-            block.get("policy_arns"),
-            at.clone().attr("policy_arns"),
-            check_arn,
         );
         self.tag_map(block.get("tags"), at.clone().attr("tags"));
         // STS refuses a transitive key that is not one of the session tags.
@@ -276,6 +334,21 @@ impl Checker {
 
     fn web_identity(&mut self, block: &Value, at: AttributePath) {
         self.role_session(block, &at);
+        self.with_str(
+            block.get("web_identity_token"),
+            at.clone().attr("web_identity_token"),
+            |s| {
+                // STS's limits; the token itself is never echoed.
+                if (4..=20000).contains(&s.len()) {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "a web identity token is 4 to 20000 characters (got {}).",
+                        s.len()
+                    ))
+                }
+            },
+        );
         self.with_str(
             block.get("web_identity_token_file"),
             at.clone().attr("web_identity_token_file"),
@@ -306,6 +379,47 @@ impl Checker {
                 }
             }
         }
+    }
+}
+
+/// One of `allowed` (ignoring ASCII case when `any_case`, as upstream parses those values).
+fn one_of(s: &str, allowed: &[&str], any_case: bool) -> Result<(), String> {
+    let same = |a: &&str| {
+        if any_case {
+            a.eq_ignore_ascii_case(s)
+        } else {
+            *a == s
+        }
+    };
+    if allowed.iter().any(same) {
+        Ok(())
+    } else {
+        let names: Vec<String> = allowed.iter().map(|a| format!("{a:?}")).collect();
+        Err(format!("must be one of {}, not {s:?}.", names.join(", ")))
+    }
+}
+
+/// A boolean written as a string, as Go's `strconv.ParseBool` reads it; "" is unset.
+pub fn parse_nullable_bool(s: &str) -> Result<Option<bool>, String> {
+    match s {
+        "" => Ok(None),
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Ok(Some(true)),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Ok(Some(false)),
+        _ => Err(format!(
+            "must be \"true\" or \"false\" (or empty), not {s:?}."
+        )),
+    }
+}
+
+/// A User-Agent product: `name`, `name/version` or either followed by ` (comment)`.
+fn check_user_agent_product(s: &str) -> Result<(), String> {
+    let product = s.split(" (").next().unwrap_or_default();
+    if s.trim().is_empty() || product.is_empty() || product.contains(char::is_whitespace) {
+        Err(format!(
+            "a User-Agent product is \"name\", \"name/version\" or \"name/version (comment)\", not {s:?}."
+        ))
+    } else {
+        Ok(())
     }
 }
 
@@ -558,6 +672,91 @@ mod tests {
     }
 
     #[test]
+    fn arguments_kept_for_hashicorp_aws_follow_its_rules() {
+        let good = obj(vec![
+            ("skip_metadata_api_check", s("true")),
+            ("http_proxy", s("http://proxy.internal:3128")),
+            ("https_proxy", s("")),
+            ("ec2_metadata_service_endpoint", s("http://169.254.169.254")),
+            ("ec2_metadata_service_endpoint_mode", s("ipv6")),
+            ("s3_us_east_1_regional_endpoint", s("Regional")),
+            ("tag_policy_compliance", s("warning")),
+            ("token_bucket_rate_limiter_capacity", Value::int(500)),
+            (
+                "user_agent",
+                Value::List(vec![s("tool/1.0 (ci)"), s("other")]),
+            ),
+        ]);
+        assert!(validate(&good).is_empty(), "{:?}", validate(&good));
+        let bad = obj(vec![
+            ("skip_metadata_api_check", s("yes")),
+            ("http_proxy", s("proxy:3128")),
+            ("ec2_metadata_service_endpoint_mode", s("IPv5")),
+            ("s3_us_east_1_regional_endpoint", s("global")),
+            ("tag_policy_compliance", s("Error")),
+            ("token_bucket_rate_limiter_capacity", Value::int(-1)),
+            ("user_agent", Value::List(vec![s("two words/1")])),
+        ]);
+        let mut got = paths(&bad);
+        got.sort();
+        assert_eq!(
+            got,
+            vec![
+                "ec2_metadata_service_endpoint_mode",
+                "http_proxy",
+                "s3_us_east_1_regional_endpoint",
+                "skip_metadata_api_check",
+                "tag_policy_compliance",
+                "token_bucket_rate_limiter_capacity",
+                "user_agent",
+            ]
+        );
+        assert_eq!(parse_nullable_bool("F"), Ok(Some(false)));
+        assert_eq!(parse_nullable_bool(""), Ok(None));
+    }
+
+    #[test]
+    fn web_identity_session_policies_are_checked() {
+        let cfg = obj(vec![(
+            "assume_role_with_web_identity",
+            Value::List(vec![obj(vec![
+                ("policy", s("{not json")),
+                ("policy_arns", Value::List(vec![s("not-an-arn")])),
+            ])]),
+        )]);
+        assert_eq!(
+            paths(&cfg),
+            vec![
+                "assume_role_with_web_identity[0].policy",
+                "assume_role_with_web_identity[0].policy_arns"
+            ]
+        );
+    }
+
+    #[test]
+    fn web_identity_token_length() {
+        let cfg = obj(vec![(
+            "assume_role_with_web_identity",
+            Value::List(vec![obj(vec![("web_identity_token", s("abc"))])]),
+        )]);
+        assert_eq!(
+            paths(&cfg),
+            vec!["assume_role_with_web_identity[0].web_identity_token"]
+        );
+    }
+
+    #[test]
+    fn more_than_one_endpoints_block_only_warns() {
+        let block = || obj(vec![("ec2", s("http://a:1"))]);
+        let d = validate(&obj(vec![(
+            "endpoints",
+            Value::List(vec![block(), block()]),
+        )]));
+        assert_eq!(d.0.len(), 1);
+        assert!(!d.has_errors());
+    }
+
+    #[test]
     fn region_shape_unless_skipped() {
         assert_eq!(paths(&obj(vec![("region", s("useast1"))])), vec!["region"]);
         assert!(paths(&obj(vec![
@@ -634,7 +833,7 @@ mod tests {
             "assume_role_with_web_identity",
             Value::List(vec![obj(vec![
                 ("role_arn", s("arn:aws:iam::123456789012:role/ci")),
-                ("web_identity_token", s("t")),
+                ("web_identity_token", s("token")),
                 ("web_identity_token_file", s("/tmp/t")),
             ])]),
         )]);
