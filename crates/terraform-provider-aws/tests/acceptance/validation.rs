@@ -1,9 +1,7 @@
 //! Bad input never reaches AWS: every bad argument fails `terraform validate` (or at the latest
 //! `plan`) with a diagnostic pointing at the attribute, and the emulator sees no EC2 call.
 
-mod support;
-
-use support::{Diag, Tf};
+use crate::support::{Diag, Tf};
 
 const REGION: &str = "us-east-1";
 const GOOD_SOURCE: &str = "ami-0123456789abcdef0";

@@ -1,10 +1,8 @@
-//! B11: a state written by `hashicorp/aws` for `aws_ami_copy` (schema version 0), moved over with
+//! Switching from the Go provider: a state written by `hashicorp/aws` for `aws_ami_copy` (schema version 0), moved over with
 //! `terraform state replace-provider`, plans with no changes and can be destroyed.
 
-mod support;
-
+use crate::support::Tf;
 use serde_json::{json, Value as Json};
-use support::Tf;
 
 const REGION: &str = "us-east-1";
 const ACCOUNT: &str = "123456789012";
@@ -106,7 +104,7 @@ fn a_go_provider_state_moved_with_replace_provider_plans_clean() {
     );
     tf.wait_available(REGION, &id, 30);
     let ec2 = tf.ec2(REGION);
-    support::rt().block_on(async {
+    crate::support::rt().block_on(async {
         ec2.create_tags()
             .resources(&id)
             .tags(
@@ -149,7 +147,7 @@ fn a_go_provider_state_moved_with_replace_provider_plans_clean() {
     tf.write(&format!(
         "{}{}",
         tf.provider_block(REGION, ""),
-        support::ami_copy(
+        crate::support::ami_copy(
             name,
             &source,
             "us-west-1",
@@ -177,7 +175,7 @@ fn a_go_provider_state_moved_with_replace_provider_plans_clean() {
         "{}",
         out.text()
     );
-    let snaps = support::state_snapshot_ids(&tf.resource("aws_ami_copy.test"));
+    let snaps = crate::support::state_snapshot_ids(&tf.resource("aws_ami_copy.test"));
     tf.destroy();
     assert!(tf.find_image(REGION, &id).is_none());
     for s in snaps {

@@ -2,9 +2,7 @@
 //! the Go provider's `_basic` and `_enaSupport` acceptance tests check, plus what the emulator
 //! sees (one CopyImage with a client token, an available image, a new snapshot).
 
-mod support;
-
-use support::{ami_id, call_param, state_snapshot_ids, Tf};
+use crate::support::{ami_id, call_param, state_snapshot_ids, Tf};
 
 const REGION: &str = "us-east-1";
 const ACCOUNT: &str = "123456789012";
@@ -97,7 +95,7 @@ fn basic_copy_has_the_attributes_of_an_available_machine_image() {
         "CopyImage needs a ClientToken: {:?}",
         copies[0]
     );
-    // B10: uefi_data is never read with GetInstanceUefiData on an AMI id.
+    // GetInstanceUefiData takes an instance id: an image's UEFI data is an image attribute.
     assert!(
         tf.calls(Some("GetInstanceUefiData")).is_empty(),
         "GetInstanceUefiData called with an AMI id"
@@ -175,7 +173,7 @@ fn the_copy_snapshot_is_recorded_and_apply_is_idempotent() {
 fn make_multi_device_source(tf: &Tf, name: &str) -> (String, Vec<String>) {
     use aws_sdk_ec2::types::{BlockDeviceMapping, EbsBlockDevice, VolumeType};
     let ec2 = tf.ec2(REGION);
-    support::rt().block_on(async {
+    crate::support::rt().block_on(async {
         let mut snaps = Vec::new();
         for size in [8, 20] {
             let vol = ec2

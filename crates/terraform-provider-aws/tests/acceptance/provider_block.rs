@@ -5,10 +5,8 @@
 //! Terraform only validates and configures a provider that some resource uses, so the tests that
 //! need ValidateProviderConfig or ConfigureProvider declare one `aws_ami_copy` and stop at plan.
 
-mod support;
-
+use crate::support::Tf;
 use serde_json::Value as Json;
-use support::Tf;
 
 const REGION: &str = "us-east-1";
 /// The account the emulator answers GetCallerIdentity with.

@@ -1,9 +1,7 @@
 //! Import of an existing copy by AMI id, with an `import {}` block and with `terraform import`:
 //! source id and region are read back from the image, so the imported copy plans clean.
 
-mod support;
-
-use support::{ami_copy, ami_id, map, state_map, Tf};
+use crate::support::{ami_copy, ami_id, map, state_map, Tf};
 
 const REGION: &str = "us-east-1";
 
@@ -21,7 +19,7 @@ fn import_block_by_ami_id_plans_clean() {
     );
     tf.wait_available(REGION, &id, 30);
     let ec2 = tf.ec2(REGION);
-    support::rt().block_on(async {
+    crate::support::rt().block_on(async {
         ec2.create_tags()
             .resources(&id)
             .tags(
@@ -163,7 +161,7 @@ fn import_of_an_encrypted_deprecated_copy_plans_clean() {
     let key = tf.create_kms_key(REGION);
     let name = "tfacc-import-encrypted";
     let ec2 = tf.ec2(REGION);
-    let id = support::rt().block_on(async {
+    let id = crate::support::rt().block_on(async {
         let out = ec2
             .copy_image()
             .name(name)
@@ -177,7 +175,7 @@ fn import_of_an_encrypted_deprecated_copy_plans_clean() {
         out.image_id().expect("id").to_string()
     });
     tf.wait_available(REGION, &id, 30);
-    support::rt().block_on(async {
+    crate::support::rt().block_on(async {
         ec2.enable_image_deprecation()
             .image_id(&id)
             .deprecate_at(aws_smithy_types::DateTime::from_secs(1_893_456_000)) // 2030-01-01T00:00:00Z

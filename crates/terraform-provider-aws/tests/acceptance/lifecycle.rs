@@ -1,11 +1,9 @@
 //! The life of a copy beyond the happy path: a copy that fails, a create timeout shorter than the
 //! copy, an interrupted apply, drift after an out-of-band deregistration, and how the wait polls.
 
-mod support;
-
+use crate::support::{ami_id, call_param, call_param_list, Tf};
 use serde_json::Value as Json;
 use std::time::{Duration, Instant};
-use support::{ami_id, call_param, call_param_list, Tf};
 
 const REGION: &str = "us-east-1";
 
@@ -369,7 +367,7 @@ fn progress_is_logged_at_info_while_waiting() {
         !progress_lines.is_empty(),
         "no INFO line with {id} and a percentage in the provider log:\n{text}"
     );
-    let snaps = support::state_snapshot_ids(&tf.resource("aws_ami_copy.test"));
+    let snaps = crate::support::state_snapshot_ids(&tf.resource("aws_ami_copy.test"));
     assert!(
         tf.calls(Some("DescribeSnapshots"))
             .iter()

@@ -1,12 +1,10 @@
 //! Tags on `aws_ami_copy`: tag at birth (image and snapshots), 1 → 2 → 1 touching only the
 //! changed keys, default_tags merged into tags_all, ignore_tags, copy_tags.
 
-mod support;
-
-use serde_json::Value as Json;
-use support::{
+use crate::support::{
     ami_copy, ami_id, call_param, call_param_list, map, state_map, state_snapshot_ids, Tf,
 };
+use serde_json::Value as Json;
 
 const REGION: &str = "us-east-1";
 
@@ -262,7 +260,7 @@ fn ignore_tags_hides_keys_and_prefixes_set_outside_terraform() {
 
     // Someone else tags the image.
     let ec2 = tf.ec2(REGION);
-    support::rt().block_on(async {
+    crate::support::rt().block_on(async {
         ec2.create_tags()
             .resources(&id)
             .tags(
@@ -298,7 +296,7 @@ fn ignore_tags_hides_keys_and_prefixes_set_outside_terraform() {
     assert_eq!(state_map(&r, "tags"), map(&[("Name", "copy")]));
 
     // A tag set outside Terraform that is NOT ignored shows up as drift.
-    support::rt().block_on(async {
+    crate::support::rt().block_on(async {
         ec2.create_tags()
             .resources(&id)
             .tags(
@@ -344,7 +342,7 @@ fn copy_tags_copies_the_source_tags_and_plans_clean() {
     let tf = Tf::new("copy_tags");
     let source = tf.make_source_ami(REGION, "tfacc-copy-tags-source");
     let ec2 = tf.ec2(REGION);
-    support::rt().block_on(async {
+    crate::support::rt().block_on(async {
         ec2.create_tags()
             .resources(&source)
             .tags(

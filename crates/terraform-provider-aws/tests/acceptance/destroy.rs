@@ -1,9 +1,7 @@
 //! Destroy leaves nothing of the copy behind (image and snapshots), never touches the source,
 //! survives a failed first attempt, and `skip_destroy` keeps the image.
 
-mod support;
-
-use support::{ami_copy, ami_id, state_snapshot_ids, Tf};
+use crate::support::{ami_copy, ami_id, state_snapshot_ids, Tf};
 
 const REGION: &str = "us-east-1";
 
@@ -50,7 +48,7 @@ fn destroy_leaves_no_image_and_no_snapshot_of_the_copy() {
     }
     // Nothing else in the region is a snapshot made from the copy.
     let ec2 = tf.ec2(REGION);
-    let leftovers = support::rt().block_on(async {
+    let leftovers = crate::support::rt().block_on(async {
         ec2.describe_snapshots()
             .owner_ids("self")
             .send()
@@ -243,7 +241,8 @@ fn destroy_asks_ec2_to_delete_the_associated_snapshots() {
     let deregisters = tf.calls(Some("DeregisterImage"));
     assert!(
         deregisters.iter().any(
-            |c| support::call_param(c, "DeleteAssociatedSnapshots").as_deref() == Some("true")
+            |c| crate::support::call_param(c, "DeleteAssociatedSnapshots").as_deref()
+                == Some("true")
         ),
         "DeregisterImage should use DeleteAssociatedSnapshots: {deregisters:?}"
     );
@@ -253,7 +252,7 @@ fn destroy_asks_ec2_to_delete_the_associated_snapshots() {
 fn register_on_snapshot(tf: &Tf, name: &str, snapshot: &str) -> String {
     use aws_sdk_ec2::types::{BlockDeviceMapping, EbsBlockDevice};
     let ec2 = tf.ec2(REGION);
-    support::rt().block_on(async {
+    crate::support::rt().block_on(async {
         let out = ec2
             .register_image()
             .name(name)

@@ -1,0 +1,20 @@
+//! The acceptance tests: the real Terraform CLI drives the provider binary against the EC2
+//! emulator. One test binary, one module per area, so the harness and the AWS SDK are compiled
+//! and linked once.
+
+mod support;
+
+mod basic;
+mod cross_region;
+mod destroy;
+mod dev_smoke;
+mod import;
+mod lifecycle;
+mod options;
+mod plugin_handshake;
+mod provider_block;
+mod resilience;
+mod state_compat;
+mod tags;
+mod update;
+mod validation;
