@@ -1,7 +1,7 @@
 //! Destroy leaves nothing of the copy behind (image and snapshots), never touches the source,
 //! survives a failed first attempt, and `skip_destroy` keeps the image.
 
-use crate::support::{ami_copy, ami_id, state_snapshot_ids, Tf};
+use crate::support::{ami_copy, ami_id, state_snapshot_ids, Lane, Tf};
 
 const REGION: &str = "us-east-1";
 
@@ -14,9 +14,8 @@ fn source_snapshots(tf: &Tf, source: &str) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn destroy_leaves_no_image_and_no_snapshot_of_the_copy() {
-    let tf = Tf::new("destroy_clean");
+fn destroy_leaves_no_image_and_no_snapshot_of_the_copy(lane: Lane) {
+    let tf = Tf::in_lane(lane, "destroy_clean");
     let source = tf.make_source_ami(REGION, "tfacc-destroy-clean-source");
     let source_snaps = source_snapshots(&tf, &source);
     let name = "tfacc-destroy-clean";
@@ -315,3 +314,81 @@ fn a_snapshot_that_cannot_be_deleted_is_named_and_a_second_destroy_removes_it() 
     );
     assert!(tf.state_addresses().is_empty());
 }
+
+/// Thirty copies in one configuration apply together, plan clean, and destroy leaves no image
+/// and no snapshot of any of them.
+fn thirty_copies_apply_and_destroy_leaves_nothing(lane: Lane) {
+    const COPIES: usize = 30;
+    let tf = Tf::in_lane(lane, "thirty_copies");
+    let source = tf.make_source_ami(REGION, "tfacc-thirty-copies-source");
+    let source_snaps = source_snapshots(&tf, &source);
+    tf.write(&format!(
+        r#"{}
+resource "aws_ami_copy" "many" {{
+  count             = {COPIES}
+  name              = "tfacc-thirty-copies-${{count.index}}"
+  source_ami_id     = "{source}"
+  source_ami_region = "{REGION}"
+  tags = {{
+    Index = count.index
+  }}
+}}
+"#,
+        tf.provider_block(REGION, "")
+    ));
+    tf.apply();
+    let mut copies = Vec::new();
+    for i in 0..COPIES {
+        let r = tf.resource(&format!("aws_ami_copy.many[{i}]"));
+        let id = ami_id(&r);
+        assert_eq!(r["name"], format!("tfacc-thirty-copies-{i}"));
+        assert_eq!(
+            tf.image_tags(REGION, &id).get("Index").map(String::as_str),
+            Some(i.to_string().as_str()),
+            "copy {i} ({id}) in EC2"
+        );
+        copies.push((id, state_snapshot_ids(&r)));
+    }
+    let mut ids: Vec<&String> = copies.iter().map(|(id, _)| id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), COPIES, "thirty distinct images expected");
+    tf.assert_plan_empty();
+
+    tf.destroy();
+    assert!(tf.state_addresses().is_empty());
+    for (id, snaps) in &copies {
+        assert!(
+            tf.find_image(REGION, id).is_none(),
+            "{id} is still registered"
+        );
+        for s in snaps {
+            assert!(
+                tf.find_snapshot(REGION, s).is_none(),
+                "snapshot {s} of {id} is left"
+            );
+        }
+    }
+    for i in 0..COPIES {
+        let name = format!("tfacc-thirty-copies-{i}");
+        assert!(
+            tf.images_named(REGION, &name).is_empty(),
+            "an image named {name} is left"
+        );
+    }
+    assert!(
+        tf.find_image(REGION, &source).is_some(),
+        "destroy removed the source"
+    );
+    for s in &source_snaps {
+        assert!(
+            tf.find_snapshot(REGION, s).is_some(),
+            "destroy removed the source's snapshot {s}"
+        );
+    }
+}
+
+both_lanes!(
+    destroy_leaves_no_image_and_no_snapshot_of_the_copy,
+    thirty_copies_apply_and_destroy_leaves_nothing,
+);

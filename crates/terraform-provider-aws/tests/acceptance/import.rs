@@ -1,13 +1,12 @@
 //! Import of an existing copy by AMI id, with an `import {}` block and with `terraform import`:
 //! source id and region are read back from the image, so the imported copy plans clean.
 
-use crate::support::{ami_copy, ami_id, map, state_map, Tf};
+use crate::support::{ami_copy, ami_id, map, state_map, Lane, Tf};
 
 const REGION: &str = "us-east-1";
 
-#[test]
-fn import_block_by_ami_id_plans_clean() {
-    let tf = Tf::new("import_block");
+fn import_block_by_ami_id_plans_clean(lane: Lane) {
+    let tf = Tf::in_lane(lane, "import_block");
     let source = tf.make_source_ami(REGION, "tfacc-import-block-source");
     let name = "tfacc-import-block";
     let id = tf.copy_image_directly(
@@ -67,9 +66,8 @@ fn import_block_by_ami_id_plans_clean() {
     assert!(tf.find_image(REGION, &id).is_none());
 }
 
-#[test]
-fn terraform_import_of_a_cross_region_copy_plans_clean() {
-    let tf = Tf::new("import_cli");
+fn terraform_import_of_a_cross_region_copy_plans_clean(lane: Lane) {
+    let tf = Tf::in_lane(lane, "import_cli");
     let source = tf.make_source_ami("us-west-1", "tfacc-import-cli-source");
     let name = "tfacc-import-cli";
     let id = tf.copy_image_directly(REGION, &source, "us-west-1", name, None);
@@ -210,3 +208,8 @@ fn import_of_an_encrypted_deprecated_copy_plans_clean() {
     tf.assert_plan_empty();
     tf.destroy();
 }
+
+both_lanes!(
+    import_block_by_ami_id_plans_clean,
+    terraform_import_of_a_cross_region_copy_plans_clean
+);

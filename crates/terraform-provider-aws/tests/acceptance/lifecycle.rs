@@ -1,7 +1,7 @@
 //! The life of a copy beyond the happy path: a copy that fails, a create timeout shorter than the
 //! copy, an interrupted apply, drift after an out-of-band deregistration, and how the wait polls.
 
-use crate::support::{ami_id, call_param, call_param_list, Tf};
+use crate::support::{ami_id, call_param, call_param_list, Lane, Tf};
 use serde_json::Value as Json;
 use std::time::{Duration, Instant};
 
@@ -202,9 +202,8 @@ fn interrupt_during_the_wait_records_a_pending_copy_and_apply_resumes() {
     tf.destroy();
 }
 
-#[test]
-fn out_of_band_deregistration_is_drift_and_plans_a_create() {
-    let tf = Tf::new("drift_deregistered");
+fn out_of_band_deregistration_is_drift_and_plans_a_create(lane: Lane) {
+    let tf = Tf::in_lane(lane, "drift_deregistered");
     let source = tf.make_source_ami(REGION, "tfacc-drift-deregistered-source");
     let name = "tfacc-drift-deregistered";
     tf.write(&tf.copy_config(REGION, name, &source, ""));
@@ -408,3 +407,5 @@ fn transient_errors_while_copying_and_waiting_do_not_fail_the_apply() {
     tf.assert_plan_empty();
     tf.destroy();
 }
+
+both_lanes!(out_of_band_deregistration_is_drift_and_plans_a_create);

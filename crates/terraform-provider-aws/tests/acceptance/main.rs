@@ -2,6 +2,7 @@
 //! emulator. One test binary, one module per area, so the harness and the AWS SDK are compiled
 //! and linked once.
 
+#[macro_use]
 mod support;
 
 mod basic;

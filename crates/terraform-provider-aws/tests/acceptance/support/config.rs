@@ -1,11 +1,20 @@
 //! The Terraform configurations the tests write: the provider block and one copy.
 
-use super::Tf;
+use super::{Lane, Tf};
+
+/// Set to a number, the stock lane's provider blocks carry `max_retries = N`. Stock moto answers
+/// some calls with HTTP 500, which the SDK retries for minutes by default; a developer may want
+/// the failure at once. Unset (as in `make test`), the provider's own default applies.
+const STOCK_MAX_RETRIES: &str = "AMICOPY_STOCK_MAX_RETRIES";
 
 impl Tf {
     /// The provider block pointing at the emulator with this test's credentials; `extra` is
     /// inserted inside it (e.g. `default_tags { ... }`).
     pub fn provider_block(&self, region: &str, extra: &str) -> String {
+        let retries = match std::env::var(STOCK_MAX_RETRIES) {
+            Ok(n) if self.lane == Lane::Stock => format!("  max_retries = {n}\n"),
+            _ => String::new(),
+        };
         format!(
             r#"provider "aws" {{
   region     = "{region}"
@@ -15,7 +24,7 @@ impl Tf {
     ec2 = "{url}"
     sts = "{url}"
   }}
-{extra}
+{retries}{extra}
 }}
 "#,
             key = self.access_key,

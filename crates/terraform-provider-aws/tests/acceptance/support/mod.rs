@@ -7,6 +7,27 @@
 // exported so test files written against it compile unchanged.
 #![allow(dead_code, unused_imports)]
 
+/// Runs each scenario function (`fn(Lane)`) as two `#[test]`s, `fidelity::NAME` against the
+/// emulator with its fidelity layer and `stock::NAME` against stock moto, so one scenario serves
+/// both backends instead of two copies drifting apart.
+#[allow(unused_macros)] // unused where a stray file loads the harness through the shim
+macro_rules! both_lanes {
+    ($($scenario:ident),* $(,)?) => {
+        mod fidelity {
+            $(#[test]
+            fn $scenario() {
+                super::$scenario($crate::support::Lane::Fidelity)
+            })*
+        }
+        mod stock {
+            $(#[test]
+            fn $scenario() {
+                super::$scenario($crate::support::Lane::Stock)
+            })*
+        }
+    };
+}
+
 mod config;
 mod ec2;
 mod emulator;
@@ -16,7 +37,7 @@ mod terraform;
 
 pub use config::ami_copy;
 pub use ec2::rt;
-pub use emulator::{call_param, call_param_list, call_params, emulator_url, is_ec2_call};
+pub use emulator::{call_param, call_param_list, call_params, emulator_url, is_ec2_call, Lane};
 pub use paths::{provider_binary, provider_dir, repo_root, terraform_bin};
 pub use state::{ami_id, map, state_map, state_snapshot_ids};
 pub use terraform::{Diag, Run, Spawned, Tf};

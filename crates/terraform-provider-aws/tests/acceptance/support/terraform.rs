@@ -1,6 +1,6 @@
 //! One Terraform working directory per test and the CLI commands run in it.
 
-use super::emulator_url;
+use super::emulator::Lane;
 use super::paths::{provider_dir, terraform_bin};
 use serde_json::Value as Json;
 use std::path::Path;
@@ -12,6 +12,8 @@ pub struct Tf {
     /// Unique per test: scopes the emulator's call log, faults and copy rules.
     pub access_key: String,
     pub emulator: String,
+    /// The emulator this test runs against.
+    pub lane: Lane,
 }
 
 /// The outcome of one CLI command.
@@ -46,6 +48,11 @@ impl Run {
 impl Tf {
     /// `test` names the test; it becomes the access key id (upper-cased, alphanumerics only).
     pub fn new(test: &str) -> Tf {
+        Tf::in_lane(Lane::Fidelity, test)
+    }
+
+    /// `new` against the emulator of `lane`.
+    pub fn in_lane(lane: Lane, test: &str) -> Tf {
         let key: String = test.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
         let access_key = format!("AKID{}", key.to_ascii_uppercase());
         let dir = tempfile::Builder::new()
@@ -61,7 +68,8 @@ impl Tf {
         let tf = Tf {
             dir,
             access_key,
-            emulator: emulator_url(),
+            emulator: lane.url(),
+            lane,
         };
         tf.reset_emulator_scope();
         tf
