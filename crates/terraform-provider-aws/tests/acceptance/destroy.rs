@@ -1,7 +1,7 @@
 //! Destroy leaves nothing of the copy behind (image and snapshots), never touches the source,
 //! survives a failed first attempt, and `skip_destroy` keeps the image.
 
-use crate::support::{ami_copy, ami_id, state_snapshot_ids, Lane, Tf};
+use crate::support::{ami_copy, ami_id, cli_has, state_snapshot_ids, Lane, Tf};
 
 const REGION: &str = "us-east-1";
 
@@ -386,6 +386,35 @@ resource "aws_ami_copy" "many" {{
             "destroy removed the source's snapshot {s}"
         );
     }
+}
+
+/// A `removed` block with `destroy = false` stops managing a copy and keeps the image in EC2:
+/// how a user hands a copy over to another configuration.
+#[test]
+fn removed_block_forgets_the_copy_and_keeps_the_image() {
+    if !cli_has((1, 7, 0), "removed blocks") {
+        return;
+    }
+    let tf = Tf::new("removed_block");
+    let source = tf.make_source_ami(REGION, "tfacc-removed-block-source");
+    tf.write(&tf.copy_config(REGION, "tfacc-removed-block", &source, ""));
+    tf.apply();
+    let id = ami_id(&tf.resource("aws_ami_copy.test"));
+    tf.write(&format!(
+        "{}\nremoved {{\n  from = aws_ami_copy.test\n  lifecycle {{\n    destroy = false\n  }}\n}}\n",
+        tf.provider_block(REGION, "")
+    ));
+    tf.clear_calls();
+    tf.apply();
+    assert!(tf.state_addresses().is_empty(), "the copy is still managed");
+    assert!(
+        tf.find_image(REGION, &id).is_some(),
+        "a removed block with destroy = false must keep {id}"
+    );
+    assert!(
+        tf.calls(Some("DeregisterImage")).is_empty(),
+        "nothing may be deregistered"
+    );
 }
 
 both_lanes!(

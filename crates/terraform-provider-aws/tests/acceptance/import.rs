@@ -1,11 +1,14 @@
 //! Import of an existing copy by AMI id, with an `import {}` block and with `terraform import`:
 //! source id and region are read back from the image, so the imported copy plans clean.
 
-use crate::support::{ami_copy, ami_id, map, state_map, Lane, Tf};
+use crate::support::{ami_copy, ami_id, cli_has, map, state_map, Lane, Tf};
 
 const REGION: &str = "us-east-1";
 
 fn import_block_by_ami_id_plans_clean(lane: Lane) {
+    if !cli_has((1, 5, 0), "import blocks") {
+        return;
+    }
     let tf = Tf::in_lane(lane, "import_block");
     let source = tf.make_source_ami(REGION, "tfacc-import-block-source");
     let name = "tfacc-import-block";
@@ -154,6 +157,9 @@ fn importing_a_malformed_id_fails_with_an_error_naming_it() {
 
 #[test]
 fn import_of_an_encrypted_deprecated_copy_plans_clean() {
+    if !cli_has((1, 5, 0), "import blocks") {
+        return;
+    }
     let tf = Tf::new("import_encrypted");
     let source = tf.make_source_ami(REGION, "tfacc-import-encrypted-source");
     let key = tf.create_kms_key(REGION);
@@ -207,6 +213,55 @@ fn import_of_an_encrypted_deprecated_copy_plans_clean() {
     assert_eq!(r["kms_key_id"], key.as_str());
     tf.assert_plan_empty();
     tf.destroy();
+}
+
+/// `plan -generate-config-out` writes the resource block for an import: what a user runs to adopt
+/// copies made elsewhere. The written block must be accepted as it stands and plan clean.
+#[test]
+fn generated_configuration_of_an_import_plans_clean() {
+    if !cli_has((1, 5, 0), "import blocks and -generate-config-out") {
+        return;
+    }
+    let tf = Tf::new("import_generate");
+    let source = tf.make_source_ami(REGION, "tfacc-import-generate-source");
+    let name = "tfacc-import-generate";
+    let id = tf.copy_image_directly(REGION, &source, REGION, name, Some("adopted"));
+    tf.wait_available(REGION, &id, 30);
+    tf.write(&format!(
+        "{}\nimport {{\n  to = aws_ami_copy.test\n  id = \"{id}\"\n}}\n",
+        tf.provider_block(REGION, "")
+    ));
+    tf.ok(&[
+        "plan",
+        "-input=false",
+        "-no-color",
+        "-generate-config-out=generated.tf",
+    ]);
+    let generated =
+        std::fs::read_to_string(tf.path().join("generated.tf")).expect("generated.tf written");
+    assert!(
+        generated.contains("resource \"aws_ami_copy\" \"test\""),
+        "{generated}"
+    );
+    assert!(generated.contains(&format!("\"{source}\"")), "{generated}");
+    assert!(generated.contains(&format!("\"{name}\"")), "{generated}");
+    let plan = tf.ok(&["plan", "-input=false", "-no-color"]);
+    assert!(
+        plan.stdout
+            .contains("1 to import, 0 to add, 0 to change, 0 to destroy"),
+        "the generated block must match the image:\n{generated}\n{}",
+        plan.stdout
+    );
+    tf.clear_calls();
+    tf.apply();
+    assert!(
+        tf.calls(Some("CopyImage")).is_empty(),
+        "import must not copy"
+    );
+    assert_eq!(ami_id(&tf.resource("aws_ami_copy.test")), id);
+    tf.assert_plan_empty();
+    tf.destroy();
+    assert!(tf.find_image(REGION, &id).is_none());
 }
 
 both_lanes!(

@@ -28,6 +28,7 @@ macro_rules! both_lanes {
     };
 }
 
+mod cli_version;
 mod config;
 mod ec2;
 mod emulator;
@@ -35,6 +36,7 @@ mod paths;
 mod state;
 mod terraform;
 
+pub use cli_version::{cli_has, terraform_version, Version};
 pub use config::ami_copy;
 pub use ec2::rt;
 pub use emulator::{call_param, call_param_list, call_params, emulator_url, is_ec2_call, Lane};
