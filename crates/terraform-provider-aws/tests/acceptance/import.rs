@@ -45,19 +45,7 @@ fn import_block_by_ami_id_plans_clean(lane: Lane) {
             "  description = \"made outside terraform\"\n  tags = {\n    Name = \"imported\"\n  }"
         )
     ));
-    let plan = tf.ok(&["plan", "-input=false", "-no-color"]);
-    assert!(
-        plan.stdout
-            .contains("1 to import, 0 to add, 0 to change, 0 to destroy"),
-        "an import of a matching copy must change nothing:\n{}",
-        plan.stdout
-    );
-    tf.clear_calls();
-    tf.apply();
-    assert!(
-        tf.calls(Some("CopyImage")).is_empty(),
-        "import must not copy"
-    );
+    import_changing_nothing(&tf, "an import of a matching copy must change nothing");
     let r = tf.resource("aws_ami_copy.test");
     assert_eq!(ami_id(&r), id);
     assert_eq!(r["source_ami_id"], source.as_str());
@@ -97,6 +85,24 @@ fn terraform_import_of_a_cross_region_copy_plans_clean(lane: Lane) {
     assert_eq!(r["arn"], format!("arn:aws:ec2:{REGION}::image/{id}"));
     tf.assert_plan_empty();
     tf.destroy();
+}
+
+/// Plans the import, which must change nothing (`why` says what that means here), then applies
+/// it, which must not copy.
+fn import_changing_nothing(tf: &Tf, why: &str) {
+    let plan = tf.ok(&["plan", "-input=false", "-no-color"]);
+    assert!(
+        plan.stdout
+            .contains("1 to import, 0 to add, 0 to change, 0 to destroy"),
+        "{why}:\n{}",
+        plan.stdout
+    );
+    tf.clear_calls();
+    tf.apply();
+    assert!(
+        tf.calls(Some("CopyImage")).is_empty(),
+        "import must not copy"
+    );
 }
 
 #[test]
@@ -245,18 +251,9 @@ fn generated_configuration_of_an_import_plans_clean() {
     );
     assert!(generated.contains(&format!("\"{source}\"")), "{generated}");
     assert!(generated.contains(&format!("\"{name}\"")), "{generated}");
-    let plan = tf.ok(&["plan", "-input=false", "-no-color"]);
-    assert!(
-        plan.stdout
-            .contains("1 to import, 0 to add, 0 to change, 0 to destroy"),
-        "the generated block must match the image:\n{generated}\n{}",
-        plan.stdout
-    );
-    tf.clear_calls();
-    tf.apply();
-    assert!(
-        tf.calls(Some("CopyImage")).is_empty(),
-        "import must not copy"
+    import_changing_nothing(
+        &tf,
+        &format!("the generated block must match the image:\n{generated}"),
     );
     assert_eq!(ami_id(&tf.resource("aws_ami_copy.test")), id);
     tf.assert_plan_empty();
