@@ -1,5 +1,6 @@
 //! The acceptance-test harness: runs the real Terraform CLI against our provider binary and the
-//! EC2 emulator (started by `make test` / `scripts/with-emulator.sh`, URL in AMICOPY_EMULATOR_URL).
+//! EC2 emulators started by `make test` / `scripts/with-emulator.sh`: the one with the fidelity
+//! layer (AMICOPY_EMULATOR_URL) and stock moto (AMICOPY_STOCK_EMULATOR_URL, see `Lane`).
 //!
 //! Each test gets its own working directory and its own static access key id; the emulator keeps
 //! a call log and test controls per access key, so tests run in parallel without sharing state.
