@@ -85,6 +85,11 @@ class EmulatorMiddleware:
 
         try:
             result = self._serve(environ, _start_response, akid, region, service, action)
+        except Exception:
+            # moto raised (stock moto does on calls it lacks): the server answers 500 for it.
+            if entry["status"] is None:
+                entry["status"] = 500
+            raise
         finally:
             calllog.record(entry)
         return result

@@ -96,3 +96,16 @@ def test_instances_and_offerings_still_work(stock_aws, aws):
         )["ImageId"]
         img = ec2.describe_images(ImageIds=[copy])["Images"][0]
         assert img["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"]
+
+
+def test_stock_logs_calls_moto_fails_on_with_their_500(stock_aws):
+    """Stock moto raises on what it does not implement (DescribeImageAttribute uefiData); the
+    server answers HTTP 500, and the call log must say so, or a client's retries of it could not
+    be told from dropped connections."""
+    ec2 = stock_aws.ec2()
+    img = ec2.register_image(Name="stock-uefi-500")["ImageId"]
+    with pytest.raises(Exception):
+        ec2.describe_image_attribute(ImageId=img, Attribute="uefiData")
+    logged = stock_aws.calls("DescribeImageAttribute")
+    assert [c["status"] for c in logged] == [500]
+    assert logged[0]["fault"] is None

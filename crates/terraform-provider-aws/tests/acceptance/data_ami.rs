@@ -6,7 +6,7 @@
 //! Every test account is moto's one account, so image names carry the test's name and this
 //! process id, and each query filters on them.
 
-mod support;
+use crate::support;
 
 use serde_json::Value as Json;
 use support::{call_param, call_param_list, map, rt, state_map, Tf};

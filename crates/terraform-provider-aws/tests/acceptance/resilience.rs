@@ -1,12 +1,11 @@
 //! Resilience against what real EC2 does and a happy-path emulator does not: a fresh copy that
-//! DescribeImages does not list yet (eventual consistency, A2.3), a CopyImage whose response is
-//! lost after EC2 made the copy (ClientToken idempotency, B4), and snapshots that cannot be
-//! deleted on destroy (A5, B4).
+//! DescribeImages does not list yet (EC2 is eventually consistent), a CopyImage whose response is
+//! lost after EC2 made the copy (the ClientToken makes the retry return the same image instead of
+//! a second copy), and snapshots that cannot be deleted on destroy (the state keeps what is left,
+//! so nothing is orphaned).
 
-mod support;
-
+use crate::support::{ami_id, call_param, state_snapshot_ids, Tf};
 use serde_json::{json, Value as Json};
-use support::{ami_id, call_param, state_snapshot_ids, Tf};
 
 const REGION: &str = "us-east-1";
 
@@ -166,7 +165,7 @@ fn a_lost_copy_image_response_still_makes_exactly_one_copy() {
 fn make_source_with_volumes(tf: &Tf, name: &str, n: usize) -> String {
     use aws_sdk_ec2::types::{BlockDeviceMapping, EbsBlockDevice};
     let ec2 = tf.ec2(REGION);
-    support::rt().block_on(async {
+    crate::support::rt().block_on(async {
         let mut mappings = Vec::new();
         for i in 0..n {
             let vol = ec2
@@ -269,7 +268,7 @@ fn snapshots_that_cannot_be_deleted_are_named_in_one_error_and_a_second_destroy_
     assert_eq!(
         tf.state_addresses(),
         vec!["aws_ami_copy.test".to_string()],
-        "the state must still know what is left (B4)"
+        "the state must still know what is left, or it would be orphaned"
     );
 
     // The policy is lifted: a second destroy removes what is left, and nothing remains.

@@ -1,11 +1,9 @@
 //! The life of a copy beyond the happy path: a copy that fails, a create timeout shorter than the
 //! copy, an interrupted apply, drift after an out-of-band deregistration, and how the wait polls.
 
-mod support;
-
+use crate::support::{ami_id, call_param, call_param_list, Lane, Tf};
 use serde_json::Value as Json;
 use std::time::{Duration, Instant};
-use support::{ami_id, call_param, call_param_list, Tf};
 
 const REGION: &str = "us-east-1";
 
@@ -204,9 +202,8 @@ fn interrupt_during_the_wait_records_a_pending_copy_and_apply_resumes() {
     tf.destroy();
 }
 
-#[test]
-fn out_of_band_deregistration_is_drift_and_plans_a_create() {
-    let tf = Tf::new("drift_deregistered");
+fn out_of_band_deregistration_is_drift_and_plans_a_create(lane: Lane) {
+    let tf = Tf::in_lane(lane, "drift_deregistered");
     let source = tf.make_source_ami(REGION, "tfacc-drift-deregistered-source");
     let name = "tfacc-drift-deregistered";
     tf.write(&tf.copy_config(REGION, name, &source, ""));
@@ -369,7 +366,7 @@ fn progress_is_logged_at_info_while_waiting() {
         !progress_lines.is_empty(),
         "no INFO line with {id} and a percentage in the provider log:\n{text}"
     );
-    let snaps = support::state_snapshot_ids(&tf.resource("aws_ami_copy.test"));
+    let snaps = crate::support::state_snapshot_ids(&tf.resource("aws_ami_copy.test"));
     assert!(
         tf.calls(Some("DescribeSnapshots"))
             .iter()
@@ -410,3 +407,5 @@ fn transient_errors_while_copying_and_waiting_do_not_fail_the_apply() {
     tf.assert_plan_empty();
     tf.destroy();
 }
+
+both_lanes!(out_of_band_deregistration_is_drift_and_plans_a_create);

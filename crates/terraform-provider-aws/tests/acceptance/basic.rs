@@ -2,9 +2,7 @@
 //! the Go provider's `_basic` and `_enaSupport` acceptance tests check, plus what the emulator
 //! sees (one CopyImage with a client token, an available image, a new snapshot).
 
-mod support;
-
-use support::{ami_id, call_param, state_snapshot_ids, Tf};
+use crate::support::{ami_id, call_param, map, state_map, state_snapshot_ids, Lane, Tf};
 
 const REGION: &str = "us-east-1";
 const ACCOUNT: &str = "123456789012";
@@ -97,7 +95,7 @@ fn basic_copy_has_the_attributes_of_an_available_machine_image() {
         "CopyImage needs a ClientToken: {:?}",
         copies[0]
     );
-    // B10: uefi_data is never read with GetInstanceUefiData on an AMI id.
+    // GetInstanceUefiData takes an instance id: an image's UEFI data is an image attribute.
     assert!(
         tf.calls(Some("GetInstanceUefiData")).is_empty(),
         "GetInstanceUefiData called with an AMI id"
@@ -175,7 +173,7 @@ fn the_copy_snapshot_is_recorded_and_apply_is_idempotent() {
 fn make_multi_device_source(tf: &Tf, name: &str) -> (String, Vec<String>) {
     use aws_sdk_ec2::types::{BlockDeviceMapping, EbsBlockDevice, VolumeType};
     let ec2 = tf.ec2(REGION);
-    support::rt().block_on(async {
+    crate::support::rt().block_on(async {
         let mut snaps = Vec::new();
         for size in [8, 20] {
             let vol = ec2
@@ -314,3 +312,47 @@ fn a_name_with_every_allowed_character_and_a_deleted_source_plan_clean() {
     tf.destroy();
     assert!(tf.find_image(REGION, &id).is_none());
 }
+
+/// The registry page's example as a new user runs it: a copy from another region with one tag.
+/// EC2 itself must show the tag (not only the state), and the next plan must be empty.
+fn the_registry_example_copies_with_its_tags(lane: Lane) {
+    let tf = Tf::in_lane(lane, "registry_example");
+    let source = tf.make_source_ami("us-west-1", "tfacc-registry-example-source");
+    tf.write(&format!(
+        r#"{}
+resource "aws_ami_copy" "example" {{
+  name              = "terraform-example"
+  source_ami_id     = "{source}"
+  source_ami_region = "us-west-1"
+
+  tags = {{
+    Name = "HelloWorld"
+  }}
+}}
+"#,
+        tf.provider_block(REGION, "")
+    ));
+    tf.apply();
+    let r = tf.resource("aws_ami_copy.example");
+    let id = ami_id(&r);
+    assert_eq!(r["source_ami_region"], "us-west-1");
+    assert_eq!(state_map(&r, "tags"), map(&[("Name", "HelloWorld")]));
+    let image = tf.find_image(REGION, &id).expect("the copy exists in EC2");
+    assert_eq!(
+        image.state(),
+        Some(&aws_sdk_ec2::types::ImageState::Available)
+    );
+    assert_eq!(
+        tf.image_tags(REGION, &id),
+        map(&[("Name", "HelloWorld")]),
+        "EC2 must have the tag the configuration asked for"
+    );
+    tf.assert_plan_empty();
+    tf.destroy();
+    assert!(
+        tf.find_image(REGION, &id).is_none(),
+        "{id} left after destroy"
+    );
+}
+
+both_lanes!(the_registry_example_copies_with_its_tags);

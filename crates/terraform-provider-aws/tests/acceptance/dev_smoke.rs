@@ -1,10 +1,9 @@
 //! End-to-end checks of `aws_ami_copy` details the scenario suites do not cover yet:
-//! a state written by the Go provider (B11) plans clean after `terraform state replace-provider`.
+//! a state written by the Go provider plans clean after `terraform state replace-provider`, so
+//! users can switch providers without recreating their images.
 
-mod support;
-
+use crate::support::{ami_copy, rt, Tf};
 use serde_json::json;
-use support::{ami_copy, rt, Tf};
 
 const REGION: &str = "us-east-1";
 
@@ -168,8 +167,9 @@ fn go_provider_state_plans_clean_after_replace_provider() {
     assert!(tf.find_image(REGION, &bare).is_none());
 }
 
-/// An interrupted create (B5) resumes on the next apply and then does what the create had left:
-/// deprecation and deregistration protection; tags were there from the start (B1).
+/// An interrupted create resumes on the next apply instead of copying again (a second copy would
+/// cost a full copy time and leave an orphan), and then does what the create had left: deprecation
+/// and deregistration protection. Tags were there from the start, set in the CopyImage call.
 #[test]
 fn resumed_copy_finishes_the_create_steps() {
     use std::time::{Duration, Instant};

@@ -1,10 +1,8 @@
-//! B11: a state written by `hashicorp/aws` for `aws_ami_copy` (schema version 0), moved over with
+//! Switching from the Go provider: a state written by `hashicorp/aws` for `aws_ami_copy` (schema version 0), moved over with
 //! `terraform state replace-provider`, plans with no changes and can be destroyed.
 
-mod support;
-
-use support::go_state::{go_copy_in_state, GoCopy};
-use support::Tf;
+use crate::support::go_state::{go_copy_in_state, GoCopy};
+use crate::support::{self, Tf};
 
 const REGION: &str = "us-east-1";
 

@@ -1,9 +1,7 @@
 //! Bad input never reaches AWS: every bad argument fails `terraform validate` (or at the latest
 //! `plan`) with a diagnostic pointing at the attribute, and the emulator sees no EC2 call.
 
-mod support;
-
-use support::{Diag, Tf};
+use crate::support::{Diag, Lane, Tf};
 
 const REGION: &str = "us-east-1";
 const GOOD_SOURCE: &str = "ami-0123456789abcdef0";
@@ -11,8 +9,14 @@ const GOOD_SOURCE: &str = "ami-0123456789abcdef0";
 /// Writes a copy whose block contains `args` (required arguments not in `args` get good values),
 /// expects `validate` (or else `plan`) to fail with an error pointing at or naming `attr` and
 /// mentioning each of `must_mention`, checks no EC2 call was made, and returns the errors.
-fn expect_invalid(test: &str, attr: &str, args: &str, must_mention: &[&str]) -> Vec<Diag> {
-    let tf = Tf::new(test);
+fn expect_invalid(
+    lane: Lane,
+    test: &str,
+    attr: &str,
+    args: &str,
+    must_mention: &[&str],
+) -> Vec<Diag> {
+    let tf = Tf::in_lane(lane, test);
     let mut body = String::from("resource \"aws_ami_copy\" \"test\" {\n");
     let has = |k: &str| {
         args.lines()
@@ -95,15 +99,14 @@ fn mentions_word(text: &str, word: &str) -> bool {
     })
 }
 
-#[test]
-fn name_too_short() {
-    expect_invalid("invalid_name_short", "name", "  name = \"ab\"", &[]);
+fn name_too_short(lane: Lane) {
+    expect_invalid(lane, "invalid_name_short", "name", "  name = \"ab\"", &[]);
 }
 
-#[test]
-fn name_too_long() {
+fn name_too_long(lane: Lane) {
     let long = "n".repeat(129);
     expect_invalid(
+        lane,
         "invalid_name_long",
         "name",
         &format!("  name = \"{long}\""),
@@ -111,14 +114,19 @@ fn name_too_long() {
     );
 }
 
-#[test]
-fn name_with_forbidden_characters() {
-    expect_invalid("invalid_name_chars", "name", "  name = \"bad*name!\"", &[]);
+fn name_with_forbidden_characters(lane: Lane) {
+    expect_invalid(
+        lane,
+        "invalid_name_chars",
+        "name",
+        "  name = \"bad*name!\"",
+        &[],
+    );
 }
 
-#[test]
-fn source_ami_id_malformed() {
+fn source_ami_id_malformed(lane: Lane) {
     expect_invalid(
+        lane,
         "invalid_source_short",
         "source_ami_id",
         "  source_ami_id = \"ami-123\"",
@@ -126,9 +134,9 @@ fn source_ami_id_malformed() {
     );
 }
 
-#[test]
-fn source_ami_id_not_an_ami() {
+fn source_ami_id_not_an_ami(lane: Lane) {
     expect_invalid(
+        lane,
         "invalid_source_snap",
         "source_ami_id",
         "  source_ami_id = \"snap-0123456789abcdef0\"",
@@ -136,9 +144,9 @@ fn source_ami_id_not_an_ami() {
     );
 }
 
-#[test]
-fn deprecation_time_not_rfc3339() {
+fn deprecation_time_not_rfc3339(lane: Lane) {
     expect_invalid(
+        lane,
         "invalid_deprecation",
         "deprecation_time",
         "  deprecation_time = \"next tuesday\"",
@@ -146,9 +154,9 @@ fn deprecation_time_not_rfc3339() {
     );
 }
 
-#[test]
-fn kms_key_id_not_an_arn() {
+fn kms_key_id_not_an_arn(lane: Lane) {
     expect_invalid(
+        lane,
         "invalid_kms",
         "kms_key_id",
         "  encrypted  = true\n  kms_key_id = \"not-an-arn\"",
@@ -156,10 +164,10 @@ fn kms_key_id_not_an_arn() {
     );
 }
 
-#[test]
-fn description_too_long() {
+fn description_too_long(lane: Lane) {
     let long = "d".repeat(256);
     expect_invalid(
+        lane,
         "invalid_description",
         "description",
         &format!("  description = \"{long}\""),
@@ -167,9 +175,9 @@ fn description_too_long() {
     );
 }
 
-#[test]
-fn destination_outpost_arn_not_an_arn() {
+fn destination_outpost_arn_not_an_arn(lane: Lane) {
     expect_invalid(
+        lane,
         "invalid_outpost",
         "destination_outpost_arn",
         "  destination_outpost_arn = \"outpost-123\"",
@@ -177,9 +185,9 @@ fn destination_outpost_arn_not_an_arn() {
     );
 }
 
-#[test]
-fn snapshot_copy_completion_duration_not_a_step_of_15() {
+fn snapshot_copy_completion_duration_not_a_step_of_15(lane: Lane) {
     expect_invalid(
+        lane,
         "invalid_completion_step",
         "snapshot_copy_completion_duration_minutes",
         "  snapshot_copy_completion_duration_minutes = 20",
@@ -187,9 +195,9 @@ fn snapshot_copy_completion_duration_not_a_step_of_15() {
     );
 }
 
-#[test]
-fn snapshot_copy_completion_duration_out_of_range() {
+fn snapshot_copy_completion_duration_out_of_range(lane: Lane) {
     expect_invalid(
+        lane,
         "invalid_completion_range",
         "snapshot_copy_completion_duration_minutes",
         "  snapshot_copy_completion_duration_minutes = 2895",
@@ -197,9 +205,9 @@ fn snapshot_copy_completion_duration_out_of_range() {
     );
 }
 
-#[test]
-fn destination_availability_zone_conflicts_with_outpost() {
+fn destination_availability_zone_conflicts_with_outpost(lane: Lane) {
     expect_invalid(
+        lane,
         "invalid_az_outpost",
         "destination_availability_zone",
         "  destination_availability_zone = \"us-east-1-bos-1a\"\n  destination_outpost_arn = \"arn:aws:outposts:us-east-1:123456789012:outpost/op-0123456789abcdef0\"",
@@ -207,10 +215,10 @@ fn destination_availability_zone_conflicts_with_outpost() {
     );
 }
 
-#[test]
-fn kms_key_id_without_encrypted() {
+fn kms_key_id_without_encrypted(lane: Lane) {
     let key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
     expect_invalid(
+        lane,
         "invalid_kms_unencrypted",
         "kms_key_id",
         &format!("  kms_key_id = \"{key}\""),
@@ -218,9 +226,9 @@ fn kms_key_id_without_encrypted() {
     );
 }
 
-#[test]
-fn source_ami_region_not_a_region() {
+fn source_ami_region_not_a_region(lane: Lane) {
     expect_invalid(
+        lane,
         "invalid_source_region",
         "source_ami_region",
         "  source_ami_region = \"Not A Region\"",
@@ -228,9 +236,9 @@ fn source_ami_region_not_a_region() {
     );
 }
 
-#[test]
-fn reserved_aws_tag_key() {
+fn reserved_aws_tag_key(lane: Lane) {
     expect_invalid(
+        lane,
         "invalid_tag_key",
         "tags",
         "  tags = { \"aws:owner\" = \"me\" }",
@@ -238,9 +246,9 @@ fn reserved_aws_tag_key() {
     );
 }
 
-#[test]
-fn deregistration_protection_unknown_value() {
+fn deregistration_protection_unknown_value(lane: Lane) {
     expect_invalid(
+        lane,
         "invalid_protection",
         "deregistration_protection",
         "  deregistration_protection = \"maybe\"",
@@ -248,9 +256,9 @@ fn deregistration_protection_unknown_value() {
     );
 }
 
-#[test]
-fn timeouts_not_a_duration() {
+fn timeouts_not_a_duration(lane: Lane) {
     expect_invalid(
+        lane,
         "invalid_timeout",
         "create",
         "  timeouts {\n    create = \"forever\"\n  }",
@@ -258,9 +266,9 @@ fn timeouts_not_a_duration() {
     );
 }
 
-#[test]
-fn architecture_is_read_only_on_a_copy() {
+fn architecture_is_read_only_on_a_copy(lane: Lane) {
     expect_invalid(
+        lane,
         "readonly_architecture",
         "architecture",
         "  architecture = \"x86_64\"",
@@ -268,9 +276,9 @@ fn architecture_is_read_only_on_a_copy() {
     );
 }
 
-#[test]
-fn ena_support_is_read_only_on_a_copy() {
+fn ena_support_is_read_only_on_a_copy(lane: Lane) {
     expect_invalid(
+        lane,
         "readonly_ena",
         "ena_support",
         "  ena_support = true",
@@ -278,9 +286,9 @@ fn ena_support_is_read_only_on_a_copy() {
     );
 }
 
-#[test]
-fn root_device_name_is_read_only_on_a_copy() {
+fn root_device_name_is_read_only_on_a_copy(lane: Lane) {
     expect_invalid(
+        lane,
         "readonly_root_device",
         "root_device_name",
         "  root_device_name = \"/dev/xvda\"",
@@ -288,10 +296,9 @@ fn root_device_name_is_read_only_on_a_copy() {
     );
 }
 
-#[test]
-fn a_valid_configuration_passes_validate() {
+fn a_valid_configuration_passes_validate(lane: Lane) {
     // The counterpart: the rules above must not reject a good configuration.
-    let tf = Tf::new("valid_config");
+    let tf = Tf::in_lane(lane, "valid_config");
     tf.write(&format!(
         r#"{}
 resource "aws_ami_copy" "test" {{
@@ -316,3 +323,27 @@ resource "aws_ami_copy" "test" {{
     let (valid, diags) = tf.validate_json();
     assert!(valid, "a valid configuration was rejected: {diags:#?}");
 }
+
+both_lanes!(
+    name_too_short,
+    name_too_long,
+    name_with_forbidden_characters,
+    source_ami_id_malformed,
+    source_ami_id_not_an_ami,
+    deprecation_time_not_rfc3339,
+    kms_key_id_not_an_arn,
+    description_too_long,
+    destination_outpost_arn_not_an_arn,
+    snapshot_copy_completion_duration_not_a_step_of_15,
+    snapshot_copy_completion_duration_out_of_range,
+    destination_availability_zone_conflicts_with_outpost,
+    kms_key_id_without_encrypted,
+    source_ami_region_not_a_region,
+    reserved_aws_tag_key,
+    deregistration_protection_unknown_value,
+    timeouts_not_a_duration,
+    architecture_is_read_only_on_a_copy,
+    ena_support_is_read_only_on_a_copy,
+    root_device_name_is_read_only_on_a_copy,
+    a_valid_configuration_passes_validate,
+);

@@ -1,15 +1,15 @@
 //! Import of an existing copy by AMI id, with an `import {}` block and with `terraform import`:
 //! source id and region are read back from the image, so the imported copy plans clean.
 
-mod support;
-
-use support::{ami_copy, ami_id, map, state_map, Tf};
+use crate::support::{ami_copy, ami_id, cli_has, map, state_map, Lane, Tf};
 
 const REGION: &str = "us-east-1";
 
-#[test]
-fn import_block_by_ami_id_plans_clean() {
-    let tf = Tf::new("import_block");
+fn import_block_by_ami_id_plans_clean(lane: Lane) {
+    if !cli_has((1, 5, 0), "import blocks") {
+        return;
+    }
+    let tf = Tf::in_lane(lane, "import_block");
     let source = tf.make_source_ami(REGION, "tfacc-import-block-source");
     let name = "tfacc-import-block";
     let id = tf.copy_image_directly(
@@ -21,7 +21,7 @@ fn import_block_by_ami_id_plans_clean() {
     );
     tf.wait_available(REGION, &id, 30);
     let ec2 = tf.ec2(REGION);
-    support::rt().block_on(async {
+    crate::support::rt().block_on(async {
         ec2.create_tags()
             .resources(&id)
             .tags(
@@ -45,19 +45,7 @@ fn import_block_by_ami_id_plans_clean() {
             "  description = \"made outside terraform\"\n  tags = {\n    Name = \"imported\"\n  }"
         )
     ));
-    let plan = tf.ok(&["plan", "-input=false", "-no-color"]);
-    assert!(
-        plan.stdout
-            .contains("1 to import, 0 to add, 0 to change, 0 to destroy"),
-        "an import of a matching copy must change nothing:\n{}",
-        plan.stdout
-    );
-    tf.clear_calls();
-    tf.apply();
-    assert!(
-        tf.calls(Some("CopyImage")).is_empty(),
-        "import must not copy"
-    );
+    import_changing_nothing(&tf, "an import of a matching copy must change nothing");
     let r = tf.resource("aws_ami_copy.test");
     assert_eq!(ami_id(&r), id);
     assert_eq!(r["source_ami_id"], source.as_str());
@@ -69,9 +57,8 @@ fn import_block_by_ami_id_plans_clean() {
     assert!(tf.find_image(REGION, &id).is_none());
 }
 
-#[test]
-fn terraform_import_of_a_cross_region_copy_plans_clean() {
-    let tf = Tf::new("import_cli");
+fn terraform_import_of_a_cross_region_copy_plans_clean(lane: Lane) {
+    let tf = Tf::in_lane(lane, "import_cli");
     let source = tf.make_source_ami("us-west-1", "tfacc-import-cli-source");
     let name = "tfacc-import-cli";
     let id = tf.copy_image_directly(REGION, &source, "us-west-1", name, None);
@@ -98,6 +85,24 @@ fn terraform_import_of_a_cross_region_copy_plans_clean() {
     assert_eq!(r["arn"], format!("arn:aws:ec2:{REGION}::image/{id}"));
     tf.assert_plan_empty();
     tf.destroy();
+}
+
+/// Plans the import, which must change nothing (`why` says what that means here), then applies
+/// it, which must not copy.
+fn import_changing_nothing(tf: &Tf, why: &str) {
+    let plan = tf.ok(&["plan", "-input=false", "-no-color"]);
+    assert!(
+        plan.stdout
+            .contains("1 to import, 0 to add, 0 to change, 0 to destroy"),
+        "{why}:\n{}",
+        plan.stdout
+    );
+    tf.clear_calls();
+    tf.apply();
+    assert!(
+        tf.calls(Some("CopyImage")).is_empty(),
+        "import must not copy"
+    );
 }
 
 #[test]
@@ -158,12 +163,15 @@ fn importing_a_malformed_id_fails_with_an_error_naming_it() {
 
 #[test]
 fn import_of_an_encrypted_deprecated_copy_plans_clean() {
+    if !cli_has((1, 5, 0), "import blocks") {
+        return;
+    }
     let tf = Tf::new("import_encrypted");
     let source = tf.make_source_ami(REGION, "tfacc-import-encrypted-source");
     let key = tf.create_kms_key(REGION);
     let name = "tfacc-import-encrypted";
     let ec2 = tf.ec2(REGION);
-    let id = support::rt().block_on(async {
+    let id = crate::support::rt().block_on(async {
         let out = ec2
             .copy_image()
             .name(name)
@@ -177,7 +185,7 @@ fn import_of_an_encrypted_deprecated_copy_plans_clean() {
         out.image_id().expect("id").to_string()
     });
     tf.wait_available(REGION, &id, 30);
-    support::rt().block_on(async {
+    crate::support::rt().block_on(async {
         ec2.enable_image_deprecation()
             .image_id(&id)
             .deprecate_at(aws_smithy_types::DateTime::from_secs(1_893_456_000)) // 2030-01-01T00:00:00Z
@@ -212,3 +220,48 @@ fn import_of_an_encrypted_deprecated_copy_plans_clean() {
     tf.assert_plan_empty();
     tf.destroy();
 }
+
+/// `plan -generate-config-out` writes the resource block for an import: what a user runs to adopt
+/// copies made elsewhere. The written block must be accepted as it stands and plan clean.
+#[test]
+fn generated_configuration_of_an_import_plans_clean() {
+    if !cli_has((1, 5, 0), "import blocks and -generate-config-out") {
+        return;
+    }
+    let tf = Tf::new("import_generate");
+    let source = tf.make_source_ami(REGION, "tfacc-import-generate-source");
+    let name = "tfacc-import-generate";
+    let id = tf.copy_image_directly(REGION, &source, REGION, name, Some("adopted"));
+    tf.wait_available(REGION, &id, 30);
+    tf.write(&format!(
+        "{}\nimport {{\n  to = aws_ami_copy.test\n  id = \"{id}\"\n}}\n",
+        tf.provider_block(REGION, "")
+    ));
+    tf.ok(&[
+        "plan",
+        "-input=false",
+        "-no-color",
+        "-generate-config-out=generated.tf",
+    ]);
+    let generated =
+        std::fs::read_to_string(tf.path().join("generated.tf")).expect("generated.tf written");
+    assert!(
+        generated.contains("resource \"aws_ami_copy\" \"test\""),
+        "{generated}"
+    );
+    assert!(generated.contains(&format!("\"{source}\"")), "{generated}");
+    assert!(generated.contains(&format!("\"{name}\"")), "{generated}");
+    import_changing_nothing(
+        &tf,
+        &format!("the generated block must match the image:\n{generated}"),
+    );
+    assert_eq!(ami_id(&tf.resource("aws_ami_copy.test")), id);
+    tf.assert_plan_empty();
+    tf.destroy();
+    assert!(tf.find_image(REGION, &id).is_none());
+}
+
+both_lanes!(
+    import_block_by_ami_id_plans_clean,
+    terraform_import_of_a_cross_region_copy_plans_clean
+);

@@ -5,7 +5,7 @@
 //! Each test also checks that the source was really used (the emulator saw the call the
 //! sentinel travels in), so that a test cannot pass because nothing happened.
 
-mod support;
+use crate::support;
 
 use serde_json::Value as Json;
 use std::path::Path;

@@ -1,9 +1,7 @@
 //! The CopyImage options beyond the basics: destination Outpost (replaces on change, unlike the
 //! Go provider), time-based copies, Local Zones, and deregistration protection.
 
-mod support;
-
-use support::{ami_id, call_param, state_snapshot_ids, Tf};
+use crate::support::{ami_id, call_param, state_snapshot_ids, Tf};
 
 const REGION: &str = "us-east-1";
 const OUTPOST_A: &str = "arn:aws:outposts:us-east-1:123456789012:outpost/op-0123456789abcdef0";

@@ -5,10 +5,8 @@
 //! Terraform only validates and configures a provider that some resource uses, so the tests that
 //! need ValidateProviderConfig or ConfigureProvider declare one `aws_ami_copy` and stop at plan.
 
-mod support;
-
+use crate::support::Tf;
 use serde_json::Value as Json;
-use support::Tf;
 
 const REGION: &str = "us-east-1";
 /// The account the emulator answers GetCallerIdentity with.
@@ -430,8 +428,10 @@ fn arguments_unknown_at_plan_are_named_in_a_warning() {
 
 /// hashicorp/aws 6.x's provider block, as checked in by scripts/extract-provider-fixture.py.
 fn upstream_fixture() -> Json {
-    serde_json::from_str(include_str!("fixtures/hashicorp_aws_provider_block.json"))
-        .expect("fixture JSON")
+    serde_json::from_str(include_str!(
+        "../fixtures/hashicorp_aws_provider_block.json"
+    ))
+    .expect("fixture JSON")
 }
 
 #[test]
@@ -631,7 +631,7 @@ fn every_upstream_argument_at_once_applies_a_copy() {
         body.push_str(&format!("  {name}{sep}{value}\n"));
     }
     body.push_str("}\n");
-    body.push_str(&support::ami_copy(
+    body.push_str(&crate::support::ami_copy(
         "tfacc-provider-every-arg",
         &source,
         REGION,
@@ -718,7 +718,7 @@ fn proxy_from_the_environment_is_honoured() {
     );
     tf.write(&format!(
         "{block}{}",
-        support::ami_copy("tfacc-provider-env-proxy", &source, REGION, "")
+        crate::support::ami_copy("tfacc-provider-env-proxy", &source, REGION, "")
     ));
     let env = [
         ("HTTP_PROXY", proxy.url.as_str()),
@@ -792,7 +792,7 @@ fn insecure_skips_certificate_checks_over_https() {
     tf.write(&format!(
         "{}{}",
         block("  insecure = true"),
-        support::ami_copy("tfacc-provider-insecure", &source, REGION, "")
+        crate::support::ami_copy("tfacc-provider-insecure", &source, REGION, "")
     ));
     let r = tf.apply();
     assert!(
@@ -959,7 +959,7 @@ mod net {
         let port = listener.local_addr().expect("addr").port();
         listener.set_nonblocking(true).expect("nonblocking");
         let upstream = format!("127.0.0.1:{}", port_of(upstream));
-        super::support::rt().spawn(async move {
+        crate::support::rt().spawn(async move {
             let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
             while let Ok((socket, _)) = listener.accept().await {
                 let (acceptor, upstream) = (acceptor.clone(), upstream.clone());

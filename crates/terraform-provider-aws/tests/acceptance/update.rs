@@ -1,9 +1,7 @@
 //! In-place updates of `aws_ami_copy`: description and deprecation_time change the image without
 //! replacing it, and a plan after every step is empty.
 
-mod support;
-
-use support::{ami_id, call_param, Tf};
+use crate::support::{ami_id, call_param, Tf};
 
 const REGION: &str = "us-east-1";
 
@@ -173,7 +171,7 @@ fn changing_name_replaces_the_copy() {
     tf.write(&tf.copy_config(REGION, "tfacc-name-replace-a", &source, ""));
     tf.apply();
     let first = ami_id(&tf.resource("aws_ami_copy.test"));
-    let first_snaps = support::state_snapshot_ids(&tf.resource("aws_ami_copy.test"));
+    let first_snaps = crate::support::state_snapshot_ids(&tf.resource("aws_ami_copy.test"));
 
     tf.write(&tf.copy_config(REGION, "tfacc-name-replace-b", &source, ""));
     let plan = tf.plan_code();
@@ -212,7 +210,7 @@ fn out_of_band_changes_are_detected_and_reverted_in_place() {
 
     // Someone changes the description and cancels the deprecation outside Terraform.
     let ec2 = tf.ec2(REGION);
-    support::rt().block_on(async {
+    crate::support::rt().block_on(async {
         ec2.modify_image_attribute()
             .image_id(&id)
             .description(
@@ -260,7 +258,7 @@ fn a_copy_without_a_description_of_a_described_source_plans_clean() {
     let tf = Tf::new("inherited_description");
     let source = tf.make_source_ami(REGION, "tfacc-inherited-description-source");
     let ec2 = tf.ec2(REGION);
-    support::rt().block_on(async {
+    crate::support::rt().block_on(async {
         ec2.modify_image_attribute()
             .image_id(&source)
             .description(

@@ -1,9 +1,7 @@
 //! Destroy leaves nothing of the copy behind (image and snapshots), never touches the source,
 //! survives a failed first attempt, and `skip_destroy` keeps the image.
 
-mod support;
-
-use support::{ami_copy, ami_id, state_snapshot_ids, Tf};
+use crate::support::{ami_copy, ami_id, cli_has, state_snapshot_ids, Lane, Tf};
 
 const REGION: &str = "us-east-1";
 
@@ -16,9 +14,8 @@ fn source_snapshots(tf: &Tf, source: &str) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn destroy_leaves_no_image_and_no_snapshot_of_the_copy() {
-    let tf = Tf::new("destroy_clean");
+fn destroy_leaves_no_image_and_no_snapshot_of_the_copy(lane: Lane) {
+    let tf = Tf::in_lane(lane, "destroy_clean");
     let source = tf.make_source_ami(REGION, "tfacc-destroy-clean-source");
     let source_snaps = source_snapshots(&tf, &source);
     let name = "tfacc-destroy-clean";
@@ -50,7 +47,7 @@ fn destroy_leaves_no_image_and_no_snapshot_of_the_copy() {
     }
     // Nothing else in the region is a snapshot made from the copy.
     let ec2 = tf.ec2(REGION);
-    let leftovers = support::rt().block_on(async {
+    let leftovers = crate::support::rt().block_on(async {
         ec2.describe_snapshots()
             .owner_ids("self")
             .send()
@@ -243,7 +240,8 @@ fn destroy_asks_ec2_to_delete_the_associated_snapshots() {
     let deregisters = tf.calls(Some("DeregisterImage"));
     assert!(
         deregisters.iter().any(
-            |c| support::call_param(c, "DeleteAssociatedSnapshots").as_deref() == Some("true")
+            |c| crate::support::call_param(c, "DeleteAssociatedSnapshots").as_deref()
+                == Some("true")
         ),
         "DeregisterImage should use DeleteAssociatedSnapshots: {deregisters:?}"
     );
@@ -253,7 +251,7 @@ fn destroy_asks_ec2_to_delete_the_associated_snapshots() {
 fn register_on_snapshot(tf: &Tf, name: &str, snapshot: &str) -> String {
     use aws_sdk_ec2::types::{BlockDeviceMapping, EbsBlockDevice};
     let ec2 = tf.ec2(REGION);
-    support::rt().block_on(async {
+    crate::support::rt().block_on(async {
         let out = ec2
             .register_image()
             .name(name)
@@ -316,3 +314,110 @@ fn a_snapshot_that_cannot_be_deleted_is_named_and_a_second_destroy_removes_it() 
     );
     assert!(tf.state_addresses().is_empty());
 }
+
+/// Thirty copies in one configuration apply together, plan clean, and destroy leaves no image
+/// and no snapshot of any of them.
+fn thirty_copies_apply_and_destroy_leaves_nothing(lane: Lane) {
+    const COPIES: usize = 30;
+    let tf = Tf::in_lane(lane, "thirty_copies");
+    let source = tf.make_source_ami(REGION, "tfacc-thirty-copies-source");
+    let source_snaps = source_snapshots(&tf, &source);
+    tf.write(&format!(
+        r#"{}
+resource "aws_ami_copy" "many" {{
+  count             = {COPIES}
+  name              = "tfacc-thirty-copies-${{count.index}}"
+  source_ami_id     = "{source}"
+  source_ami_region = "{REGION}"
+  tags = {{
+    Index = count.index
+  }}
+}}
+"#,
+        tf.provider_block(REGION, "")
+    ));
+    tf.apply();
+    let mut copies = Vec::new();
+    for i in 0..COPIES {
+        let r = tf.resource(&format!("aws_ami_copy.many[{i}]"));
+        let id = ami_id(&r);
+        assert_eq!(r["name"], format!("tfacc-thirty-copies-{i}"));
+        assert_eq!(
+            tf.image_tags(REGION, &id).get("Index").map(String::as_str),
+            Some(i.to_string().as_str()),
+            "copy {i} ({id}) in EC2"
+        );
+        copies.push((id, state_snapshot_ids(&r)));
+    }
+    let mut ids: Vec<&String> = copies.iter().map(|(id, _)| id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), COPIES, "thirty distinct images expected");
+    tf.assert_plan_empty();
+
+    tf.destroy();
+    assert!(tf.state_addresses().is_empty());
+    for (id, snaps) in &copies {
+        assert!(
+            tf.find_image(REGION, id).is_none(),
+            "{id} is still registered"
+        );
+        for s in snaps {
+            assert!(
+                tf.find_snapshot(REGION, s).is_none(),
+                "snapshot {s} of {id} is left"
+            );
+        }
+    }
+    for i in 0..COPIES {
+        let name = format!("tfacc-thirty-copies-{i}");
+        assert!(
+            tf.images_named(REGION, &name).is_empty(),
+            "an image named {name} is left"
+        );
+    }
+    assert!(
+        tf.find_image(REGION, &source).is_some(),
+        "destroy removed the source"
+    );
+    for s in &source_snaps {
+        assert!(
+            tf.find_snapshot(REGION, s).is_some(),
+            "destroy removed the source's snapshot {s}"
+        );
+    }
+}
+
+/// A `removed` block with `destroy = false` stops managing a copy and keeps the image in EC2:
+/// how a user hands a copy over to another configuration.
+#[test]
+fn removed_block_forgets_the_copy_and_keeps_the_image() {
+    if !cli_has((1, 7, 0), "removed blocks") {
+        return;
+    }
+    let tf = Tf::new("removed_block");
+    let source = tf.make_source_ami(REGION, "tfacc-removed-block-source");
+    tf.write(&tf.copy_config(REGION, "tfacc-removed-block", &source, ""));
+    tf.apply();
+    let id = ami_id(&tf.resource("aws_ami_copy.test"));
+    tf.write(&format!(
+        "{}\nremoved {{\n  from = aws_ami_copy.test\n  lifecycle {{\n    destroy = false\n  }}\n}}\n",
+        tf.provider_block(REGION, "")
+    ));
+    tf.clear_calls();
+    tf.apply();
+    assert!(tf.state_addresses().is_empty(), "the copy is still managed");
+    assert!(
+        tf.find_image(REGION, &id).is_some(),
+        "a removed block with destroy = false must keep {id}"
+    );
+    assert!(
+        tf.calls(Some("DeregisterImage")).is_empty(),
+        "nothing may be deregistered"
+    );
+}
+
+both_lanes!(
+    destroy_leaves_no_image_and_no_snapshot_of_the_copy,
+    thirty_copies_apply_and_destroy_leaves_nothing,
+);

@@ -3,7 +3,7 @@
 //! sources are this binary here, through `dev_overrides`). The state is shaped exactly as the
 //! Go provider writes it; the plan shows the move and nothing else, and EC2 is not touched.
 
-mod support;
+use crate::support;
 
 use serde_json::Value as Json;
 use support::go_state::{go_copy_in_state, GoCopy};

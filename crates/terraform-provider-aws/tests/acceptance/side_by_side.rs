@@ -5,7 +5,7 @@
 //! Both sources point at this binary with `dev_overrides`; in the move test the state is shaped
 //! as the Go provider writes it, so only what Terraform does with it is under test.
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value as Json};
 use support::Tf;

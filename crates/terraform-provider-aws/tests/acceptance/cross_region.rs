@@ -1,8 +1,6 @@
 //! Copies between regions, the per-resource `region`, and encrypted copies with a KMS key.
 
-mod support;
-
-use support::{ami_copy, ami_id, call_param, state_snapshot_ids, Tf};
+use crate::support::{ami_copy, ami_id, call_param, state_snapshot_ids, Tf};
 
 const DEST: &str = "us-east-1";
 const SOURCE_REGION: &str = "us-west-1";

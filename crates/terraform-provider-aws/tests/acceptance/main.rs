@@ -1,0 +1,25 @@
+//! The acceptance tests: the real Terraform CLI drives the provider binary against the EC2
+//! emulator. One test binary, one module per area, so the harness and the AWS SDK are compiled
+//! and linked once.
+
+#[macro_use]
+mod support;
+
+mod basic;
+mod cross_region;
+mod data_ami;
+mod destroy;
+mod dev_smoke;
+mod import;
+mod lifecycle;
+mod log_secrets;
+mod move_state;
+mod options;
+mod plugin_handshake;
+mod provider_block;
+mod resilience;
+mod side_by_side;
+mod state_compat;
+mod tags;
+mod update;
+mod validation;

