@@ -3,13 +3,14 @@
 
 use crate::value::Value;
 
-/// Copies every known top-level value of `planned` into `new_state`: Terraform rejects an
-/// apply whose result differs from a known planned value, so the plan wins and only what it
-/// left unknown comes from the cloud.
+/// Copies every wholly known top-level value of `planned` into `new_state`: Terraform rejects
+/// an apply whose result differs from a known planned value, so the plan wins and only what it
+/// left unknown comes from the cloud. A value holding unknowns (such as the placeholder element
+/// planned for a computed block) is the cloud's to fill in whole.
 pub fn overlay_known(planned: &Value, new_state: &mut Value) {
     if let Some(m) = planned.as_map() {
         for (k, v) in m {
-            if !v.is_unknown() {
+            if !v.contains_unknown() {
                 new_state.set(k.clone(), v.clone());
             }
         }
@@ -54,5 +55,19 @@ mod tests {
         assert_eq!(new.get("id"), &Value::string("ami-1"));
         assert_eq!(new.get("arn"), &Value::Null);
         assert_eq!(new.get("list"), &Value::List(vec![Value::Null]));
+
+        // A planned placeholder (a list holding unknowns) gives way to what the cloud reports.
+        let mut placeholder = Value::Null;
+        placeholder.set("device", Value::Unknown);
+        planned.set("blocks", Value::List(vec![placeholder]));
+        let mut observed = Value::Null;
+        let mut device = Value::Null;
+        device.set("device", Value::string("/dev/xvda"));
+        observed.set("blocks", Value::List(vec![device.clone(), device.clone()]));
+        let new = settle(&planned, observed);
+        assert_eq!(
+            new.get("blocks"),
+            &Value::List(vec![device.clone(), device])
+        );
     }
 }

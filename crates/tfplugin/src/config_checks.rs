@@ -5,8 +5,8 @@ use crate::diag::{AttributePath, Diagnostics};
 use crate::schema::{Block, Nesting};
 use crate::value::Value;
 
-/// Runs every attribute's validators on its configured (non-null) value, in `block` and in its
-/// single nested blocks.
+/// Runs every attribute's validators on its configured (non-null, and for an attribute where
+/// `""` means unset, non-empty) value, in `block` and in its single nested blocks.
 pub fn validate(block: &Block, config: &Value) -> Diagnostics {
     let mut diags = Diagnostics::new();
     check_block(block, config, &AttributePath::default(), &mut diags);
@@ -16,7 +16,8 @@ pub fn validate(block: &Block, config: &Value) -> Diagnostics {
 fn check_block(block: &Block, config: &Value, at: &AttributePath, diags: &mut Diagnostics) {
     for a in &block.attributes {
         let v = config.get(&a.name);
-        if v.is_null() {
+        // `""` is how modules pass "unset" for such an attribute (see `empty_string_is_null`).
+        if v.is_null() || (a.empty_string_is_null && v.as_str() == Some("")) {
             continue;
         }
         let path = at.clone().attr(a.name.clone());
@@ -50,14 +51,18 @@ mod tests {
     }
 
     fn refuse(path: &AttributePath, _: &Value, d: &mut Diagnostics) {
-        d.attr_error(path.clone(), "Read-only", format!("{path} is read-only"));
+        d.attr_error(path.clone(), "Refused", format!("{path} is refused"));
     }
 
     #[test]
     fn validators_see_configured_values_at_their_paths() {
         let block = Block::new("b")
             .attr(Attribute::optional("name", Type::String, "").validate(short))
-            .attr(Attribute::read_only("arch", Type::String, "").validate(refuse))
+            .attr(
+                Attribute::optional_computed("arch", Type::String, "")
+                    .empty_string_is_null()
+                    .validate(refuse),
+            )
             .block(NestedBlock::new(
                 "timeouts",
                 Nesting::Single,
@@ -80,5 +85,8 @@ mod tests {
             .filter_map(|d| d.path.as_ref().map(|p| p.to_string()))
             .collect();
         assert_eq!(paths, vec!["name", "arch", "timeouts.create"]);
+        // `""` is "unset" for `arch`: its validators do not run.
+        config.set("arch", Value::string(""));
+        assert_eq!(validate(&block, &config).0.len(), 2);
     }
 }

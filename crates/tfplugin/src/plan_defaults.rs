@@ -3,7 +3,7 @@
 //! the provider will compute on create, and the attributes whose change needs a new object.
 
 use crate::diag::AttributePath;
-use crate::schema::{Attribute, Block};
+use crate::schema::{Attribute, Block, NestedBlock};
 use crate::value::Value;
 
 /// Terraform's proposed new state with the schema's rules applied; null when the proposal is
@@ -12,12 +12,16 @@ use crate::value::Value;
 /// - an attribute with a [default](Attribute::default) is planned as that default when the
 ///   configuration leaves it null;
 /// - on create, every other computed attribute the configuration leaves null is unknown: the
-///   provider learns it while creating.
+///   provider learns it while creating;
+/// - a computed block is planned as `computed_block` says.
 pub fn planned_state(block: &Block, prior: &Value, proposed: &Value, config: &Value) -> Value {
     if proposed.is_null() {
         return Value::Null;
     }
     let mut planned = proposed.clone();
+    for b in block.blocks.iter().filter(|b| b.is_computed()) {
+        planned.set(b.type_name.clone(), computed_block(b, prior));
+    }
     for a in &block.attributes {
         if !config.get(&a.name).is_null() {
             continue;
@@ -29,6 +33,21 @@ pub fn planned_state(block: &Block, prior: &Value, proposed: &Value, config: &Va
         }
     }
     planned
+}
+
+/// A [computed block](NestedBlock::is_computed) is the provider's to describe: on create one
+/// element of unknowns (Terraform takes it as "any number of blocks, known after apply"),
+/// afterwards what the prior state holds, whatever blocks a configuration (such as one
+/// `plan -generate-config-out` wrote) lists.
+fn computed_block(b: &NestedBlock, prior: &Value) -> Value {
+    if !prior.is_null() {
+        return prior.get(&b.type_name).clone();
+    }
+    let mut placeholder = Value::Map(Default::default());
+    for a in &b.block.attributes {
+        placeholder.set(a.name.clone(), Value::Unknown);
+    }
+    Value::List(vec![placeholder])
 }
 
 /// The [replace-on-change](Attribute::replace_on_change) attributes that differ between the

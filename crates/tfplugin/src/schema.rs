@@ -66,11 +66,14 @@ pub struct Attribute {
     /// Planned when the configuration leaves it null; a null in a prior state counts as this
     /// value, so states written before the default existed plan clean. Needs `computed`.
     pub default: Option<Value>,
-    /// Set by the provider only; declared optional so that a configured value reaches the
-    /// validators and is refused with a message that says why.
+    /// Describes the cloud object and is set by the provider only (computed, not optional):
+    /// Terraform itself refuses a configured value, so `plan -generate-config-out` leaves it
+    /// out of the configuration it writes. Unlike the provider's own bookkeeping attributes, it
+    /// is what a resumed operation learns again.
     pub read_only: bool,
-    /// States written by a provider built on terraform-plugin-sdk (v2) hold `""` for this string
-    /// when it was not set; [`Block::normalize_legacy_state`] turns that back into null.
+    /// `""` means "not set" for this string, as terraform-plugin-sdk (v2) providers spell it in
+    /// configurations (module defaults) and states: validators skip it. Pair it with
+    /// `default(Value::string(""))` on an optional+computed attribute to store it the same way.
     pub empty_string_is_null: bool,
     /// Checks of a configured value, run by [`crate::config_checks::validate`].
     pub validators: Vec<Validator>,
@@ -153,12 +156,11 @@ impl Attribute {
             ..Self::new(name, ty, description)
         }
     }
-    /// An attribute the provider sets and the configuration may not: see [`Attribute::read_only`].
-    /// Pair it with a validator that refuses any configured value.
+    /// An attribute the provider reads from the cloud object: see [`Attribute::read_only`].
     pub fn read_only(name: &str, ty: Type, description: &str) -> Self {
         Attribute {
             read_only: true,
-            ..Self::optional_computed(name, ty, description)
+            ..Self::computed(name, ty, description)
         }
     }
     /// Hidden in plans and output (passwords, keys).
@@ -189,6 +191,19 @@ impl Attribute {
 }
 
 impl NestedBlock {
+    /// Whether the block only describes the cloud object: set by the provider (every attribute
+    /// computed-only), never by a configuration. A list or set of such blocks is how
+    /// terraform-plugin-sdk providers expose nested read-only objects.
+    pub fn is_computed(&self) -> bool {
+        matches!(self.nesting, Nesting::List | Nesting::Set)
+            && !self.block.attributes.is_empty()
+            && self
+                .block
+                .attributes
+                .iter()
+                .all(|a| a.computed && !a.optional && !a.required)
+    }
+
     /// A nested block with no item limits.
     pub fn new(type_name: &str, nesting: Nesting, block: Block) -> Self {
         NestedBlock {
@@ -260,20 +275,40 @@ impl Block {
         Value::Map(names.chain(blocks).map(|n| (n, Value::Null)).collect())
     }
 
-    /// Rewrites a state written by a provider built on terraform-plugin-sdk (v2) in this
-    /// schema's spelling: `""` becomes null where the attribute says so, and a null where the
-    /// attribute has a default becomes the default (such a provider had no such attribute, or
-    /// wrote null).
-    pub fn normalize_legacy_state(&self, state: &mut Value) {
+    /// Spells absent values the way terraform-plugin-sdk (v2) providers store them, so that
+    /// configurations written against such a provider keep working (`"${x.kernel_id}"` and
+    /// `length(x.ramdisk_id)` fail on null): a null computed string is `""`, and in the elements
+    /// of a [computed block](NestedBlock::is_computed) a null string, number or bool is `""`,
+    /// `0` or `false`. Arguments the configuration alone decides are left as they are.
+    pub fn spell_like_sdkv2(&self, state: &mut Value) {
         if state.is_null() {
             return;
         }
-        for a in &self.attributes {
-            if a.empty_string_is_null && state.get(&a.name).as_str() == Some("") {
-                state.set(a.name.clone(), Value::Null);
+        for a in self.attributes.iter().filter(|a| a.computed) {
+            if a.ty == Type::String && state.get(&a.name).is_null() {
+                state.set(a.name.clone(), Value::string(""));
             }
         }
-        self.fill_defaults(state);
+        for b in self.blocks.iter().filter(|b| b.is_computed()) {
+            let Value::List(items) = state.get(&b.type_name).clone() else {
+                state.set(b.type_name.clone(), Value::List(vec![]));
+                continue;
+            };
+            let zeroed = items
+                .into_iter()
+                .map(|mut item| {
+                    for a in &b.block.attributes {
+                        if item.get(&a.name).is_null() {
+                            if let Some(zero) = zero_value(&a.ty) {
+                                item.set(a.name.clone(), zero);
+                            }
+                        }
+                    }
+                    item
+                })
+                .collect();
+            state.set(b.type_name.clone(), Value::List(zeroed));
+        }
     }
 
     /// Sets every attribute that is null in `state` and has a default to that default.
@@ -285,5 +320,15 @@ impl Block {
                 }
             }
         }
+    }
+}
+
+/// What terraform-plugin-sdk (v2) stores for an absent primitive of type `ty`.
+fn zero_value(ty: &Type) -> Option<Value> {
+    match ty {
+        Type::String => Some(Value::string("")),
+        Type::Number => Some(Value::int(0)),
+        Type::Bool => Some(Value::Bool(false)),
+        _ => None,
     }
 }

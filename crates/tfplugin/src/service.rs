@@ -10,7 +10,7 @@ use crate::provider::{
     Resource,
 };
 use crate::schema::Schema;
-use crate::value::Type;
+use crate::value::{Type, Value};
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 use tokio_util::sync::CancellationToken;
@@ -578,6 +578,7 @@ impl pb::provider_server::Provider for ProviderService {
             diags,
             mk
         );
+        let legacy = creates_computed_blocks(&entry.schema, &prior_state);
         let preq = PlanRequest {
             prior_state,
             proposed_new_state,
@@ -604,6 +605,7 @@ impl pb::provider_server::Provider for ProviderService {
                 .collect(),
             planned_private: resp.planned_private,
             diagnostics: convert::diagnostics(&diags),
+            legacy_type_system: legacy,
             ..Default::default()
         })
     }
@@ -634,6 +636,7 @@ impl pb::provider_server::Provider for ProviderService {
             diags,
             mk
         );
+        let legacy = creates_computed_blocks(&entry.schema, &prior_state);
         let areq = ApplyRequest {
             prior_state,
             planned_state,
@@ -659,6 +662,7 @@ impl pb::provider_server::Provider for ProviderService {
             new_state: Some(new_state),
             private: resp.private,
             diagnostics: convert::diagnostics(&diags),
+            legacy_type_system: legacy,
             ..Default::default()
         })
     }
@@ -709,4 +713,14 @@ impl pb::provider_server::Provider for ProviderService {
         self.stop.cancel();
         ok(pb::stop_provider::Response::default())
     }
+}
+
+/// Whether this plan or apply creates an object of a type with [computed
+/// blocks](crate::schema::NestedBlock::is_computed). How many such blocks the cloud will report
+/// is unknown until the object exists, and the protocol can only say so for a provider using
+/// the legacy type system (as terraform-plugin-sdk providers, whose states we read, do): only
+/// then does Terraform accept a planned placeholder element that turns into any number of
+/// blocks, or none. Updates plan the blocks as the prior state holds them and need no leniency.
+fn creates_computed_blocks(schema: &Schema, prior_state: &Value) -> bool {
+    prior_state.is_null() && schema.block.blocks.iter().any(|b| b.is_computed())
 }

@@ -10,6 +10,7 @@ mod cross_region;
 mod data_ami;
 mod destroy;
 mod dev_smoke;
+mod go_compat;
 mod import;
 mod lifecycle;
 mod log_secrets;

@@ -7,12 +7,12 @@ use super::image_ops;
 use super::lifecycle::{finish_copy, wait_outcome, Lifecycle, Waiting};
 use super::model::{AmiCopyState, Cty, Operation};
 use super::private;
+use super::schema::stored;
 use crate::ec2::errors::describe_sdk_error;
 use crate::ec2::image_waiter::{wait_image, WaitError, WaitFor};
 use crate::provider::clients::AwsClients;
 use crate::tags::{merge_default_tags, Tags};
 use aws_sdk_ec2::types::{Image, ResourceType, Tag, TagSpecification};
-use tfplugin::apply_result::resolve_unknowns;
 use tfplugin::{ApplyResponse, Context, Diagnostic, Diagnostics, Value};
 
 pub async fn create(
@@ -160,8 +160,7 @@ async fn finish(
         // The image is there but not as configured: let the next plan show what is missing.
         observe(&image, &copy, None, &env)
     };
-    let mut new_state = new_state.to_cty();
-    resolve_unknowns(&mut new_state);
+    let new_state = stored(new_state.to_cty());
     ApplyResponse {
         new_state,
         private: private.to_vec(),
@@ -186,7 +185,6 @@ fn wait_ended_early(
     if lifecycle.is_some() {
         state.state = lifecycle;
     }
-    let mut new_state = state.to_cty();
-    resolve_unknowns(&mut new_state);
+    let new_state = stored(state.to_cty());
     ApplyResponse::failed(new_state, vec![], diagnostic.into())
 }

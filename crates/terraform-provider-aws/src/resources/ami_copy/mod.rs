@@ -23,9 +23,12 @@
 //!   as `false` (Terraform only lets a provider fill in computed attributes).
 //! - `tags` is optional+computed for the same reason: unset is planned `{}` and the state never
 //!   holds null, because a configured `{}` must plan `{}` and no tags must equal `tags = {}`.
-//! - The attributes EC2 decides (architecture, ena_support, ebs_block_device, ...) are
-//!   optional+computed only so that setting one reaches `validate`, which says it is read-only
-//!   on a copy; they are never taken from the configuration.
+//! - The attributes EC2 decides (architecture, ena_support, ...) are computed only, and the
+//!   block devices are set blocks of computed attributes, as in hashicorp/aws: Terraform
+//!   refuses a configured value, and generated configuration leaves them out.
+//! - Unset strings are `""`, as the Go provider stores them: the optional ones are
+//!   optional+computed with the default `""` (which also means unset when configured), and the
+//!   state an operation returns spells every absent string `""` (`schema::stored`).
 //! - The CopyImage ClientToken is made at plan time and travels in the planned private data.
 //! - Import ids: `ami-...` or `ami-...@REGION` for a copy outside the provider's region.
 
@@ -168,6 +171,8 @@ impl Resource for AmiCopy {
                 diagnostics,
             };
         }
+        // Recorded like a created copy's: the provider's region unless the id names another.
+        let region = region.or_else(|| self.state.clients().ok().map(|c| c.region.clone()));
         let state = AmiCopyState {
             id: Some(ami.to_string()),
             region,

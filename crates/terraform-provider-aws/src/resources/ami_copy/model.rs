@@ -22,8 +22,9 @@ pub trait Cty: Sized {
 }
 
 impl Cty for Option<String> {
+    /// `""` is absent too: the Go provider's (and modules') spelling of "not set".
     fn from_cty(v: &Value) -> Self {
-        v.as_str().map(str::to_string)
+        v.as_str().filter(|s| !s.is_empty()).map(str::to_string)
     }
     fn to_cty(&self) -> Value {
         Value::opt_string(self.clone())

@@ -63,7 +63,7 @@ pub fn plan(prior: &Value, proposed: &Value, config: &Value, env: &PlanEnv) -> P
 
     keep_same_minute_deprecation(prior, &mut planned);
     let diagnostics = check_deprecation_window(prior, &planned, env.now);
-    let mut replace = requires_replace(&block, prior, &planned);
+    let mut replace = requires_replace(&block, &complete_prior(prior, config, env), &planned);
     match prior.get(attr::state).as_str().map(Lifecycle::parse) {
         Some(Lifecycle::Pending) => {
             // Resume waiting. What EC2 fills in while copying is not known until then.
@@ -85,6 +85,28 @@ pub fn plan(prior: &Value, proposed: &Value, config: &Value, env: &PlanEnv) -> P
         requires_replace: replace,
         diagnostics,
     }
+}
+
+/// The prior state with what it could not record filled in, so that the gap is not mistaken for
+/// a change that needs a new copy (it is planned as an in-place update, or not at all): a state written by hashicorp/aws 5.x has no `region` (the
+/// copy is in the provider's region); a copy imported from a backend that does not report
+/// SourceImageId/SourceImageRegion (stock moto, LocalStack) has no source, and the
+/// configuration's is taken for it.
+fn complete_prior(prior: &Value, config: &Value, env: &PlanEnv) -> Value {
+    let mut prior = prior.clone();
+    if prior.is_null() {
+        return prior;
+    }
+    let unrecorded = |v: &Value| v.as_str().is_none_or(str::is_empty);
+    if unrecorded(prior.get(attr::region)) {
+        prior.set(attr::region, Value::string(env.provider_region));
+    }
+    for name in [attr::source_ami_id, attr::source_ami_region] {
+        if unrecorded(prior.get(name)) && !config.get(name).is_null() {
+            prior.set(name, config.get(name).clone());
+        }
+    }
+    prior
 }
 
 /// A new deprecation time EC2 would refuse (in the past, or more than 10 years ahead) is an
@@ -223,6 +245,8 @@ mod tests {
         ] {
             p.set(k, v);
         }
+        // As a stored state holds it: defaults filled in, absent values spelled "".
+        crate::resources::ami_copy::schema::normalize_state(&mut p, false);
         p
     }
 
@@ -263,21 +287,19 @@ mod tests {
         assert_eq!(v.get("copy_tags"), &Value::Bool(false));
         assert_eq!(v.get("skip_destroy"), &Value::Bool(false));
         assert_eq!(v.get("region"), &Value::string("us-east-1"));
-        for name in [
-            "id",
-            "arn",
-            "state",
-            "architecture",
-            "ebs_block_device",
-            "root_snapshot_id",
-            "kms_key_id",
-        ] {
+        for name in ["id", "arn", "state", "architecture", "root_snapshot_id"] {
             assert!(v.get(name).is_unknown(), "{name}");
         }
+        // A computed block: one placeholder element, its attributes known after apply.
+        let ebs = v.get("ebs_block_device").as_list().expect("a list");
+        assert_eq!(ebs.len(), 1);
+        assert!(ebs[0].get("snapshot_id").is_unknown());
+        // Unset optional strings are "", as the Go provider stores them.
+        assert_eq!(v.get("kms_key_id"), &Value::string(""));
         assert_eq!(v.get("manage_ebs_snapshots"), &Value::Bool(true));
         assert_eq!(v.get("tags"), &Value::string_map(Tags::new()));
         assert_eq!(v.get("tags_all"), &Value::string_map(Tags::new()));
-        assert_eq!(v.get("description"), &Value::Null);
+        assert_eq!(v.get("description"), &Value::string(""));
         assert!(p.requires_replace.is_empty());
     }
 
@@ -452,8 +474,8 @@ mod tests {
         c.set("deprecation_time", Value::Null);
         assert_eq!(
             run0(&old, &c).planned.get("deprecation_time"),
-            &Value::Null,
-            "removal plans the removal"
+            &Value::string(""),
+            "removal plans the removal (\"\", the Go provider's spelling of unset)"
         );
     }
 
@@ -496,7 +518,11 @@ mod tests {
         assert!(p.requires_replace.is_empty());
         assert_eq!(p.planned.get("state"), &Value::string("available"));
         assert!(p.planned.get("architecture").is_unknown());
-        assert!(p.planned.get("ebs_block_device").is_unknown());
+        // The mappings are fixed when the copy starts: planned as recorded.
+        assert_eq!(
+            p.planned.get("ebs_block_device"),
+            old.get("ebs_block_device")
+        );
         assert_eq!(p.planned.get("id"), old.get("id"));
         assert_eq!(p.planned.get("manage_ebs_snapshots"), &Value::Bool(true));
     }

@@ -4,6 +4,7 @@ use super::flatten::{observe, FlattenEnv};
 use super::image_ops;
 use super::lifecycle::Lifecycle;
 use super::model::{AmiCopyState, Cty};
+use super::schema::stored;
 use crate::provider::clients::AwsClients;
 use tfplugin::{Diagnostic, Diagnostics, Value};
 
@@ -47,5 +48,5 @@ pub async fn read(clients: &AwsClients, current_value: &Value) -> Result<Value, 
     if current.state == Some(Lifecycle::Pending) && !failed {
         state.state = Some(Lifecycle::Pending);
     }
-    Ok(state.to_cty())
+    Ok(stored(state.to_cty()))
 }

@@ -83,6 +83,17 @@ pub fn ephemeral_block_device_type() -> Type {
     )
 }
 
+/// A set of nested blocks that only EC2 fills in: one computed attribute per field of `ty`.
+fn computed_set_block(name: &str, description: &str, ty: Type) -> NestedBlock {
+    let mut block = Block::new(description);
+    if let Type::Object(fields) = ty {
+        for (field, ty) in fields {
+            block = block.attr(Attribute::read_only(&field, ty, ""));
+        }
+    }
+    NestedBlock::new(name, Nesting::Set, block)
+}
+
 fn computed_str(name: &str, description: &str) -> Attribute {
     Attribute::computed(name, Type::String, description)
 }
@@ -92,16 +103,10 @@ fn set_by_ec2(name: &str, description: &str) -> Attribute {
 }
 
 /// An attribute EC2 sets on the image. The Go provider's page says a copy has "the full set of
-/// arguments from aws_ami", but on a copy they cannot be chosen: declared optional+computed only
-/// so that Terraform hands a configured value to `validate`, which answers "is read-only on a
-/// copy" instead of Terraform's generic message.
+/// arguments from aws_ami", but on a copy they cannot be chosen: computed only, as upstream, so
+/// Terraform refuses a configured value and `plan -generate-config-out` leaves them out.
 fn set_by_ec2_typed(name: &str, ty: Type, description: &str) -> Attribute {
-    Attribute::read_only(
-        name,
-        ty,
-        &format!("{description} Read-only: set by EC2, setting it is an error."),
-    )
-    .validate(check::read_only_on_copy)
+    Attribute::read_only(name, ty, &format!("{description} Read-only: set by EC2."))
 }
 
 /// An optional boolean that is `false` when unset: planned as `false`, so that states written
@@ -111,9 +116,13 @@ fn bool_false_by_default(name: &str, description: &str) -> Attribute {
     Attribute::optional_computed(name, Type::Bool, description).default(Value::Bool(false))
 }
 
-/// An optional string the Go provider stored as `""` when unset.
+/// An optional string that is `""` when unset, as the Go provider stores it (and as modules
+/// pass "unset"): planned as `""`, so it interpolates like any string. Computed, because
+/// Terraform only lets a provider fill in computed attributes.
 fn go_optional_str(name: &str, description: &str) -> Attribute {
-    Attribute::optional(name, Type::String, description).empty_string_is_null()
+    Attribute::optional_computed(name, Type::String, description)
+        .empty_string_is_null()
+        .default(Value::string(""))
 }
 
 pub fn schema() -> Schema {
@@ -129,7 +138,7 @@ pub fn schema() -> Schema {
         .attr(go_optional_str(attr::destination_outpost_arn, "ARN of the Outpost to copy the AMI to (only for a copy from a Region to an Outpost of that Region). Changing it makes a new copy.").replace_on_change().validate(check::outpost_arn))
         .attr(go_optional_str(attr::destination_availability_zone, "Local Zone to copy the AMI to. Conflicts with destination_outpost_arn. Changing it makes a new copy.").replace_on_change().validate(check::zone))
         .attr(bool_false_by_default(attr::encrypted, "Whether the copy's snapshots are encrypted. Default false. Changing it makes a new copy.").replace_on_change())
-        .attr(Attribute::optional_computed(attr::kms_key_id, s.clone(), "Full ARN of the KMS key encrypting the copy's snapshots; the account's default EBS key when unset. Changing it makes a new copy.").replace_on_change().empty_string_is_null().validate(check::kms_key_arn))
+        .attr(go_optional_str(attr::kms_key_id, "Full ARN of the KMS key encrypting the copy's snapshots; the account's default EBS key when unset (\"\"). Changing it makes a new copy.").replace_on_change().validate(check::kms_key_arn))
         .attr(bool_false_by_default(attr::copy_tags, "Copy the source AMI's user tags to the new AMI (CopyImageTags). Default false. Tags copied this way are left alone by later updates. Changing it makes a new copy.").replace_on_change())
         .attr(Attribute::optional(attr::snapshot_copy_completion_duration_minutes, Type::Number, "Time-based copy: the copy's snapshots complete within this many minutes (15 to 2880, a multiple of 15). Changing it makes a new copy.").replace_on_change().validate(check::completion_minutes))
         .attr(go_optional_str(attr::deregistration_protection, "Deregistration protection of the new AMI: \"enabled\", \"enabled-with-cooldown\" (after it is disabled, the AMI stays protected for 24 more hours) or \"disabled\". Unset means disabled. While enabled, destroy fails: set \"disabled\" and apply first (or use skip_destroy).").validate(check::protection))
@@ -166,8 +175,9 @@ pub fn schema() -> Schema {
         .attr(set_by_ec2(attr::uefi_data, "Base64 UEFI variable store of the AMI, if any (read with DescribeImageAttribute)."))
         .attr(set_by_ec2(attr::usage_operation, "Operation of the EC2 instance and billing code (e.g. RunInstances)."))
         .attr(set_by_ec2(attr::virtualization_type, "Virtualization type (hvm, paravirtual)."))
-        .attr(set_by_ec2_typed(attr::ebs_block_device, Type::set(ebs_block_device_type()), "The AMI's EBS block device mappings (read-only)."))
-        .attr(set_by_ec2_typed(attr::ephemeral_block_device, Type::set(ephemeral_block_device_type()), "The AMI's instance store mappings (read-only)."))
+        // Set blocks of computed attributes, as upstream, so `dynamic` blocks and plans match.
+        .block(computed_set_block(attr::ebs_block_device, "The AMI's EBS block device mappings (read-only).", ebs_block_device_type()))
+        .block(computed_set_block(attr::ephemeral_block_device, "The AMI's instance store mappings (read-only).", ephemeral_block_device_type()))
         .block(NestedBlock::new(
             attr::timeouts,
             Nesting::Single,
@@ -182,19 +192,28 @@ pub fn schema() -> Schema {
     }
 }
 
+/// The state an operation hands back to Terraform: nothing unknown left (what EC2 did not tell
+/// us is absent), absent values spelled as the Go provider spells them.
+pub fn stored(mut v: Value) -> Value {
+    tfplugin::apply_result::resolve_unknowns(&mut v);
+    schema().block.spell_like_sdkv2(&mut v);
+    v
+}
+
 /// Makes a stored state plan clean against an unchanged configuration: null defaulted
-/// attributes get their default (`false`, `{}`), a null `tags_all` becomes `{}` like `tags`, and
-/// for a state written by the Go provider (`from_go`), `""` (its spelling of "unset") becomes
-/// null.
+/// attributes get their default (`false`, `{}`, `""`), a null `tags_all` becomes `{}` like
+/// `tags`, absent values are spelled as the Go provider spells them (`""`, zeros in the block
+/// devices). A state written by the Go provider (`from_go`) has no `state` of ours: it only ever
+/// recorded finished copies.
 pub fn normalize_state(v: &mut Value, from_go: bool) {
     let block = schema().block;
-    if from_go {
-        block.normalize_legacy_state(v);
-    } else {
-        block.fill_defaults(v);
-    }
+    block.fill_defaults(v);
+    block.spell_like_sdkv2(v);
     if v.get(attr::tags_all).is_null() {
         v.set(attr::tags_all, Value::Map(Default::default()));
+    }
+    if from_go && v.get(attr::state).as_str().is_none_or(str::is_empty) {
+        v.set(attr::state, Value::string("available"));
     }
 }
 
@@ -235,13 +254,8 @@ mod tests {
                 "deregistration_protection",
             ]
         );
-        assert_eq!(read_only().len(), 25);
-        for name in [
-            "architecture",
-            "uefi_data",
-            "ebs_block_device",
-            "manage_ebs_snapshots",
-        ] {
+        assert_eq!(read_only().len(), 23);
+        for name in ["architecture", "uefi_data", "manage_ebs_snapshots"] {
             assert!(read_only().iter().any(|n| n == name), "{name}");
         }
     }
@@ -252,8 +266,8 @@ mod tests {
         for name in read_only() {
             let a = b.attribute(&name).expect("attribute");
             assert!(
-                a.computed && a.optional,
-                "{name} must reach validate to be rejected there"
+                a.computed && !a.optional,
+                "{name} is computed only: Terraform refuses a configured value"
             );
         }
         for name in ["id", "arn", "state", "tags_all"] {
@@ -274,22 +288,34 @@ mod tests {
         let mut v = schema().block.null_value();
         v.set("description", Value::string(""));
         v.set("kms_key_id", Value::string(""));
-        v.set("tags", Value::Map(Default::default()));
+        v.set("tags", Value::Null);
         v.set("encrypted", Value::Bool(true));
+        let mut ebs = Value::Null;
+        ebs.set("snapshot_id", Value::string("snap-1"));
+        v.set("ebs_block_device", Value::List(vec![ebs]));
         let mut ours = v.clone();
-        ours.set("tags", Value::Null);
         normalize_state(&mut v, true);
-        assert_eq!(v.get("description"), &Value::Null);
-        assert_eq!(v.get("kms_key_id"), &Value::Null);
+        // The Go provider's spelling stays: "" for unset strings, zeros in the block devices.
+        assert_eq!(v.get("description"), &Value::string(""));
+        assert_eq!(v.get("kms_key_id"), &Value::string(""));
+        assert_eq!(v.get("deprecation_time"), &Value::string(""));
+        assert_eq!(v.get("kernel_id"), &Value::string(""));
+        let ebs = &v.get("ebs_block_device").as_list().expect("blocks")[0];
+        assert_eq!(ebs.get("iops"), &Value::int(0));
+        assert_eq!(ebs.get("outpost_arn"), &Value::string(""));
+        assert_eq!(ebs.get("encrypted"), &Value::Bool(false));
+        assert_eq!(v.get("ephemeral_block_device"), &Value::List(vec![]));
+        // What it lacks gets our defaults; it only recorded finished copies.
         assert_eq!(v.get("tags"), &Value::Map(Default::default()));
         assert_eq!(v.get("tags_all"), &Value::Map(Default::default()));
         assert_eq!(v.get("encrypted"), &Value::Bool(true));
         assert_eq!(v.get("skip_destroy"), &Value::Bool(false));
         assert_eq!(v.get("copy_tags"), &Value::Bool(false));
-        // Our own states keep what was written ("" can only come from a configuration).
+        assert_eq!(v.get("state"), &Value::string("available"));
+        // Our own states record their own lifecycle.
         normalize_state(&mut ours, false);
         assert_eq!(ours.get("description"), &Value::string(""));
-        assert_eq!(ours.get("tags"), &Value::Map(Default::default()));
+        assert_eq!(ours.get("state"), &Value::string(""));
     }
 
     #[test]
@@ -297,7 +323,7 @@ mod tests {
         let v = schema().block.null_value();
         assert_eq!(
             v.as_map().map(|m| m.len()),
-            Some(schema().block.attributes.len() + 1)
+            Some(schema().block.attributes.len() + schema().block.blocks.len())
         );
     }
 

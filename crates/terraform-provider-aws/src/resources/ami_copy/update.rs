@@ -6,11 +6,11 @@ use super::flatten::{observe, snapshot_ids, FlattenEnv};
 use super::image_ops;
 use super::lifecycle::{deprecation_changes, finish_copy, wait_outcome, Lifecycle, Waiting};
 use super::model::{attr, AmiCopyState, Cty, Operation};
+use super::schema::stored;
 use crate::ec2::image_waiter::{wait_image, WaitFor};
 use crate::provider::clients::AwsClients;
 use aws_sdk_ec2::types::Image;
 use std::time::Duration;
-use tfplugin::apply_result::resolve_unknowns;
 use tfplugin::{ApplyResponse, Context, Diagnostic, Diagnostics, Value};
 
 /// What every step works on.
@@ -187,7 +187,7 @@ async fn new_state(
         }
         None => None,
     };
-    let mut new_state = match image {
+    let new_state = match image {
         Some(image) => {
             let uefi = if planned_value.get(attr::uefi_data).is_unknown() {
                 image_ops::uefi_data(t.clients, &t.region, &t.id).await
@@ -201,6 +201,5 @@ async fn new_state(
         }
         None => planned_value.clone(),
     };
-    resolve_unknowns(&mut new_state);
-    new_state
+    stored(new_state)
 }

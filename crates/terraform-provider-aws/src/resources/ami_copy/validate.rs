@@ -32,12 +32,17 @@ fn zone_re() -> &'static Regex {
     re(&R, r"^[a-z]{2}(-[a-z0-9]+)+[a-z]$")
 }
 
+/// Configured: not null, and not `""`, which modules pass for "not set".
+fn is_set(v: &Value) -> bool {
+    !v.is_null() && v.as_str() != Some("")
+}
+
 /// The whole configuration: every attribute's declared checks, then the rules between them.
 pub fn validate(config: &Value) -> Diagnostics {
     let mut d = tfplugin::config_checks::validate(&schema().block, config);
 
     // EC2 refuses KmsKeyId without Encrypted (InvalidParameterDependency).
-    if !config.get(attr::kms_key_id).is_null()
+    if is_set(config.get(attr::kms_key_id))
         && matches!(
             config.get(attr::encrypted),
             Value::Null | Value::Bool(false)
@@ -51,8 +56,8 @@ pub fn validate(config: &Value) -> Diagnostics {
         );
     }
     // Both set (even if one is still unknown, it will be set): EC2 takes one destination.
-    if !config.get(attr::destination_availability_zone).is_null()
-        && !config.get(attr::destination_outpost_arn).is_null()
+    if is_set(config.get(attr::destination_availability_zone))
+        && is_set(config.get(attr::destination_outpost_arn))
     {
         d.attr_error(
             AttributePath::root(attr::destination_availability_zone),
@@ -62,18 +67,6 @@ pub fn validate(config: &Value) -> Diagnostics {
         );
     }
     d
-}
-
-/// Set by EC2 on the image, so any configured value (even an unknown one) is an error.
-pub fn read_only_on_copy(path: &AttributePath, _: &Value, d: &mut Diagnostics) {
-    d.attr_error(
-        path.clone(),
-        "Read-only attribute",
-        format!(
-            "\"{path}\" is read-only on a copy: EC2 copies it from the source AMI and it cannot be \
-             chosen. Remove \"{path}\" from the configuration; read it as aws_ami_copy.<name>.{path}."
-        ),
-    );
 }
 
 pub fn ami_name(path: &AttributePath, v: &Value, d: &mut Diagnostics) {
@@ -482,18 +475,24 @@ mod tests {
     }
 
     #[test]
-    fn read_only_attributes_are_named() {
+    fn empty_strings_are_unset() {
+        // Module defaults pass "" for "not set": no format error, no "needs encrypted".
         let d = validate(&cfg(&[
-            ("architecture", Value::string("arm64")),
-            ("ebs_block_device", Value::List(vec![])),
+            ("kms_key_id", Value::string("")),
+            ("destination_outpost_arn", Value::string("")),
+            ("destination_availability_zone", Value::string("")),
+            ("deprecation_time", Value::string("")),
+            ("deregistration_protection", Value::string("")),
         ]));
-        assert_eq!(paths(&d), vec!["architecture", "ebs_block_device"]);
-        assert!(d.0[0]
-            .detail
-            .contains("\"architecture\" is read-only on a copy"));
-        // Unknown is still "set in config".
-        let d = validate(&cfg(&[("ena_support", Value::Unknown)]));
-        assert_eq!(paths(&d), vec!["ena_support"]);
+        assert!(d.is_empty(), "{d:?}");
+        let d = validate(&cfg(&[
+            ("destination_outpost_arn", Value::string("")),
+            (
+                "destination_availability_zone",
+                Value::string("us-west-2-lax-1a"),
+            ),
+        ]));
+        assert!(d.is_empty(), "{d:?}");
     }
 
     #[test]
