@@ -26,5 +26,5 @@ pub mod value;
 pub use diag::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
 pub use provider::*;
 pub use schema::{Attribute, Block, NestedBlock, Nesting, Schema};
-pub use server::serve;
+pub use server::{serve, serve_version};
 pub use value::{Number, Type, Value};
