@@ -73,7 +73,7 @@ provider "aws" {
   }
 }
 CFG
-sed "s/ami-xxxxxxxx/$source_id/" "$root/examples/resources/aws_ami_copy/resource.tf" >"$work/main.tf"
+sed -E "s/(source_ami_id *= *)\"[^\"]*\"/\1\"$source_id\"/" "$root/examples/resources/aws_ami_copy/resource.tf" >"$work/main.tf"
 sed 's/^/  | /' "$work/main.tf"
 
 step "3. terraform apply"
