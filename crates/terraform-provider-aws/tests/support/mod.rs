@@ -80,6 +80,8 @@ pub struct Tf {
     /// Unique per test: scopes the emulator's call log, faults and copy rules.
     pub access_key: String,
     pub emulator: String,
+    /// Against real AWS (see `Tf::real_aws`): no endpoints, the caller's own credentials.
+    pub real_aws: bool,
 }
 
 /// The outcome of one CLI command.
@@ -122,9 +124,34 @@ impl Tf {
             dir,
             access_key,
             emulator: emulator_url(),
+            real_aws: false,
         };
         tf.reset_emulator_scope();
         tf
+    }
+
+    /// A working directory against real AWS, only when `AMICOPY_ACC_AWS=1` (None otherwise):
+    /// the provider block names just the region, and Terraform, the provider and `ec2()` use
+    /// the caller's AWS environment (profile, keys, SSO, role) as users run them.
+    pub fn real_aws(test: &str) -> Option<Tf> {
+        if std::env::var("AMICOPY_ACC_AWS").as_deref() != Ok("1") {
+            return None;
+        }
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("tfacc-aws-{test}-"))
+            .tempdir()
+            .expect("temp dir");
+        let cli_config = format!(
+            "provider_installation {{\n  dev_overrides {{\n    \"amicopy/aws\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+            provider_dir().display()
+        );
+        std::fs::write(dir.path().join("cli.tfrc"), cli_config).expect("write cli config");
+        Some(Tf {
+            dir,
+            access_key: String::new(),
+            emulator: String::new(),
+            real_aws: true,
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -134,6 +161,9 @@ impl Tf {
     /// The provider block pointing at the emulator with this test's credentials; `extra` is
     /// inserted inside it (e.g. `default_tags { ... }`).
     pub fn provider_block(&self, region: &str, extra: &str) -> String {
+        if self.real_aws {
+            return format!("provider \"aws\" {{\n  region = \"{region}\"\n{extra}\n}}\n");
+        }
         format!(
             r#"provider "aws" {{
   region     = "{region}"
@@ -230,6 +260,9 @@ impl Tf {
 
     /// An EC2 client for checks and set-up, with this test's credentials, against the emulator.
     pub fn ec2(&self, region: &str) -> aws_sdk_ec2::Client {
+        if self.real_aws {
+            return real_aws_ec2(region);
+        }
         let creds = aws_credential_types::Credentials::new(
             self.access_key.clone(),
             "test-secret",
@@ -301,6 +334,21 @@ impl Tf {
         );
         let _ = ureq::delete(&url).call();
     }
+}
+
+/// An EC2 client with the caller's AWS credentials chain, for tests against real AWS.
+fn real_aws_ec2(region: &str) -> aws_sdk_ec2::Client {
+    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+    let https = aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https();
+    let conf = rt().block_on(
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_types::region::Region::new(region.to_string()))
+            .http_client(https)
+            .load(),
+    );
+    aws_sdk_ec2::Client::new(&conf)
 }
 
 // --- Helpers added for the aws_ami_copy acceptance tests. ---
@@ -409,11 +457,14 @@ impl Tf {
             .env("TF_IN_AUTOMATION", "1")
             .env("NO_COLOR", "1");
         for (k, _) in std::env::vars() {
-            if k.starts_with("AWS_") || k == "TF_LOG" || k == "TF_LOG_PROVIDER" {
+            let aws = k.starts_with("AWS_") && !self.real_aws;
+            if aws || k == "TF_LOG" || k == "TF_LOG_PROVIDER" {
                 cmd.env_remove(k);
             }
         }
-        cmd.env("AWS_EC2_METADATA_DISABLED", "true");
+        if !self.real_aws {
+            cmd.env("AWS_EC2_METADATA_DISABLED", "true");
+        }
         cmd
     }
 
