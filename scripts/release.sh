@@ -63,7 +63,21 @@ binaries[$host]=${PROVIDER_BINARY:-$root/target/release/$name}
 for triple in ${RELEASE_TARGETS:-}; do
   exe=$name
   [[ $triple == *windows* ]] && exe=$name.exe
-  binaries[$(platform_of "$triple")]=$root/target/$triple/release/$exe
+  platform=$(platform_of "$triple")
+  binaries[$platform]=$root/target/$triple/release/$exe
+done
+
+# Every binary is checked before dist/ is touched: a failed release leaves the last one intact.
+for platform in "${!binaries[@]}"; do
+  bin=${binaries[$platform]}
+  [ -f "$bin" ] || { echo "no binary for $platform at $bin (build it first)" >&2; exit 1; }
+  if [ "$platform" = "$host" ]; then
+    reported=$("$bin" --version 2>/dev/null || true)
+    [ "$reported" = "$name $version" ] || {
+      echo "$bin reports '${reported}', not '$name $version': set the version in Cargo.toml and rebuild" >&2
+      exit 1
+    }
+  fi
 done
 
 # Start from nothing of this version, so the checksums never list a stale archive.
@@ -76,14 +90,6 @@ trap 'rm -rf "$stage"' EXIT
 
 for platform in "${!binaries[@]}"; do
   bin=${binaries[$platform]}
-  [ -f "$bin" ] || { echo "no binary for $platform at $bin (build it first)" >&2; exit 1; }
-  if [ "$platform" = "$host" ]; then
-    reported=$("$bin" --version 2>/dev/null || true)
-    [ "$reported" = "$name $version" ] || {
-      echo "$bin reports '${reported}', not '$name $version': set the version in Cargo.toml and rebuild" >&2
-      exit 1
-    }
-  fi
   exe=${name}_v${version}
   [[ $platform == windows_* ]] && exe=$exe.exe
   mkdir -p "$stage/$platform"

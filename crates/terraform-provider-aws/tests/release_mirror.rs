@@ -38,11 +38,15 @@ fn run(cmd: &mut Command) -> (bool, String) {
 
 /// `scripts/release.sh VERSION` into `dist`, packaging the tests' provider binary.
 fn release(dist: &Path, version: &str) -> (bool, String) {
+    release_binary(dist, version, &binary())
+}
+
+fn release_binary(dist: &Path, version: &str, binary: &Path) -> (bool, String) {
     run(
         Command::new(support::repo_root().join("scripts/release.sh"))
             .arg(version)
             .env("DIST", dist)
-            .env("PROVIDER_BINARY", binary())
+            .env("PROVIDER_BINARY", binary)
             .env_remove("RELEASE_TARGETS")
             .env_remove("GPG_FINGERPRINT"),
     )
@@ -217,6 +221,18 @@ fn release_has_the_registry_layout() {
     );
     let (ok, text) = release(dist.path(), &format!("v{VERSION}"));
     assert!(!ok && text.contains("semantic version"), "{text}");
+    // Nor a binary of another version: the release is the crate version the binary reports.
+    let other = dist.path().join("other-build");
+    std::fs::write(&other, "#!/bin/sh\necho terraform-provider-aws 99.0.0\n").expect("script");
+    let (ok, text) = run(Command::new("chmod").arg("+x").arg(&other));
+    assert!(ok, "{text}");
+    let (ok, text) = release_binary(dist.path(), VERSION, &other);
+    assert!(
+        !ok && text.contains("reports 'terraform-provider-aws 99.0.0'"),
+        "{text}"
+    );
+    // A refused release leaves the previous one in place.
+    assert!(dist.path().join(zip_name()).is_file());
 }
 
 #[test]
