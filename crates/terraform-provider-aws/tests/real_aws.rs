@@ -35,17 +35,63 @@ fn unique_prefix() -> String {
     format!("tfacc-amicopy-{:08x}-", random as u32)
 }
 
-/// Removes every image named with the prefix and every snapshot tagged with it when dropped,
-/// also while a failed assertion unwinds.
-struct Cleanup<'a> {
-    tf: &'a Tf,
+/// One test's working directory against real AWS, its unique name prefix and its source image.
+/// Dropping it removes every image named with the prefix and every snapshot tagged with it, also
+/// while a failed assertion unwinds.
+struct Scenario {
+    tf: Tf,
     region: String,
     prefix: String,
+    source: String,
+    /// The copy's name: the prefix and the test's name.
+    name: String,
 }
 
-impl Drop for Cleanup<'_> {
+impl Scenario {
+    /// None (and a "skipped" line) unless AMICOPY_ACC_AWS=1.
+    fn start(test: &str) -> Option<Scenario> {
+        let Some(tf) = Tf::real_aws(test) else {
+            eprintln!("{SKIPPED}");
+            return None;
+        };
+        let region = region();
+        let prefix = unique_prefix();
+        let source = source_image(&tf, &region);
+        Some(Scenario {
+            name: format!("{prefix}{test}"),
+            tf,
+            region,
+            prefix,
+            source,
+        })
+    }
+
+    /// The tags every copy of the test gets: a Name, and the run tag the cleanup looks for.
+    fn tags(&self) -> [(&str, &str); 2] {
+        [("Name", &self.name), (RUN_TAG, &self.prefix)]
+    }
+
+    /// The provider block for the region and one `aws_ami_copy.test` of the source, with tags.
+    fn config(&self, description: &str) -> String {
+        format!(
+            "{}{}",
+            self.tf.provider_block(&self.region, ""),
+            ami_copy(
+                &self.name,
+                &self.source,
+                &self.region,
+                &format!(
+                    "  description = \"{description}\"\n{}",
+                    tags_block(&self.tags())
+                )
+            )
+        )
+    }
+}
+
+impl Drop for Scenario {
     fn drop(&mut self) {
-        let left = sweep(self.tf, &self.region, &self.prefix);
+        let left = sweep(&self.tf, &self.region, &self.prefix);
         if !left.is_empty() {
             eprintln!(
                 "cleanup of {}*: could not remove {} in {}; delete them by hand",
@@ -204,51 +250,28 @@ fn assert_gone(tf: &Tf, region: &str, image_id: &str, snapshots: &[String]) {
 
 #[test]
 fn copy_with_tags_update_description_and_destroy_leave_nothing() {
-    let Some(tf) = Tf::real_aws("lifecycle") else {
-        eprintln!("{SKIPPED}");
+    let Some(sc) = Scenario::start("lifecycle") else {
         return;
     };
-    let region = region();
-    let prefix = unique_prefix();
-    let _cleanup = Cleanup {
-        tf: &tf,
-        region: region.clone(),
-        prefix: prefix.clone(),
-    };
-    let source = source_image(&tf, &region);
-    let name = format!("{prefix}lifecycle");
-    let tags = [("Name", name.as_str()), (RUN_TAG, prefix.as_str())];
-    let config = |description: &str| {
-        format!(
-            "{}{}",
-            tf.provider_block(&region, ""),
-            ami_copy(
-                &name,
-                &source,
-                &region,
-                &format!("  description = \"{description}\"\n{}", tags_block(&tags))
-            )
-        )
-    };
-
-    tf.write(&config("amicopy acceptance test"));
+    let (tf, region, tags) = (&sc.tf, &sc.region, map(&sc.tags()));
+    tf.write(&sc.config("amicopy acceptance test"));
     tf.apply();
     let r = tf.resource("aws_ami_copy.test");
     let id = ami_id(&r);
     assert_eq!(r["state"], "available");
-    assert_eq!(state_map(&r, "tags"), map(&tags));
+    assert_eq!(state_map(&r, "tags"), tags);
     let snapshots = state_snapshot_ids(&r);
     assert!(!snapshots.is_empty(), "no snapshots in state: {r}");
     // Tags at birth: on the image and on every snapshot of the copy.
-    assert_eq!(tf.image_tags(&region, &id), map(&tags));
+    assert_eq!(tf.image_tags(region, &id), tags);
     for s in &snapshots {
-        assert_eq!(tf.snapshot_tags(&region, s), map(&tags), "snapshot {s}");
+        assert_eq!(tf.snapshot_tags(region, s), tags, "snapshot {s}");
     }
     tf.assert_plan_empty();
 
-    tf.write(&config("amicopy acceptance test, updated"));
+    tf.write(&sc.config("amicopy acceptance test, updated"));
     tf.apply();
-    let image = tf.find_image(&region, &id).expect("the copy");
+    let image = tf.find_image(region, &id).expect("the copy");
     assert_eq!(
         image.description(),
         Some("amicopy acceptance test, updated")
@@ -261,41 +284,30 @@ fn copy_with_tags_update_description_and_destroy_leave_nothing() {
     tf.assert_plan_empty();
 
     tf.destroy();
-    assert_gone(&tf, &region, &id, &snapshots);
+    assert_gone(tf, region, &id, &snapshots);
 }
 
 #[test]
 fn import_of_a_copy_made_outside_terraform_plans_clean_and_destroys() {
-    let Some(tf) = Tf::real_aws("import") else {
-        eprintln!("{SKIPPED}");
+    let Some(sc) = Scenario::start("import") else {
         return;
     };
-    let region = region();
-    let prefix = unique_prefix();
-    let _cleanup = Cleanup {
-        tf: &tf,
-        region: region.clone(),
-        prefix: prefix.clone(),
-    };
-    let source = source_image(&tf, &region);
-    let name = format!("{prefix}import");
+    let (tf, region) = (&sc.tf, &sc.region);
     let description = "amicopy import test";
-    let tags = [("Name", name.as_str()), (RUN_TAG, prefix.as_str())];
-
-    let ec2 = tf.ec2(&region);
+    let ec2 = tf.ec2(region);
     let id = rt().block_on(async {
         let spec = |kind: ResourceType| {
             let mut b = TagSpecification::builder().resource_type(kind);
-            for (k, v) in &tags {
-                b = b.tags(Tag::builder().key(*k).value(*v).build());
+            for (k, v) in sc.tags() {
+                b = b.tags(Tag::builder().key(k).value(v).build());
             }
             b.build()
         };
         ec2.copy_image()
-            .name(&name)
+            .name(&sc.name)
             .description(description)
-            .source_image_id(&source)
-            .source_region(&region)
+            .source_image_id(&sc.source)
+            .source_region(region)
             .tag_specifications(spec(ResourceType::Image))
             .tag_specifications(spec(ResourceType::Snapshot))
             .send()
@@ -305,18 +317,9 @@ fn import_of_a_copy_made_outside_terraform_plans_clean_and_destroys() {
             .expect("image id")
             .to_string()
     });
-    wait_available(&tf, &region, &id);
+    wait_available(tf, region, &id);
 
-    tf.write(&format!(
-        "{}{}",
-        tf.provider_block(&region, ""),
-        ami_copy(
-            &name,
-            &source,
-            &region,
-            &format!("  description = \"{description}\"\n{}", tags_block(&tags))
-        )
-    ));
+    tf.write(&sc.config(description));
     tf.ok(&[
         "import",
         "-input=false",
@@ -326,13 +329,13 @@ fn import_of_a_copy_made_outside_terraform_plans_clean_and_destroys() {
     ]);
     let r = tf.resource("aws_ami_copy.test");
     assert_eq!(ami_id(&r), id);
-    assert_eq!(r["source_ami_id"], source.as_str());
+    assert_eq!(r["source_ami_id"], sc.source.as_str());
     assert_eq!(r["source_ami_region"], region.as_str());
     tf.assert_plan_empty();
 
     let snapshots = state_snapshot_ids(&r);
     tf.destroy();
-    assert_gone(&tf, &region, &id, &snapshots);
+    assert_gone(tf, region, &id, &snapshots);
 }
 
 #[test]
