@@ -76,7 +76,7 @@ provider "aws" {
 }
 CFG
 cp "$root/examples/data-sources/aws_ami/data-source.tf" "$work/lookup.tf"
-sed 's/"ami-xxxxxxxx"/data.aws_ami.golden.id/' "$root/examples/resources/aws_ami_copy/resource.tf" >"$work/main.tf"
+sed -E 's/(source_ami_id *= *)"[^"]*"/\1data.aws_ami.golden.id/' "$root/examples/resources/aws_ami_copy/resource.tf" >"$work/main.tf"
 sed 's/^/  | /' "$work/lookup.tf"
 echo "  |"
 sed 's/^/  | /' "$work/main.tf"

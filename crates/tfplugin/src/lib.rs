@@ -48,5 +48,5 @@ pub use diag::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
 pub use provider::*;
 pub use resource::{default_plan, Resource};
 pub use schema::{Attribute, Block, NestedBlock, Nesting, Schema, Validator};
-pub use server::serve;
+pub use server::{serve, serve_version};
 pub use value::{Number, Type, Value};

@@ -32,6 +32,16 @@ const SHUTDOWN_GRACE: Duration = Duration::from_millis(250);
 /// Serves `provider` to the Terraform that launched this process and returns the exit code for
 /// `main`. Blocks until Terraform shuts the plugin down.
 pub fn serve(provider: impl Provider) -> ExitCode {
+    serve_release(provider, None)
+}
+
+/// [`serve`] for a released binary: its first log line names `version`, so a Terraform log
+/// (`TF_LOG_PROVIDER=INFO`) tells which release of the provider ran.
+pub fn serve_version(provider: impl Provider, version: &str) -> ExitCode {
+    serve_release(provider, Some(version))
+}
+
+fn serve_release(provider: impl Provider, version: Option<&str>) -> ExitCode {
     let launch = match handshake::check_environment(|k| std::env::var(k).ok()) {
         Ok(l) => l,
         Err(e @ HandshakeError::NoCookie) => {
@@ -44,6 +54,13 @@ pub fn serve(provider: impl Provider) -> ExitCode {
         }
     };
     crate::logging::init_from_env();
+    if let Some(version) = version {
+        tracing::info!(
+            version,
+            protocol = handshake::PROTOCOL_VERSION,
+            "provider starting"
+        );
+    }
     match start(Arc::new(provider), launch) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

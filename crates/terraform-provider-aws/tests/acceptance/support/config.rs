@@ -11,6 +11,9 @@ impl Tf {
     /// The provider block pointing at the emulator with this test's credentials; `extra` is
     /// inserted inside it (e.g. `default_tags { ... }`).
     pub fn provider_block(&self, region: &str, extra: &str) -> String {
+        if self.real_aws {
+            return format!("provider \"aws\" {{\n  region = \"{region}\"\n{extra}\n}}\n");
+        }
         let retries = match std::env::var(STOCK_MAX_RETRIES) {
             Ok(n) if self.lane == Lane::Stock => format!("  max_retries = {n}\n"),
             _ => String::new(),

@@ -17,9 +17,27 @@ pub fn rt() -> &'static tokio::runtime::Runtime {
     })
 }
 
+/// An EC2 client with the caller's AWS credentials chain, for tests against real AWS.
+fn real_aws_ec2(region: &str) -> aws_sdk_ec2::Client {
+    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+    let https = aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https();
+    let conf = rt().block_on(
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_types::region::Region::new(region.to_string()))
+            .http_client(https)
+            .load(),
+    );
+    aws_sdk_ec2::Client::new(&conf)
+}
+
 impl Tf {
     /// An EC2 client for checks and set-up, with this test's credentials, against the emulator.
     pub fn ec2(&self, region: &str) -> aws_sdk_ec2::Client {
+        if self.real_aws {
+            return real_aws_ec2(region);
+        }
         let creds = aws_credential_types::Credentials::new(
             self.access_key.clone(),
             "test-secret",

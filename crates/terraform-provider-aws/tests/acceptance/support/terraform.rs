@@ -14,6 +14,8 @@ pub struct Tf {
     pub emulator: String,
     /// The emulator this test runs against.
     pub lane: Lane,
+    /// Against real AWS (see `Tf::real_aws`): no endpoints, the caller's own credentials.
+    pub real_aws: bool,
 }
 
 /// The outcome of one CLI command.
@@ -70,9 +72,35 @@ impl Tf {
             access_key,
             emulator: lane.url(),
             lane,
+            real_aws: false,
         };
         tf.reset_emulator_scope();
         tf
+    }
+
+    /// A working directory against real AWS, only when `AMICOPY_ACC_AWS=1` (None otherwise):
+    /// the provider block names just the region, and Terraform, the provider and `ec2()` use
+    /// the caller's AWS environment (profile, keys, SSO, role) as users run them.
+    pub fn real_aws(test: &str) -> Option<Tf> {
+        if std::env::var("AMICOPY_ACC_AWS").as_deref() != Ok("1") {
+            return None;
+        }
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("tfacc-aws-{test}-"))
+            .tempdir()
+            .expect("temp dir");
+        let cli_config = format!(
+            "provider_installation {{\n  dev_overrides {{\n    \"amicopy/aws\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+            provider_dir().display()
+        );
+        std::fs::write(dir.path().join("cli.tfrc"), cli_config).expect("write cli config");
+        Some(Tf {
+            dir,
+            access_key: String::new(),
+            emulator: String::new(),
+            lane: Lane::Fidelity,
+            real_aws: true,
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -190,11 +218,14 @@ impl Tf {
             .env("TF_IN_AUTOMATION", "1")
             .env("NO_COLOR", "1");
         for (k, _) in std::env::vars() {
-            if k.starts_with("AWS_") || k == "TF_LOG" || k == "TF_LOG_PROVIDER" {
+            let aws = k.starts_with("AWS_") && !self.real_aws;
+            if aws || k == "TF_LOG" || k == "TF_LOG_PROVIDER" {
                 cmd.env_remove(k);
             }
         }
-        cmd.env("AWS_EC2_METADATA_DISABLED", "true");
+        if !self.real_aws {
+            cmd.env("AWS_EC2_METADATA_DISABLED", "true");
+        }
         cmd
     }
 
