@@ -534,7 +534,7 @@ async fn wait_on(
 }
 
 /// `ami-` and letters/digits: what EC2 could ever answer for.
-fn looks_like_image_id(id: &str) -> bool {
+pub fn looks_like_image_id(id: &str) -> bool {
     id.strip_prefix("ami-")
         .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric()))
 }

@@ -1,5 +1,9 @@
-//! EC2 helpers shared by resources: error codes, poll back-off, the batched AMI waiter.
+//! EC2 helpers shared by resources: error codes, poll back-off, the batched AMI waiter and
+//! reader, optional reads.
 
 pub mod backoff;
 pub mod errors;
+pub mod image_reader;
 pub mod image_waiter;
+pub mod optional_read;
+pub mod uefi;

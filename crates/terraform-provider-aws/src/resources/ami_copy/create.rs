@@ -193,7 +193,7 @@ pub async fn create(
     };
     let mut diags = Diagnostics::new();
     let image = finish_create_steps(clients, ctx, &region, planned, image, &mut diags).await;
-    let uefi = uefi_data(clients, &region, &id).await;
+    let uefi = uefi_data(clients, &region, &image).await;
     let mut new_state = flatten(&image, &state, uefi, &env(clients, &region));
     overlay_known(planned, &mut new_state);
     if diags.has_errors() && ctx.stop.is_cancelled() {

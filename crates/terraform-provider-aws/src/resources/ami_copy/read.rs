@@ -4,58 +4,28 @@ use super::flatten::state_snapshot_ids;
 use super::flatten::{flatten, FlattenEnv};
 use super::plan::{DEREGISTERED, FAILED_STATES};
 use super::region_of;
-use crate::ec2::errors::{describe_sdk_error, is_image_not_found};
 use crate::provider::clients::AwsClients;
-use aws_sdk_ec2::types::{Image, ImageAttributeName, ImageState};
+use aws_sdk_ec2::types::Image;
 use tfplugin::{Diagnostic, Diagnostics, Value};
 
-/// DescribeImages by id: `Ok(None)` when the image is gone (NotFound, not listed, or
-/// `deregistered`); malformed ids and every other error are errors.
+/// DescribeImages by id (batched with the reads arriving at the same time): `Ok(None)` when the
+/// image is gone (NotFound, not listed, or `deregistered`); malformed ids and every other error
+/// are errors.
 pub async fn describe(
     clients: &AwsClients,
     region: &str,
     id: &str,
 ) -> Result<Option<Image>, String> {
-    let out = clients
-        .ec2(region)
-        .describe_images()
-        .image_ids(id)
-        .send()
-        .await;
-    match out {
-        Ok(out) => Ok(out
-            .images()
-            .iter()
-            .find(|i| i.image_id() == Some(id) && i.state() != Some(&ImageState::Deregistered))
-            .cloned()),
-        Err(e) if is_image_not_found(&e) => Ok(None),
-        Err(e) => Err(describe_sdk_error(&e)),
-    }
+    crate::ec2::image_reader::describe_image(clients, region, id).await
 }
 
-/// DescribeImageAttribute `uefiData` (B10: never GetInstanceUefiData with an AMI id).
-/// `Some(value)` on success; `None` when it could not be read, and the caller keeps what it had:
-/// a missing permission for this one attribute must not break every refresh.
-pub async fn uefi_data(clients: &AwsClients, region: &str, id: &str) -> Option<Option<String>> {
-    let out = clients
-        .ec2(region)
-        .describe_image_attribute()
-        .image_id(id)
-        .attribute(ImageAttributeName::UefiData)
-        .send()
-        .await;
-    match out {
-        Ok(out) => Some(
-            out.uefi_data()
-                .and_then(|a| a.value())
-                .filter(|v| !v.is_empty())
-                .map(str::to_string),
-        ),
-        Err(e) => {
-            tracing::warn!(image_id = id, error = %describe_sdk_error(&e), "could not read uefiData; keeping the previous value");
-            None
-        }
-    }
+/// The image's UEFI data, read only when its boot mode allows it; `None` keeps the prior value.
+pub async fn uefi_data(
+    clients: &AwsClients,
+    region: &str,
+    image: &Image,
+) -> Option<Option<String>> {
+    crate::ec2::uefi::uefi_data(&clients.ec2(region), image).await
 }
 
 pub fn env<'a>(clients: &'a AwsClients, region: &'a str) -> FlattenEnv<'a> {
@@ -96,7 +66,7 @@ pub async fn read(clients: &AwsClients, current: &Value) -> Result<Value, Diagno
             .into())
         }
     };
-    let uefi = uefi_data(clients, &region, id).await;
+    let uefi = uefi_data(clients, &region, &image).await;
     let mut v = flatten(&image, current, uefi, &env(clients, &region));
     // A copy recorded as pending (interrupted or timed out) stays pending until an apply has
     // resumed it and finished the create steps, even if EC2 finished copying meanwhile (B5).

@@ -155,7 +155,7 @@ pub async fn update(
     let mut new_state = planned.clone();
     if let Some(image) = image {
         let uefi = if planned.get("uefi_data").is_unknown() {
-            uefi_data(clients, &region, &id).await
+            uefi_data(clients, &region, &image).await
         } else {
             None
         };
