@@ -2,6 +2,7 @@
 //! reader, optional reads.
 
 pub mod backoff;
+pub mod copy_eta;
 pub mod errors;
 pub mod image_reader;
 pub mod image_waiter;
