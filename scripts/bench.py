@@ -550,9 +550,9 @@ def render(results: dict) -> str:
         lines += ["## Fan-out: 50 copies of a 60 s copy, `-parallelism=50`", "",
                   f"- apply {fo['apply_s']:.2f} s; it ended **{fo['after_available_s']:.2f} s** after the last copy "
                   f"became available (CopyImage calls spread over {fo['copy_spread_s']:.2f} s).",
-                  f"- DescribeImages: {fo["calls"].get("DescribeImages", 0)} for {fo["n"]} copies, against "
+                  f"- DescribeImages: {fo['calls'].get('DescribeImages', 0)} for {fo['n']} copies, against "
                   f"{one['calls'].get('DescribeImages', 0) if one else '—'} for one copy of the same length; "
-                  f"all EC2 calls {sum(fo['calls'].values())} ({calls_per_copy(fo["calls"], fo["n"])} per copy).",
+                  f"all EC2 calls {sum(fo['calls'].values())} ({calls_per_copy(fo['calls'], fo['n'])} per copy).",
                   f"- run: {run_label(std)}", ""]
         lines += ["## Stock moto vs the fidelity emulator: the documented example", "",
                   "One copy with `tags = { Name = \"HelloWorld\" }`; stock moto is `ec2emu --no-fidelity` "
