@@ -40,6 +40,58 @@ pub async fn uefi_data(client: &aws_sdk_ec2::Client, image: &Image) -> Option<Op
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_smithy_runtime_api::client::http::{
+        http_client_fn, HttpConnector, HttpConnectorFuture, SharedHttpConnector,
+    };
+    use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    /// A backend that answers every call with HTTP 500, as stock moto does for uefiData.
+    #[derive(Clone, Debug, Default)]
+    struct Unimplemented(Arc<AtomicUsize>);
+
+    impl HttpConnector for Unimplemented {
+        fn call(&self, _request: HttpRequest) -> HttpConnectorFuture {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            let status = StatusCode::try_from(500).expect("status");
+            HttpConnectorFuture::ready(Ok(HttpResponse::new(status, SdkBody::from(""))))
+        }
+    }
+
+    fn client(backend: &Unimplemented) -> aws_sdk_ec2::Client {
+        let backend = backend.clone();
+        let http = http_client_fn(move |_, _| SharedHttpConnector::new(backend.clone()));
+        let conf = aws_sdk_ec2::Config::builder()
+            .behavior_version(aws_sdk_ec2::config::BehaviorVersion::latest())
+            .region(aws_sdk_ec2::config::Region::new("us-test-1"))
+            .credentials_provider(aws_sdk_ec2::config::Credentials::new(
+                "AKIDTEST", "secret", None, None, "test",
+            ))
+            .http_client(http)
+            // The provider's default: many retries. The optional read must not use them.
+            .retry_config(aws_sdk_ec2::config::retry::RetryConfig::standard().with_max_attempts(26))
+            .build();
+        aws_sdk_ec2::Client::from_conf(conf)
+    }
+
+    #[tokio::test]
+    async fn no_call_for_an_image_that_cannot_have_uefi_data() {
+        let backend = Unimplemented::default();
+        let image = with_boot_mode(Some(BootModeValues::LegacyBios));
+        assert_eq!(uefi_data(&client(&backend), &image).await, Some(None));
+        assert_eq!(backend.0.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn a_backend_that_cannot_answer_costs_two_attempts_and_keeps_the_value() {
+        let backend = Unimplemented::default();
+        let image = with_boot_mode(Some(BootModeValues::Uefi));
+        assert_eq!(uefi_data(&client(&backend), &image).await, None);
+        assert_eq!(backend.0.load(Ordering::SeqCst), 2);
+    }
 
     fn with_boot_mode(mode: Option<BootModeValues>) -> Image {
         Image::builder()

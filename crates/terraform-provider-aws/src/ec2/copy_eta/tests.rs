@@ -229,4 +229,3 @@ fn the_loop_polls_as_soon_as_any_copy_wants() {
     assert_eq!(next_poll(10.1, 5.0, &[Some(near)]), 10.1 + DENSE_INTERVAL);
     assert_eq!(next_poll(20.0, 5.0, &[Some(near)]), 25.0);
 }
-
