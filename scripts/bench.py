@@ -73,6 +73,7 @@ def machine() -> dict:
         "kernel": platform.release(),
         "load_at_start": [round(x, 2) for x in load],
         "commit": rev.stdout.strip() + (" (with uncommitted changes)" if dirty.stdout.strip() else ""),
+        "binary": os.path.relpath(BINARY, ROOT),
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }
 
@@ -492,7 +493,8 @@ def render(results: dict) -> str:
         if not run:
             continue
         m = run["machine"]
-        lines.append(f"- **{name} run**: `{run['command']}` on {m['date']}, commit {m['commit']}; "
+        lines.append(f"- **{name} run**: `{run['command']}` on {m['date']}, commit {m['commit']}, "
+                     f"provider binary `{m.get('binary', 'target/release/terraform-provider-aws')}`; "
                      f"{m['nproc']} CPUs ({m['cpu']}), {m['memory_gib']} GiB, Linux {m['kernel']}; "
                      f"load average {m['load_at_start'][0]} at start, {m['load_at_end'][0]} at end "
                      "(the machine is shared: absolute times are noisy, ratios within a run less so).")
@@ -615,11 +617,13 @@ def main() -> None:
     if not os.path.exists(BINARY):
         sys.exit(f"{BINARY} is missing: run `cargo build --release -p terraform-provider-aws`")
     os.makedirs(BENCH, exist_ok=True)
+    run = long_run() if long else standard_run()
+    # Read the other run's rows only now: the two runs may overlap.
     results = {}
     if os.path.exists(RESULTS_JSON):
         with open(RESULTS_JSON) as f:
             results = json.load(f)
-    results["bench-long" if long else "bench"] = long_run() if long else standard_run()
+    results["bench-long" if long else "bench"] = run
     with open(RESULTS_JSON, "w") as f:
         json.dump(results, f, indent=1, sort_keys=True)
     with open(RESULTS_MD, "w") as f:
