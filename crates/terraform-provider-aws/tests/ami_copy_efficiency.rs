@@ -9,24 +9,22 @@ use support::{ami_id, rt, Tf};
 const REGION: &str = "us-east-1";
 
 /// A source AMI with boot mode `uefi` and a UEFI variable store, as a Windows or Secure Boot
-/// image has.
+/// image has, registered from the snapshot of an ordinary source.
 fn uefi_source(tf: &Tf, name: &str, uefi_data: &str) -> String {
     use aws_sdk_ec2::types::{BlockDeviceMapping, BootModeValues, EbsBlockDevice};
+    let plain = tf.make_source_ami(REGION, &format!("{name}-plain"));
+    let snapshot = tf
+        .find_image(REGION, &plain)
+        .and_then(|i| {
+            i.block_device_mappings()
+                .first()
+                .and_then(|m| m.ebs())
+                .and_then(|e| e.snapshot_id())
+                .map(str::to_string)
+        })
+        .expect("the plain source's snapshot");
     let ec2 = tf.ec2(REGION);
-    rt().block_on(async {
-        let vol = ec2
-            .create_volume()
-            .availability_zone(format!("{REGION}a"))
-            .size(8)
-            .send()
-            .await
-            .expect("CreateVolume");
-        let snap = ec2
-            .create_snapshot()
-            .volume_id(vol.volume_id().unwrap_or_default())
-            .send()
-            .await
-            .expect("CreateSnapshot");
+    rt().block_on(
         ec2.register_image()
             .name(name)
             .architecture(aws_sdk_ec2::types::ArchitectureValues::X8664)
@@ -39,19 +37,18 @@ fn uefi_source(tf: &Tf, name: &str, uefi_data: &str) -> String {
                     .device_name("/dev/xvda")
                     .ebs(
                         EbsBlockDevice::builder()
-                            .snapshot_id(snap.snapshot_id().unwrap_or_default())
+                            .snapshot_id(snapshot)
                             .volume_size(8)
                             .build(),
                     )
                     .build(),
             )
-            .send()
-            .await
-            .expect("RegisterImage")
-            .image_id()
-            .expect("image id")
-            .to_string()
-    })
+            .send(),
+    )
+    .expect("RegisterImage")
+    .image_id()
+    .expect("image id")
+    .to_string()
 }
 
 fn count(calls: &[Json], action: &str) -> usize {

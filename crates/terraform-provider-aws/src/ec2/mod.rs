@@ -4,6 +4,8 @@
 pub mod backoff;
 pub mod copy_eta;
 pub mod errors;
+#[cfg(test)]
+pub mod fake_client;
 pub mod image_reader;
 pub mod image_waiter;
 pub mod optional_read;

@@ -40,9 +40,7 @@ pub async fn uefi_data(client: &aws_sdk_ec2::Client, image: &Image) -> Option<Op
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_smithy_runtime_api::client::http::{
-        http_client_fn, HttpConnector, HttpConnectorFuture, SharedHttpConnector,
-    };
+    use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorFuture};
     use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
     use aws_smithy_runtime_api::http::StatusCode;
     use aws_smithy_types::body::SdkBody;
@@ -62,19 +60,9 @@ mod tests {
     }
 
     fn client(backend: &Unimplemented) -> aws_sdk_ec2::Client {
-        let backend = backend.clone();
-        let http = http_client_fn(move |_, _| SharedHttpConnector::new(backend.clone()));
-        let conf = aws_sdk_ec2::Config::builder()
-            .behavior_version(aws_sdk_ec2::config::BehaviorVersion::latest())
-            .region(aws_sdk_ec2::config::Region::new("us-test-1"))
-            .credentials_provider(aws_sdk_ec2::config::Credentials::new(
-                "AKIDTEST", "secret", None, None, "test",
-            ))
-            .http_client(http)
-            // The provider's default: many retries. The optional read must not use them.
-            .retry_config(aws_sdk_ec2::config::retry::RetryConfig::standard().with_max_attempts(26))
-            .build();
-        aws_sdk_ec2::Client::from_conf(conf)
+        // The provider's default: many retries. The optional read must not use them.
+        let retry = aws_sdk_ec2::config::retry::RetryConfig::standard().with_max_attempts(26);
+        crate::ec2::fake_client::client_for(backend, retry)
     }
 
     #[tokio::test]
