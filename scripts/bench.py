@@ -306,15 +306,22 @@ def by_action(calls: list[dict]) -> dict[str, int]:
 # ---- measurements --------------------------------------------------------------------------
 
 
-def zero_length_copies(n: int, parallelism: int = 10) -> dict:
-    """Apply, then plan, of n copies that are available at once; EC2 calls of each."""
-    key = new_key(f"z{n}p{parallelism}")
-    control(EMU, "POST", "copy-rules", {"access_key_id": key, "duration_seconds": 0})
+def copies_workdir(tag: str, duration: float, n: int) -> tuple[str, Workdir]:
+    """A fresh access key whose copies take `duration` s, a source image, and a working directory
+    with n copies of it; the key's call log starts empty."""
+    key = new_key(tag)
+    control(EMU, "POST", "copy-rules", {"access_key_id": key, "duration_seconds": duration})
     source = make_source(EMU, key)
     w = Workdir()
+    w.write(copies_config(EMU, key, source, n, f"bench-{tag.lower()}"))
+    clear_calls(EMU, key)
+    return key, w
+
+
+def zero_length_copies(n: int, parallelism: int = 10) -> dict:
+    """Apply, then plan, of n copies that are available at once; EC2 calls of each."""
+    key, w = copies_workdir(f"z{n}p{parallelism}", 0.0, n)
     try:
-        w.write(copies_config(EMU, key, source, n, f"bench-zero-{n}-{parallelism}"))
-        clear_calls(EMU, key)
         apply_s, _ = w.apply(parallelism)
         apply_calls = ec2_calls(EMU, key)
         clear_calls(EMU, key)
@@ -344,13 +351,8 @@ def floor(n: int, parallelism: int = 10) -> dict:
 def timed_copies(duration: float, n: int = 1, parallelism: int = 10) -> dict:
     """Apply of n copies each taking `duration` s: when the apply ended after the last copy
     became available (copy start = its CopyImage in the emulator's call log)."""
-    key = new_key(f"t{int(duration)}n{n}")
-    control(EMU, "POST", "copy-rules", {"access_key_id": key, "duration_seconds": duration})
-    source = make_source(EMU, key)
-    w = Workdir()
+    key, w = copies_workdir(f"t{int(duration)}n{n}", duration, n)
     try:
-        w.write(copies_config(EMU, key, source, n, f"bench-timed-{int(duration)}-{n}"))
-        clear_calls(EMU, key)
         apply_s, end = w.apply(parallelism)
         calls = ec2_calls(EMU, key)
         w.destroy()
