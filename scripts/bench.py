@@ -1,21 +1,25 @@
-"""`make bench`: measures the release provider side by side in one run.
+"""`make bench` / `make bench-long`: the release provider measured beside its references, in one run.
 
-- binary size (stripped release build);
-- launch to handshake line, median over 30 launches (the go-plugin handshake Terraform waits for);
-- one `terraform apply` + `destroy` of 1 copy and of 8 copies against the emulator, each copy
-  taking COPY_SECONDS: wall time, the provider's peak memory, and EC2 calls by action, so the
-  calls of 8 copies can be compared with those of 1 (batched waiting: DescribeImages calls should
-  not grow 8-fold).
+Writes bench/results.json (every figure of the last run of each kind), bench/results.md (the
+table, generated from it) and bench/apply-times.png (the plot). Runs under scripts/with-emulator.sh
+(AMICOPY_EMULATOR_URL and TERRAFORM exported); starts a second, stock-moto emulator itself.
 
-Runs under scripts/with-emulator.sh (AMICOPY_EMULATOR_URL, TERRAFORM exported).
+    bench.py            the standard run (`make bench`, a few minutes)
+    bench.py --long     the 300 s copies (`make bench-long`, about 6 minutes)
+    bench.py --render   only regenerate results.md and the plot from results.json
+
+Each run replaces its own rows and keeps the other run's, so the file always says which run
+produced a row. Build times come from bench/build-log.txt (builds this script does not redo).
 """
 
 from __future__ import annotations
 
 import collections
+import concurrent.futures
 import datetime
 import json
 import os
+import platform
 import statistics
 import subprocess
 import sys
@@ -29,11 +33,53 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BINARY = os.path.join(ROOT, "target", "release", "terraform-provider-aws")
+BINARY = os.environ.get("BENCH_BINARY", os.path.join(ROOT, "target", "release", "terraform-provider-aws"))
+BENCH = os.path.join(ROOT, "bench")
+RESULTS_JSON = os.path.join(BENCH, "results.json")
+RESULTS_MD = os.path.join(BENCH, "results.md")
+PLOT = os.path.join(BENCH, "apply-times.png")
+BUILD_LOG = os.path.join(BENCH, "build-log.txt")
 EMU = os.environ["AMICOPY_EMULATOR_URL"]
 TERRAFORM = os.environ.get("TERRAFORM", os.path.join(ROOT, ".tools", "bin", "terraform"))
+AWS_CLI = os.path.join(os.path.dirname(sys.executable), "aws")
 COOKIE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
-COPY_SECONDS = float(os.environ.get("BENCH_COPY_SECONDS", "8"))
+REGION = "us-east-1"
+# Published, not measured here: the hashicorp/aws Go provider's resident memory is commonly
+# reported at about 200 MB per process (its schema covers every AWS service).
+GO_PROVIDER_RSS_MB = 200
+
+
+# ---- the machine ---------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem_kib = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem_kib = int(line.split()[1])
+    load = os.getloadavg()
+    rev = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--", "crates"], capture_output=True, text=True)
+    return {
+        "nproc": os.cpu_count(),
+        "memory_gib": round(mem_kib / 1024 / 1024, 1),
+        "cpu": cpu,
+        "kernel": platform.release(),
+        "load_at_start": [round(x, 2) for x in load],
+        "commit": rev.stdout.strip() + (" (with uncommitted changes)" if dirty.stdout.strip() else ""),
+        "binary": os.path.relpath(BINARY, ROOT),
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+# ---- launch to handshake -------------------------------------------------------------------
 
 
 def client_cert_pem() -> str:
@@ -56,12 +102,8 @@ def client_cert_pem() -> str:
 
 
 def handshake_ms(runs: int = 30) -> list[float]:
-    env = dict(os.environ)
-    env.update(
-        TF_PLUGIN_MAGIC_COOKIE=COOKIE,
-        PLUGIN_PROTOCOL_VERSIONS="5,6",
-        PLUGIN_CLIENT_CERT=client_cert_pem(),
-    )
+    env = dict(os.environ, TF_PLUGIN_MAGIC_COOKIE=COOKIE, PLUGIN_PROTOCOL_VERSIONS="5,6",
+               PLUGIN_CLIENT_CERT=client_cert_pem())
     times = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -75,6 +117,90 @@ def handshake_ms(runs: int = 30) -> list[float]:
     return times
 
 
+def true_launch_ms(runs: int = 30) -> list[float]:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(["/bin/true"], check=True)
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+# ---- emulators -----------------------------------------------------------------------------
+
+
+class StockEmulator:
+    """Stock moto (`ec2emu --no-fidelity`) on a port of its own, for the comparison."""
+
+    def __enter__(self) -> str:
+        self.portfile = tempfile.mktemp(prefix="bench-stock-port-")
+        self.log = open(tempfile.mktemp(prefix="bench-stock-emu-", suffix=".log"), "w")
+        env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "emulator"))
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "ec2emu", "--port", "0", "--port-file", self.portfile, "--no-fidelity"],
+            env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        for _ in range(400):
+            if os.path.exists(self.portfile) and open(self.portfile).read().strip():
+                return f"http://127.0.0.1:{open(self.portfile).read().strip()}"
+            if self.proc.poll() is not None:
+                sys.exit("the stock emulator failed to start")
+            time.sleep(0.05)
+        sys.exit("the stock emulator did not start within 20 s")
+
+    def __exit__(self, *exc) -> None:
+        self.proc.terminate()
+        self.proc.wait()
+        self.log.close()
+        if os.path.exists(self.portfile):
+            os.remove(self.portfile)
+
+
+def control(emu: str, method: str, path: str, body: dict | None = None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(f"{emu}/_ec2emu/{path}", data=data, method=method)
+    req.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(req) as r:
+        return json.loads(r.read() or b"null")
+
+
+def new_key(tag: str) -> str:
+    new_key.n += 1
+    return f"AKIDBENCH{tag.upper()}{new_key.n:03d}{int(time.time() * 1000) % 10**7:07d}"
+
+
+new_key.n = 0
+
+
+def ec2(emu: str, key: str):
+    import boto3
+
+    return boto3.client("ec2", region_name=REGION, endpoint_url=emu,
+                        aws_access_key_id=key, aws_secret_access_key="bench")
+
+
+def make_source(emu: str, key: str) -> str:
+    client = ec2(emu, key)
+    vol = client.create_volume(AvailabilityZone=f"{REGION}a", Size=8)
+    snap = client.create_snapshot(VolumeId=vol["VolumeId"])
+    img = client.register_image(
+        Name=f"bench-source-{key.lower()}", Architecture="x86_64", RootDeviceName="/dev/xvda",
+        VirtualizationType="hvm", EnaSupport=True,
+        BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": snap["SnapshotId"], "VolumeSize": 8}}],
+    )
+    return img["ImageId"]
+
+
+def ec2_calls(emu: str, key: str) -> list[dict]:
+    return [c for c in control(emu, "GET", f"calls?access_key_id={key}") if c.get("service", "ec2") == "ec2"]
+
+
+def clear_calls(emu: str, key: str) -> None:
+    control(emu, "DELETE", f"calls?access_key_id={key}")
+
+
+# ---- Terraform working directories -----------------------------------------------------------
+
 RSS_WRAPPER = """#!{python}
 # Runs the real provider and records its peak resident memory (KiB) when it exits.
 import resource, subprocess, sys
@@ -85,106 +211,441 @@ sys.exit(rc)
 """
 
 
-def control(method: str, path: str, body: dict | None = None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(f"{EMU}/_ec2emu/{path}", data=data, method=method)
-    req.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(req) as r:
-        return json.loads(r.read() or b"null")
+class Workdir:
+    """A Terraform working directory using the release provider through dev_overrides."""
 
-
-def make_source(access_key: str) -> str:
-    import boto3
-
-    ec2 = boto3.client(
-        "ec2", region_name="us-east-1", endpoint_url=EMU,
-        aws_access_key_id=access_key, aws_secret_access_key="bench",
-    )
-    vol = ec2.create_volume(AvailabilityZone="us-east-1a", Size=8)
-    snap = ec2.create_snapshot(VolumeId=vol["VolumeId"])
-    img = ec2.register_image(
-        Name=f"bench-source-{access_key.lower()}", Architecture="x86_64", RootDeviceName="/dev/xvda",
-        VirtualizationType="hvm", EnaSupport=True,
-        BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": snap["SnapshotId"], "VolumeSize": 8}}],
-    )
-    return img["ImageId"]
-
-
-def run_tf(workdir: str, cli_config: str, *args: str) -> float:
-    env = dict(os.environ, TF_CLI_CONFIG_FILE=cli_config, CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1")
-    start = time.perf_counter()
-    r = subprocess.run([TERRAFORM, *args], cwd=workdir, env=env, capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
-    if r.returncode != 0:
-        sys.exit(f"terraform {' '.join(args)} failed:\n{r.stdout}\n{r.stderr}")
-    return elapsed
-
-
-def apply_copies(n: int) -> dict:
-    access_key = f"AKIDBENCH{n:04d}{int(time.time()) % 100000:05d}"
-    control("POST", "copy-rules", {"access_key_id": access_key, "duration_seconds": COPY_SECONDS})
-    source = make_source(access_key)
-    with tempfile.TemporaryDirectory(prefix="amicopy-bench-") as d:
-        plugin_dir = os.path.join(d, "plugin")
+    def __init__(self) -> None:
+        self.tmp = tempfile.TemporaryDirectory(prefix="amicopy-bench-")
+        self.path = self.tmp.name
+        plugin_dir = os.path.join(self.path, "plugin")
         os.mkdir(plugin_dir)
-        rss_file = os.path.join(d, "rss.txt")
+        self.rss_file = os.path.join(self.path, "rss.txt")
         wrapper = os.path.join(plugin_dir, "terraform-provider-aws")
         with open(wrapper, "w") as f:
-            f.write(RSS_WRAPPER.format(python=sys.executable, binary=BINARY, out=rss_file))
+            f.write(RSS_WRAPPER.format(python=sys.executable, binary=BINARY, out=self.rss_file))
         os.chmod(wrapper, 0o755)
-        cli = os.path.join(d, "cli.tfrc")
-        with open(cli, "w") as f:
+        self.cli = os.path.join(self.path, "cli.tfrc")
+        with open(self.cli, "w") as f:
             f.write('provider_installation {\n  dev_overrides { "amicopy/aws" = "%s" }\n  direct {}\n}\n' % plugin_dir)
-        with open(os.path.join(d, "main.tf"), "w") as f:
-            f.write(f"""
+
+    def write(self, body: str) -> None:
+        with open(os.path.join(self.path, "main.tf"), "w") as f:
+            f.write(body)
+
+    def run(self, *args: str) -> tuple[float, float]:
+        """Runs terraform; returns (elapsed seconds, wall-clock end)."""
+        env = dict(os.environ, TF_CLI_CONFIG_FILE=self.cli, CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1")
+        start = time.perf_counter()
+        r = subprocess.run([TERRAFORM, *args], cwd=self.path, env=env, capture_output=True, text=True)
+        end_wall = time.time()
+        elapsed = time.perf_counter() - start
+        if r.returncode not in (0, 2) or (r.returncode == 2 and "-detailed-exitcode" not in args):
+            sys.exit(f"terraform {' '.join(args)} failed:\n{r.stdout}\n{r.stderr}")
+        return elapsed, end_wall
+
+    def apply(self, parallelism: int = 10) -> tuple[float, float]:
+        return self.run("apply", "-auto-approve", "-input=false", f"-parallelism={parallelism}")
+
+    def plan(self, parallelism: int = 10) -> float:
+        return self.run("plan", "-input=false", "-detailed-exitcode", f"-parallelism={parallelism}")[0]
+
+    def destroy(self) -> None:
+        self.run("destroy", "-auto-approve", "-input=false", "-parallelism=50")
+
+    def peak_rss_mib(self) -> float:
+        with open(self.rss_file) as f:
+            return max(int(x) for x in f.read().split()) / 1024
+
+    def close(self) -> None:
+        self.tmp.cleanup()
+
+
+def provider_config(emu: str, key: str) -> str:
+    return f"""
 terraform {{
   required_providers {{
     aws = {{ source = "amicopy/aws" }}
   }}
 }}
 provider "aws" {{
-  region     = "us-east-1"
-  access_key = "{access_key}"
+  region     = "{REGION}"
+  access_key = "{key}"
   secret_key = "bench"
   endpoints {{
-    ec2 = "{EMU}"
-    sts = "{EMU}"
+    ec2 = "{emu}"
+    sts = "{emu}"
   }}
 }}
+"""
+
+
+def copies_config(emu: str, key: str, source: str, n: int, prefix: str) -> str:
+    return provider_config(emu, key) + f"""
 resource "aws_ami_copy" "bench" {{
   count             = {n}
-  name              = "bench-{n}-${{count.index}}"
+  name              = "{prefix}-${{count.index}}"
   source_ami_id     = "{source}"
-  source_ami_region = "us-east-1"
+  source_ami_region = "{REGION}"
 }}
-""")
-        control("DELETE", f"calls?access_key_id={access_key}")
-        apply_s = run_tf(d, cli, "apply", "-auto-approve", "-input=false", "-parallelism=10")
-        calls = control("GET", f"calls?access_key_id={access_key}")
-        destroy_s = run_tf(d, cli, "destroy", "-auto-approve", "-input=false", "-parallelism=10")
-        with open(rss_file) as f:
-            peak_kib = max(int(x) for x in f.read().split())
-    by_action = collections.Counter(c["action"] for c in calls)
-    return {"n": n, "apply_s": apply_s, "destroy_s": destroy_s, "peak_mib": peak_kib / 1024, "calls": by_action}
+"""
+
+
+def floor_config(n: int) -> str:
+    return f"""
+resource "terraform_data" "bench" {{
+  count = {n}
+  input = "copy-${{count.index}}"
+}}
+"""
+
+
+def by_action(calls: list[dict]) -> dict[str, int]:
+    return dict(sorted(collections.Counter(c["action"] for c in calls).items()))
+
+
+# ---- measurements --------------------------------------------------------------------------
+
+
+def copies_workdir(tag: str, duration: float, n: int) -> tuple[str, Workdir]:
+    """A fresh access key whose copies take `duration` s, a source image, and a working directory
+    with n copies of it; the key's call log starts empty."""
+    key = new_key(tag)
+    control(EMU, "POST", "copy-rules", {"access_key_id": key, "duration_seconds": duration})
+    source = make_source(EMU, key)
+    w = Workdir()
+    w.write(copies_config(EMU, key, source, n, f"bench-{tag.lower()}"))
+    clear_calls(EMU, key)
+    return key, w
+
+
+def zero_length_copies(n: int, parallelism: int = 10) -> dict:
+    """Apply, then plan, of n copies that are available at once; EC2 calls of each."""
+    key, w = copies_workdir(f"z{n}p{parallelism}", 0.0, n)
+    try:
+        apply_s, _ = w.apply(parallelism)
+        apply_calls = ec2_calls(EMU, key)
+        clear_calls(EMU, key)
+        plan_s = w.plan(parallelism)
+        plan_calls = ec2_calls(EMU, key)
+        rss = w.peak_rss_mib()
+        w.destroy()
+    finally:
+        w.close()
+    return {"n": n, "parallelism": parallelism, "apply_s": apply_s, "plan_s": plan_s, "peak_rss_mib": rss,
+            "apply_calls": by_action(apply_calls), "plan_calls": by_action(plan_calls)}
+
+
+def floor(n: int, parallelism: int = 10) -> dict:
+    """The same apply and plan with terraform_data: Terraform's own cost, no provider."""
+    w = Workdir()
+    try:
+        w.write(floor_config(n))
+        apply_s, _ = w.apply(parallelism)
+        plan_s = w.plan(parallelism)
+        w.destroy()
+    finally:
+        w.close()
+    return {"n": n, "parallelism": parallelism, "apply_s": apply_s, "plan_s": plan_s}
+
+
+def timed_copies(duration: float, n: int = 1, parallelism: int = 10) -> dict:
+    """Apply of n copies each taking `duration` s: when the apply ended after the last copy
+    became available (copy start = its CopyImage in the emulator's call log)."""
+    key, w = copies_workdir(f"t{int(duration)}n{n}", duration, n)
+    try:
+        apply_s, end = w.apply(parallelism)
+        calls = ec2_calls(EMU, key)
+        w.destroy()
+    finally:
+        w.close()
+    copies = [c["time"] for c in calls if c["action"] == "CopyImage" and c["status"] == 200]
+    available = max(copies) + duration
+    return {"duration_s": duration, "n": n, "parallelism": parallelism, "apply_s": apply_s,
+            "after_available_s": end - available, "apply_minus_duration_s": apply_s - duration,
+            "calls": by_action(calls), "copy_spread_s": max(copies) - min(copies)}
+
+
+def cli_wait(duration: float) -> dict:
+    """The AWS CLI's own waiter on the same kind of copy: CopyImage, then
+    `aws ec2 wait image-available` (DescribeImages every 15 s)."""
+    key = new_key(f"cli{int(duration)}")
+    control(EMU, "POST", "copy-rules", {"access_key_id": key, "duration_seconds": duration})
+    source = make_source(EMU, key)
+    client = ec2(EMU, key)
+    clear_calls(EMU, key)
+    start = time.perf_counter()
+    image = client.copy_image(Name=f"bench-cli-{key.lower()}", SourceImageId=source, SourceRegion=REGION)["ImageId"]
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=key, AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION=REGION)
+    env.pop("AWS_PROFILE", None)
+    subprocess.run([AWS_CLI, "ec2", "wait", "image-available", "--image-ids", image, "--endpoint-url", EMU],
+                   env=env, check=True)
+    end = time.time()
+    total = time.perf_counter() - start
+    calls = ec2_calls(EMU, key)
+    copied = min(c["time"] for c in calls if c["action"] == "CopyImage")
+    client.deregister_image(ImageId=image)
+    return {"duration_s": duration, "total_s": total, "after_available_s": end - (copied + duration),
+            "calls": by_action(calls)}
+
+
+SEED = """
+resource "aws_ami_copy" "example" {{
+  name              = "terraform-example-{suffix}"
+  description       = "A copy of {source}"
+  source_ami_id     = "{source}"
+  source_ami_region = "{region}"
+
+  tags = {{
+    Name = "HelloWorld"
+  }}
+}}
+"""
+
+
+def seed_example(emu: str, label: str) -> dict:
+    """The documented example (one copy with a tag) applied against `emu`."""
+    key = new_key("seed" + "".join(ch for ch in label if ch.isalnum()))
+    source = make_source(emu, key)
+    w = Workdir()
+    try:
+        w.write(provider_config(emu, key) + SEED.format(suffix=key.lower(), source=source, region=REGION))
+        clear_calls(emu, key)
+        apply_s, _ = w.apply()
+        calls = ec2_calls(emu, key)
+        w.destroy()
+    finally:
+        w.close()
+    return {"backend": label, "apply_s": apply_s, "calls": by_action(calls), "calls_total": len(calls)}
+
+
+def build_times() -> list[dict]:
+    """Rows of bench/build-log.txt: `date | what | seconds | how it was run`."""
+    rows = []
+    if os.path.exists(BUILD_LOG):
+        with open(BUILD_LOG) as f:
+            for line in f:
+                if line.strip() and not line.startswith("#"):
+                    date, what, secs, how = [p.strip() for p in line.split("|", 3)]
+                    rows.append({"date": date, "what": what, "seconds": float(secs), "how": how})
+    return rows
+
+
+# ---- the runs ------------------------------------------------------------------------------
+
+
+def standard_run() -> dict:
+    out: dict = {"command": "make bench", "machine": machine()}
+    out["binary_mb"] = os.path.getsize(BINARY) / 1e6
+    out["handshake_ms"] = statistics.median(handshake_ms())
+    out["true_ms"] = statistics.median(true_launch_ms())
+    print(f"handshake {out['handshake_ms']:.2f} ms, /bin/true {out['true_ms']:.2f} ms", flush=True)
+
+    # The CLI's waits run beside the provider's timed applies (they only sleep and poll).
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        cli = [pool.submit(cli_wait, d) for d in (10.0, 60.0)]
+        out["zero"] = [zero_length_copies(n) for n in (1, 10, 50)]
+        out["zero"].append(zero_length_copies(50, parallelism=50))
+        out["floor"] = [floor(n) for n in (1, 10, 50)]
+        out["floor"].append(floor(50, parallelism=50))
+        print("zero-length copies and floor done", flush=True)
+        out["timed"] = [timed_copies(10.0), timed_copies(60.0)]
+        print("timed copies done", flush=True)
+        out["cli"] = [f.result() for f in cli]
+    out["fanout"] = timed_copies(60.0, n=50, parallelism=50)
+    print("fan-out done", flush=True)
+    out["seed"] = [seed_example(EMU, "fidelity")]
+    with StockEmulator() as stock:
+        out["seed"].append(seed_example(stock, "stock moto"))
+    out["machine"]["load_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    return out
+
+
+def long_run() -> dict:
+    out: dict = {"command": "make bench-long", "machine": machine()}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        cli = pool.submit(cli_wait, 300.0)
+        out["timed"] = [timed_copies(300.0)]
+        out["cli"] = [cli.result()]
+    out["machine"]["load_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    return out
+
+
+# ---- the report ----------------------------------------------------------------------------
+
+
+def calls_per_copy(calls: dict[str, int], n: int) -> str:
+    total = sum(calls.values())
+    parts = ", ".join(f"{k} {v / n:.2f}" for k, v in calls.items()) or "none"
+    return f"**{total / n:.2f}** ({parts})"
+
+
+def run_label(run: dict) -> str:
+    return f"`{run['command']}` {run['machine']['date']}"
+
+
+def render(results: dict) -> str:
+    std = results.get("bench")
+    long = results.get("bench-long")
+    lines = ["# Benchmark results", "",
+             "Generated by `make bench` (and `make bench-long` for the 300 s rows) from "
+             "`scripts/bench.py`: the provider (the release build unless a run says otherwise) against the project's EC2 emulator on "
+             "127.0.0.1, through the real Terraform CLI, every figure beside its reference measured "
+             "in the same run. Do not edit by hand.", ""]
+    for name in ("bench", "bench-long"):
+        run = results.get(name)
+        if not run:
+            continue
+        m = run["machine"]
+        lines.append(f"- **{name} run**: `{run['command']}` on {m['date']}, commit {m['commit']}, "
+                     f"provider binary `{m.get('binary', 'target/release/terraform-provider-aws')}`; "
+                     f"{m['nproc']} CPUs ({m['cpu']}), {m['memory_gib']} GiB, Linux {m['kernel']}; "
+                     f"load average {m['load_at_start'][0]} at start, {m['load_at_end'][0]} at end "
+                     "(the machine is shared: absolute times are noisy, ratios within a run less so).")
+    lines.append("")
+    if std:
+        r = run_label(std)
+        z = {(x["n"], x["parallelism"]): x for x in std["zero"]}
+        f = {(x["n"], x["parallelism"]): x for x in std["floor"]}
+        lines += ["## Process", "", "| figure | this provider | reference (same run) | run |", "|---|---|---|---|",
+                  f"| launch → handshake line, median of 30 | {std['handshake_ms']:.2f} ms | `/bin/true` launch {std['true_ms']:.2f} ms | {r} |",
+                  *[f"| peak RSS, apply of {n} cop{'y' if n == 1 else 'ies'} | {z[(n, 10)]['peak_rss_mib']:.1f} MiB | "
+                    f"Go `hashicorp/aws`: ~{GO_PROVIDER_RSS_MB} MB, published figure, not measured | {r} |"
+                    for n in (1, 50) if (n, 10) in z],
+                  f"| binary size (`{std['machine'].get('binary', 'target/release/terraform-provider-aws')}`; "
+                  f"the release build is stripped) | {std['binary_mb']:.1f} MB | — | {r} |", ""]
+        lines += ["## Apply and plan of N zero-length copies", "",
+                  "Copies available at once (emulator copy rule 0 s): Terraform's and the provider's own cost. "
+                  "Floor: the same count of `terraform_data` in the same run.", "",
+                  "| N | parallelism | apply | floor apply | plan (refresh) of N existing | floor plan | plan ÷ floor |",
+                  "|---|---|---|---|---|---|---|"]
+        for key in sorted(z):
+            a, b = z[key], f.get(key)
+            fa = f"{b['apply_s']:.2f} s" if b else "—"
+            fp = f"{b['plan_s']:.2f} s" if b else "—"
+            ratio = f"{a['plan_s'] / b['plan_s']:.2f}×" if b else "—"
+            lines.append(f"| {key[0]} | {key[1]} | {a['apply_s']:.2f} s | {fa} | {a['plan_s']:.2f} s | {fp} | {ratio} |")
+        lines += ["", "## EC2 calls per copy (from the emulator's call log)", "",
+                  "| N | parallelism | apply: calls per copy (by action) | plan: calls per copy (by action) |",
+                  "|---|---|---|---|"]
+        for key in sorted(z):
+            a = z[key]
+            lines.append(f"| {key[0]} | {key[1]} | {calls_per_copy(a['apply_calls'], key[0])} | "
+                         f"{calls_per_copy(a['plan_calls'], key[0])} |")
+        lines.append("")
+    timed = (std["timed"] if std else []) + (long["timed"] if long else [])
+    cli = (std["cli"] if std else []) + (long["cli"] if long else [])
+    if timed:
+        cli_by = {c["duration_s"]: c for c in cli}
+        lines += ["## Copies that take time: when is the end seen?", "",
+                  "After available: from the moment the copy became available (its CopyImage in the call log "
+                  "+ its duration) to the end of `terraform apply`. Reference: `aws ec2 wait image-available` "
+                  "(AWS CLI, from CopyImage) on the same kind of copy in the same run.", "",
+                  "| copy | apply | apply − copy duration | after available | DescribeImages | all EC2 calls | CLI wait: after available | CLI DescribeImages | run |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for t in timed:
+            c = cli_by.get(t["duration_s"])
+            run = long if (long and t in long["timed"]) else std
+            cs = (f"{c['after_available_s']:.2f} s", str(c["calls"].get("DescribeImages", 0))) if c else ("—", "—")
+            lines.append(f"| {t['duration_s']:.0f} s | {t['apply_s']:.2f} s | {t['apply_minus_duration_s']:.2f} s | "
+                         f"**{t['after_available_s']:.2f} s** | {t['calls'].get('DescribeImages', 0)} | "
+                         f"{sum(t['calls'].values())} | {cs[0]} | {cs[1]} | {run_label(run)} |")
+        lines.append("")
+    if std:
+        fo = std["fanout"]
+        one = next((t for t in std["timed"] if t["duration_s"] == fo["duration_s"]), None)
+        lines += ["## Fan-out: 50 copies of a 60 s copy, `-parallelism=50`", "",
+                  f"- apply {fo['apply_s']:.2f} s; it ended **{fo['after_available_s']:.2f} s** after the last copy "
+                  f"became available (CopyImage calls spread over {fo['copy_spread_s']:.2f} s).",
+                  f"- DescribeImages: {fo['calls'].get('DescribeImages', 0)} for {fo['n']} copies, against "
+                  f"{one['calls'].get('DescribeImages', 0) if one else '—'} for one copy of the same length; "
+                  f"all EC2 calls {sum(fo['calls'].values())} ({calls_per_copy(fo['calls'], fo['n'])} per copy).",
+                  f"- run: {run_label(std)}", ""]
+        lines += ["## Stock moto vs the fidelity emulator: the documented example", "",
+                  "One copy with `tags = { Name = \"HelloWorld\" }`; stock moto is `ec2emu --no-fidelity` "
+                  "(answers HTTP 500 to what it does not implement).", "",
+                  "| backend | apply | EC2 calls (by action) | run |", "|---|---|---|---|"]
+        for s in std["seed"]:
+            lines.append(f"| {s['backend']} | {s['apply_s']:.2f} s | {calls_per_copy(s['calls'], 1)} | {run_label(std)} |")
+        if len(std["seed"]) == 2:
+            lines.append(f"\nStock ÷ fidelity apply time: **{std['seed'][1]['apply_s'] / std['seed'][0]['apply_s']:.2f}×**.")
+        lines.append("")
+    builds = build_times()
+    if builds:
+        lines += ["## Clean build times", "",
+                  "Not redone by `make bench` (minutes each on this machine): read from `bench/build-log.txt`.", "",
+                  "| build | seconds | how | run |", "|---|---|---|---|"]
+        for b in builds:
+            lines.append(f"| {b['what']} | {b['seconds']:.0f} | {b['how']} | {b['date']} |")
+        lines.append("")
+    lines += ["## Plot", "", "![apply time against N and against copy duration](apply-times.png)", ""]
+    return "\n".join(lines)
+
+
+def plot(results: dict) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    std = results.get("bench")
+    long = results.get("bench-long")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    if std:
+        z = sorted((x for x in std["zero"] if x["parallelism"] == 10), key=lambda x: x["n"])
+        f = sorted((x for x in std["floor"] if x["parallelism"] == 10), key=lambda x: x["n"])
+        left.plot([x["n"] for x in z], [x["apply_s"] for x in z], "o-", label="aws_ami_copy (0 s copies)")
+        left.plot([x["n"] for x in f], [x["apply_s"] for x in f], "s--", label="terraform_data (floor)")
+        left.set_xlabel("resources in one apply (N), parallelism 10")
+        left.set_ylabel("apply time (s)")
+        left.set_title("Apply time against N")
+        left.legend()
+    timed = (std["timed"] if std else []) + (long["timed"] if long else [])
+    cli = (std["cli"] if std else []) + (long["cli"] if long else [])
+    if timed:
+        timed = sorted(timed, key=lambda t: t["duration_s"])
+        cli = sorted(cli, key=lambda c: c["duration_s"])
+        right.plot([t["duration_s"] for t in timed], [t["apply_s"] - t["duration_s"] for t in timed], "o-",
+                   label="terraform apply, this provider (whole apply)")
+        right.plot([t["duration_s"] for t in timed], [t["after_available_s"] for t in timed], "o--",
+                   label="this provider: apply end after the copy is available")
+        right.plot([c["duration_s"] for c in cli], [c["after_available_s"] for c in cli], "^-",
+                   label="aws ec2 wait image-available: end after available")
+        right.axhline(0, color="k", linestyle=":", label="floor: done when the copy is")
+        right.set_xscale("log")
+        right.set_xlabel("copy duration (s)")
+        right.set_ylabel("time beyond the copy itself (s)")
+        right.set_title("Time beyond the copy, against copy duration")
+        right.legend()
+    fig.tight_layout()
+    fig.savefig(PLOT, dpi=110)
 
 
 def main() -> None:
-    size_mb = os.path.getsize(BINARY) / 1e6
-    hs = handshake_ms()
-    one = apply_copies(1)
-    eight = apply_copies(8)
-
-    print(f"binary (release, stripped): {size_mb:.1f} MB")
-    print(f"launch to handshake line: median {statistics.median(hs):.2f} ms "
-          f"(min {min(hs):.2f}, max {max(hs):.2f}, {len(hs)} launches)")
-    print(f"apply of copies taking {COPY_SECONDS:.0f} s each (parallelism 10):")
-    print(f"  {'copies':>6} {'apply s':>8} {'destroy s':>9} {'peak MiB':>8} {'DescribeImages':>14} {'all EC2 calls':>13}")
-    for r in (one, eight):
-        print(f"  {r['n']:>6} {r['apply_s']:>8.2f} {r['destroy_s']:>9.2f} {r['peak_mib']:>8.1f} "
-              f"{r['calls']['DescribeImages']:>14} {sum(r['calls'].values()):>13}")
-    di1, di8 = one["calls"]["DescribeImages"], eight["calls"]["DescribeImages"]
-    print(f"DescribeImages during apply, 8 copies vs 1: {di8 / max(di1, 1):.2f}x (8x would be one poll loop per copy)")
-    print("calls of the 8-copy apply by action: " + ", ".join(f"{k} {v}" for k, v in sorted(eight["calls"].items())))
+    long = "--long" in sys.argv[1:]
+    if "--render" in sys.argv[1:]:
+        # Only regenerate results.md and the plot from results.json.
+        with open(RESULTS_JSON) as f:
+            results = json.load(f)
+        with open(RESULTS_MD, "w") as f:
+            f.write(render(results))
+        plot(results)
+        return
+    if not os.path.exists(BINARY):
+        sys.exit(f"{BINARY} is missing: run `cargo build --release -p terraform-provider-aws`")
+    os.makedirs(BENCH, exist_ok=True)
+    run = long_run() if long else standard_run()
+    # Read the other run's rows only now: the two runs may overlap.
+    results = {}
+    if os.path.exists(RESULTS_JSON):
+        with open(RESULTS_JSON) as f:
+            results = json.load(f)
+    results["bench-long" if long else "bench"] = run
+    with open(RESULTS_JSON, "w") as f:
+        json.dump(results, f, indent=1, sort_keys=True)
+    with open(RESULTS_MD, "w") as f:
+        f.write(render(results))
+    plot(results)
+    print(f"wrote {os.path.relpath(RESULTS_MD, ROOT)} and {os.path.relpath(PLOT, ROOT)}")
 
 
 if __name__ == "__main__":

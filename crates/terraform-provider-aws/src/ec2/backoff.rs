@@ -72,12 +72,6 @@ impl Backoff {
         };
         d
     }
-
-    /// Like [`Backoff::next_delay`] but never past `remaining` (the time left before a deadline),
-    /// so the last poll happens at the deadline rather than after it.
-    pub fn next_delay_within(&mut self, remaining: Duration) -> Duration {
-        self.next_delay().min(remaining)
-    }
 }
 
 impl Default for Backoff {
@@ -116,18 +110,6 @@ mod tests {
         b.reset();
         assert_eq!(b.next_delay(), Duration::from_millis(500));
         assert_eq!(b.next_delay(), Duration::from_millis(750));
-    }
-
-    #[test]
-    fn deadline_clamps_delay() {
-        let mut b = Backoff::default();
-        assert_eq!(
-            b.next_delay_within(Duration::from_millis(200)),
-            Duration::from_millis(200)
-        );
-        // The sequence still advanced.
-        assert_eq!(b.next_delay(), Duration::from_millis(750));
-        assert_eq!(b.next_delay_within(Duration::ZERO), Duration::ZERO);
     }
 
     #[test]

@@ -2,11 +2,14 @@
 //!
 //! Every image waited on in this process and region shares one poll loop (B7): a tokio task that
 //! makes one DescribeImages call per tick for all pending ids, plus one DescribeSnapshots call for
-//! the copy progress of the images still `pending` (B6). The task exists only while something
+//! the copy progress of the images still `pending` (B6). Polls follow the back-off, except that
+//! a copy's progress readings, when they tell when it ends, let the loop skip polls before that
+//! moment and poll densely around it (`copy_eta`). The task exists only while something
 //! waits; the first waiter of a region starts it, the last one to leave stops it. Callers enforce
 //! their own timeout and watch their own stop token, so Ctrl-C returns at once (B5).
 
 use super::backoff::{Backoff, BackoffConfig};
+use super::copy_eta::{self, EndWindow, ProgressHistory};
 use super::errors::{describe_sdk_error, is_transient};
 use crate::provider::clients::AwsClients;
 use aws_sdk_ec2::types::{Filter, Image, ImageState};
@@ -352,6 +355,8 @@ struct LoopKey {
 /// One region's poll loop, shared by its waiters.
 struct RegionLoop {
     key: LoopKey,
+    /// Time zero of the progress readings' clock.
+    origin: Instant,
     client: aws_sdk_ec2::Client,
     options: WaitOptions,
     waiters: Mutex<BTreeMap<u64, Arc<Waiter>>>,
@@ -366,6 +371,8 @@ struct Waiter {
     image_id: String,
     target: WaitFor,
     deadline: Instant,
+    /// When the wait began: the copy had started by then.
+    joined: Instant,
     status: Mutex<WaiterStatus>,
 }
 
@@ -375,6 +382,8 @@ struct WaiterStatus {
     progress: Option<u8>,
     missing_since: Option<Instant>,
     missing_polls: u32,
+    /// The copy's progress readings, for the estimate of its end.
+    history: Option<ProgressHistory>,
     /// Taken when the loop delivers the result; `None` means finished.
     done: Option<oneshot::Sender<Result<Image, WaitError>>>,
 }
@@ -442,6 +451,7 @@ fn register(
         None => {
             let l = Arc::new(RegionLoop {
                 key: key.clone(),
+                origin: Instant::now(),
                 client: make_client(),
                 options,
                 waiters: Mutex::new(BTreeMap::from([(id, waiter)])),
@@ -494,6 +504,7 @@ async fn wait_on(
         image_id: image_id.to_string(),
         target,
         deadline,
+        joined: started,
         status: Mutex::new(WaiterStatus {
             done: Some(tx),
             ..WaiterStatus::default()
@@ -531,7 +542,7 @@ async fn wait_on(
 }
 
 /// `ami-` and letters/digits: what EC2 could ever answer for.
-fn looks_like_image_id(id: &str) -> bool {
+pub fn looks_like_image_id(id: &str) -> bool {
     id.strip_prefix("ami-")
         .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
@@ -578,6 +589,18 @@ async fn run_loop(lp: Arc<RegionLoop>) {
             _ = poll_once(&lp, &mut api_failures) => {}
         }
         let now = Instant::now();
+        let windows: Vec<Option<EndWindow>> = active_waiters(&lp)
+            .iter()
+            .map(|w| {
+                lock(&w.status)
+                    .history
+                    .as_ref()
+                    .and_then(ProgressHistory::end_window)
+            })
+            .collect();
+        let now_s = seconds_since(lp.origin, now);
+        let at = copy_eta::next_poll(now_s, backoff.next_delay().as_secs_f64(), &windows);
+        let mut delay = Duration::from_secs_f64((at - now_s).clamp(0.0, 1.0e6));
         // Poll once more just before the earliest deadline so a timeout reports fresh state.
         let remaining = active_waiters(&lp)
             .iter()
@@ -585,11 +608,19 @@ async fn run_loop(lp: Arc<RegionLoop>) {
             .filter(|t| *t > now)
             .min()
             .map(|t| t - now);
-        let delay = match remaining {
-            Some(r) => backoff.next_delay_within(r),
-            None => backoff.next_delay(),
-        };
+        if let Some(r) = remaining {
+            delay = delay.min(r);
+        }
         next_poll = now + delay;
+    }
+}
+
+/// `at` on the clock that starts at `origin`, in seconds (negative before it).
+fn seconds_since(origin: Instant, at: Instant) -> f64 {
+    if at >= origin {
+        (at - origin).as_secs_f64()
+    } else {
+        -(origin - at).as_secs_f64()
     }
 }
 
@@ -803,6 +834,7 @@ async fn report_progress(lp: &RegionLoop, copying: &[(Arc<Waiter>, Image)]) {
     if snap_ids.is_empty() {
         return;
     }
+    let asked = Instant::now();
     let progress = match describe_snapshot_progress(&lp.client, &snap_ids).await {
         Ok(p) => p,
         Err(msg) => {
@@ -811,12 +843,21 @@ async fn report_progress(lp: &RegionLoop, copying: &[(Arc<Waiter>, Image)]) {
             return;
         }
     };
+    // The readings were taken somewhere between the request and the answer.
+    let answered = Instant::now();
+    let read_at = (seconds_since(lp.origin, asked) + seconds_since(lp.origin, answered)) / 2.0;
     let mut logged: BTreeSet<&str> = BTreeSet::new();
     for (w, image) in copying {
         let Some(pct) = image_progress(image, &progress) else {
             continue;
         };
-        lock(&w.status).progress = Some(pct);
+        {
+            let mut s = lock(&w.status);
+            s.progress = Some(pct);
+            s.history
+                .get_or_insert_with(|| ProgressHistory::new(seconds_since(lp.origin, w.joined)))
+                .record(read_at, pct);
+        }
         if !logged.insert(w.image_id.as_str()) {
             continue;
         }

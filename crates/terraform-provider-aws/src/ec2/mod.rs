@@ -1,6 +1,13 @@
-//! EC2 helpers shared by resources: error codes, poll back-off, the batched AMI waiter.
+//! EC2 helpers shared by resources: error codes, poll back-off, the batched AMI waiter and
+//! reader, optional reads.
 
 pub mod backoff;
+pub mod copy_eta;
 pub mod errors;
+#[cfg(test)]
+pub mod fake_client;
+pub mod image_reader;
 pub mod image_state;
 pub mod image_waiter;
+pub mod optional_read;
+pub mod uefi;

@@ -11,6 +11,7 @@ mod data_ami;
 mod destroy;
 mod dev_smoke;
 mod docs_drift;
+mod efficiency;
 mod go_compat;
 mod import;
 mod lifecycle;

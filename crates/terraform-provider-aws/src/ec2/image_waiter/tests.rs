@@ -3,9 +3,7 @@
 
 use super::*;
 use aws_sdk_ec2::types::{BlockDeviceMapping, EbsBlockDevice, StateReason};
-use aws_smithy_runtime_api::client::http::{
-    http_client_fn, HttpConnector, HttpConnectorFuture, SharedHttpConnector,
-};
+use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorFuture};
 use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
@@ -246,18 +244,10 @@ impl FakeEc2 {
         }
     }
     fn client(&self) -> aws_sdk_ec2::Client {
-        let fake = self.clone();
-        let http = http_client_fn(move |_, _| SharedHttpConnector::new(fake.clone()));
-        let conf = aws_sdk_ec2::Config::builder()
-            .behavior_version(aws_sdk_ec2::config::BehaviorVersion::latest())
-            .region(aws_sdk_ec2::config::Region::new("us-test-1"))
-            .credentials_provider(aws_sdk_ec2::config::Credentials::new(
-                "AKIDTEST", "secret", None, None, "test",
-            ))
-            .http_client(http)
-            .retry_config(aws_sdk_ec2::config::retry::RetryConfig::disabled())
-            .build();
-        aws_sdk_ec2::Client::from_conf(conf)
+        crate::ec2::fake_client::client_for(
+            self,
+            aws_sdk_ec2::config::retry::RetryConfig::disabled(),
+        )
     }
 
     fn answer(&self, form: &HashMap<String, String>) -> (u16, String) {

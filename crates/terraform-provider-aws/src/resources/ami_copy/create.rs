@@ -136,7 +136,7 @@ async fn finish(
 ) -> ApplyResponse {
     let mut diags = Diagnostics::new();
     let image = finish_copy(clients, ctx, region, &copy, image, &mut diags).await;
-    let uefi = image_ops::uefi_data(clients, region, copy.image_id()).await;
+    let uefi = image_ops::uefi_data(clients, region, &image).await;
     let env = FlattenEnv::of(clients, region);
     let new_state = if !diags.has_errors() {
         observe(&image, &copy, uefi, &env).settled(planned_value)

@@ -11,62 +11,32 @@ use crate::ec2::errors::{
 use crate::ec2::image_waiter::{wait_image, WaitFor};
 use crate::provider::clients::AwsClients;
 use crate::tags::{TagDiff, Tags};
-use aws_sdk_ec2::types::{
-    AttributeValue, Image, ImageAttributeName, ImageState, SnapshotReturnCodes, Tag,
-};
+use aws_sdk_ec2::types::{AttributeValue, Image, SnapshotReturnCodes, Tag};
 use std::time::Duration;
 use tfplugin::{AttributePath, Context, Diagnostic};
 
 /// A snapshot can stay "in use" for a short while after its image is deregistered.
 const IN_USE_RETRIES: u32 = 5;
 
-/// DescribeImages by id: `Ok(None)` when the image is gone (NotFound, not listed, or
+/// DescribeImages of the copy, batched with the reads of other copies that arrive at the same
+/// time (see `ec2::image_reader`): `Ok(None)` when it is gone (NotFound, not listed, or
 /// `deregistered`); malformed ids and every other error are errors.
 pub async fn describe(
     clients: &AwsClients,
     region: &str,
     id: &str,
 ) -> Result<Option<Image>, String> {
-    let out = clients
-        .ec2(region)
-        .describe_images()
-        .image_ids(id)
-        .send()
-        .await;
-    match out {
-        Ok(out) => Ok(out
-            .images()
-            .iter()
-            .find(|i| i.image_id() == Some(id) && i.state() != Some(&ImageState::Deregistered))
-            .cloned()),
-        Err(e) if is_image_not_found(&e) => Ok(None),
-        Err(e) => Err(describe_sdk_error(&e)),
-    }
+    crate::ec2::image_reader::describe_image(clients, region, id).await
 }
 
-/// DescribeImageAttribute `uefiData` (GetInstanceUefiData takes instances, not AMIs).
-/// `Some(value)` on success; `None` when it could not be read, and the caller keeps what it had:
-/// a missing permission for this one attribute must not break every refresh.
-pub async fn uefi_data(clients: &AwsClients, region: &str, id: &str) -> Option<Option<String>> {
-    let out = clients
-        .ec2(region)
-        .describe_image_attribute()
-        .image_id(id)
-        .attribute(ImageAttributeName::UefiData)
-        .send()
-        .await;
-    match out {
-        Ok(out) => Some(
-            out.uefi_data()
-                .and_then(|a| a.value())
-                .filter(|v| !v.is_empty())
-                .map(str::to_string),
-        ),
-        Err(e) => {
-            tracing::warn!(image_id = id, error = %describe_sdk_error(&e), "could not read uefiData; keeping the previous value");
-            None
-        }
-    }
+/// The copy's UEFI data, read only when its boot mode allows it and as an optional read (see
+/// `ec2::uefi`): `None` when it could not be read, and the caller keeps what it had.
+pub async fn uefi_data(
+    clients: &AwsClients,
+    region: &str,
+    image: &Image,
+) -> Option<Option<String>> {
+    crate::ec2::uefi::uefi_data(&clients.ec2(region), image).await
 }
 
 /// ModifyImageAttribute `description` (`""` clears it), then wait until DescribeImages shows it.

@@ -39,7 +39,7 @@ pub async fn read(clients: &AwsClients, current_value: &Value) -> Result<Value, 
             .into())
         }
     };
-    let uefi = image_ops::uefi_data(clients, region, id).await;
+    let uefi = image_ops::uefi_data(clients, region, &image).await;
     let mut state = observe(&image, &current, uefi, &FlattenEnv::of(clients, region));
     // A copy recorded as pending (interrupted or timed out) stays pending until an apply has
     // resumed it and finished the create steps, even if EC2 finished copying meanwhile: only

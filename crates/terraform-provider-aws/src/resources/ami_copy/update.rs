@@ -190,7 +190,7 @@ async fn new_state(
     let new_state = match image {
         Some(image) => {
             let uefi = if planned_value.get(attr::uefi_data).is_unknown() {
-                image_ops::uefi_data(t.clients, &t.region, &t.id).await
+                image_ops::uefi_data(t.clients, &t.region, &image).await
             } else {
                 None
             };
