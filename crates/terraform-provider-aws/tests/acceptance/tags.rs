@@ -2,7 +2,7 @@
 //! changed keys, default_tags merged into tags_all, ignore_tags, copy_tags.
 
 use crate::support::{
-    ami_copy, ami_id, call_param, call_param_list, map, state_map, state_snapshot_ids, Lane, Tf,
+    ami_copy, ami_id, call_param, call_param_list, map, rt, state_map, state_snapshot_ids, Lane, Tf,
 };
 use serde_json::Value as Json;
 
@@ -145,6 +145,69 @@ fn tags_one_two_one_touch_only_the_changed_keys(lane: Lane) {
         tf.calls(Some("CreateTags")).is_empty(),
         "nothing to create when removing a tag"
     );
+    tf.assert_plan_empty();
+    tf.destroy();
+}
+
+/// A copy left pending whose tags did not stick (as on a backend that ignores tags at birth:
+/// here they are removed while it copies): the apply that finishes it sets them, with one
+/// CreateTags on the image and its snapshot, and the next plan is empty.
+#[test]
+fn a_resumed_copy_gets_the_tags_it_lacks_in_one_call() {
+    let tf = Tf::new("tags_resume");
+    let source = tf.make_source_ami(REGION, "tfacc-tags-resume-source");
+    let name = "tfacc-tags-resume";
+    tf.copy_duration(name, 30.0);
+    let body = format!(
+        "{}\n  timeouts {{\n    create = \"2s\"\n  }}",
+        tags_block(&[("Name", "resumed")])
+    );
+    tf.write(&format!(
+        "{}{}",
+        tf.provider_block(REGION, ""),
+        ami_copy(name, &source, REGION, &body)
+    ));
+    tf.apply_fails();
+    let id = ami_id(&tf.resource_entry("aws_ami_copy.test")["values"]);
+    let image = tf.find_image(REGION, &id).expect("the pending copy exists");
+    let snaps: Vec<String> = image
+        .block_device_mappings()
+        .iter()
+        .filter_map(|m| m.ebs().and_then(|e| e.snapshot_id()).map(str::to_string))
+        .collect();
+    assert_eq!(snaps.len(), 1, "{image:?}");
+    let ec2 = tf.ec2(REGION);
+    rt().block_on(
+        ec2.delete_tags()
+            .resources(&id)
+            .resources(&snaps[0])
+            .tags(aws_sdk_ec2::types::Tag::builder().key("Name").build())
+            .send(),
+    )
+    .expect("DeleteTags out of band");
+    assert!(tf.image_tags(REGION, &id).is_empty());
+
+    tf.copy_duration_for_image(&id, 0.0);
+    tf.ok(&["untaint", "aws_ami_copy.test"]);
+    tf.clear_calls();
+    tf.apply();
+    let r = tf.resource("aws_ami_copy.test");
+    assert_eq!(ami_id(&r), id);
+    assert_eq!(r["state"], "available");
+    assert_eq!(state_map(&r, "tags_all"), map(&[("Name", "resumed")]));
+    assert_eq!(tf.image_tags(REGION, &id), map(&[("Name", "resumed")]));
+    assert_eq!(
+        tf.snapshot_tags(REGION, &snaps[0]),
+        map(&[("Name", "resumed")])
+    );
+    let creates = tf.calls(Some("CreateTags"));
+    assert_eq!(creates.len(), 1, "one CreateTags expected: {creates:?}");
+    let mut resources = call_param_list(&creates[0], "ResourceId.", "");
+    resources.sort();
+    let mut want = vec![id.clone(), snaps[0].clone()];
+    want.sort();
+    assert_eq!(resources, want, "image and snapshot in one call");
+    assert_eq!(tag_keys(&creates[0]), vec!["Name".to_string()]);
     tf.assert_plan_empty();
     tf.destroy();
 }
