@@ -35,6 +35,15 @@ fn tag_keys(call: &Json) -> Vec<String> {
     call_param_list(call, "Tag.", ".Key")
 }
 
+/// A tag call on exactly the image and its snapshot.
+fn assert_tags_image_and_snapshot(call: &Json, image: &str, snapshot: &str) {
+    let mut resources = call_param_list(call, "ResourceId.", "");
+    resources.sort();
+    let mut want = vec![image.to_string(), snapshot.to_string()];
+    want.sort();
+    assert_eq!(resources, want, "image and snapshot in one call: {call}");
+}
+
 fn tags_one_two_one_touch_only_the_changed_keys(lane: Lane) {
     let tf = Tf::in_lane(lane, "tags_121");
     let source = tf.make_source_ami(REGION, "tfacc-tags-121-source");
@@ -96,11 +105,7 @@ fn tags_one_two_one_touch_only_the_changed_keys(lane: Lane) {
             1,
             "one CreateTags after the copy: {creates:?}"
         );
-        let mut resources = call_param_list(&creates[0], "ResourceId.", "");
-        resources.sort();
-        let mut want = vec![id.clone(), snaps[0].clone()];
-        want.sort();
-        assert_eq!(resources, want, "image and snapshot in one call");
+        assert_tags_image_and_snapshot(&creates[0], &id, &snaps[0]);
     }
     tf.assert_plan_empty();
 
@@ -231,11 +236,7 @@ fn a_resumed_copy_gets_the_tags_it_lacks_in_one_call(refresh: bool) {
     );
     let creates = tf.calls(Some("CreateTags"));
     assert_eq!(creates.len(), 1, "one CreateTags expected: {creates:?}");
-    let mut resources = call_param_list(&creates[0], "ResourceId.", "");
-    resources.sort();
-    let mut want = vec![id.clone(), snaps[0].clone()];
-    want.sort();
-    assert_eq!(resources, want, "image and snapshot in one call");
+    assert_tags_image_and_snapshot(&creates[0], &id, &snaps[0]);
     assert_eq!(tag_keys(&creates[0]), vec!["Name".to_string()]);
     tf.assert_plan_empty();
     tf.destroy();
