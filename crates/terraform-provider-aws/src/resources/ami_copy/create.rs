@@ -4,14 +4,14 @@
 
 use super::flatten::{image_arn, observe, FlattenEnv};
 use super::image_ops;
-use super::lifecycle::{finish_copy, wait_outcome, Lifecycle, Waiting};
+use super::lifecycle::{asked_tags, finish_copy, wait_outcome, Lifecycle, Waiting};
 use super::model::{AmiCopyState, Cty, Operation};
 use super::private;
 use super::schema::stored;
 use crate::ec2::errors::describe_sdk_error;
 use crate::ec2::image_waiter::{wait_image, WaitError, WaitFor};
 use crate::provider::clients::AwsClients;
-use crate::tags::{merge_default_tags, Tags};
+use crate::tags::Tags;
 use aws_sdk_ec2::types::{Image, ResourceType, Tag, TagSpecification};
 use tfplugin::{ApplyResponse, Context, Diagnostic, Diagnostics, Value};
 
@@ -60,7 +60,7 @@ async fn copy_image(
     planned: &AmiCopyState,
     token: String,
 ) -> Result<String, Diagnostic> {
-    let tags = birth_tags(clients, planned);
+    let tags = asked_tags(clients, planned);
     let source = planned.source_ami_id.clone().unwrap_or_default();
     let mut req = clients
         .ec2(region)
@@ -100,20 +100,6 @@ async fn copy_image(
             format!("CopyImage of {source} failed: {}", describe_sdk_error(&e)),
         )),
     }
-}
-
-/// The tags the copy is born with: `tags_all` when planned, else default_tags ∪ tags (`aws:` and
-/// ignored keys are never sent).
-fn birth_tags(clients: &AwsClients, planned: &AmiCopyState) -> Tags {
-    let tags = match &planned.tags_all {
-        Some(all) => all.clone(),
-        None => merge_default_tags(
-            &clients.default_tags,
-            &planned.tags.clone().unwrap_or_default(),
-            &clients.ignore_tags,
-        ),
-    };
-    clients.ignore_tags.filter(&tags)
 }
 
 fn tag_spec(kind: ResourceType, tags: &Tags) -> TagSpecification {

@@ -212,15 +212,31 @@ pub async fn retag(
             .map_err(|e| err("DeleteTags", describe_sdk_error(&e)))?;
     }
     if !diff.to_set.is_empty() {
-        let mut req = ec2.create_tags().set_resources(Some(resources.to_vec()));
-        for (k, v) in &diff.to_set {
-            req = req.tags(Tag::builder().key(k).value(v).build());
-        }
-        req.send()
+        create_tags(clients, region, resources, &diff.to_set)
             .await
-            .map_err(|e| err("CreateTags", describe_sdk_error(&e)))?;
+            .map_err(|msg| err("CreateTags", msg))?;
     }
     Ok(())
+}
+
+/// One CreateTags call setting `tags` on every resource in `resources`.
+pub async fn create_tags(
+    clients: &AwsClients,
+    region: &str,
+    resources: &[String],
+    tags: &Tags,
+) -> Result<(), String> {
+    let mut req = clients
+        .ec2(region)
+        .create_tags()
+        .set_resources(Some(resources.to_vec()));
+    for (k, v) in tags {
+        req = req.tags(Tag::builder().key(k).value(v).build());
+    }
+    req.send()
+        .await
+        .map(|_| ())
+        .map_err(|e| describe_sdk_error(&e))
 }
 
 /// Why DeregisterImage failed.

@@ -1,14 +1,17 @@
 //! The life of one copy: its states and what each means for the next plan, when two
 //! deprecation times are the same, and what to tell the user when a wait for `available` ends
-//! early. Pure except [`finish_copy`], which runs the steps CopyImage cannot do.
+//! early, which tags a copy still lacks. Pure except [`finish_copy`], which runs the steps
+//! CopyImage cannot do (or that the backend did not do).
 
+use super::flatten::snapshot_ids;
 use super::image_ops;
-use super::model::{AmiCopyState, Operation};
+use super::model::{attr, AmiCopyState, Operation};
 use crate::ec2::image_waiter::WaitError;
 use crate::provider::clients::AwsClients;
+use crate::tags::{merge_default_tags, Tags};
 use crate::validators;
-use aws_sdk_ec2::types::{Image, ImageState};
-use tfplugin::{Context, Diagnostic, Diagnostics};
+use aws_sdk_ec2::types::{Image, ImageState, Tag};
+use tfplugin::{AttributePath, Context, Diagnostic, Diagnostics};
 
 /// The `state` attribute: EC2's image state, plus two of the resource's own.
 ///
@@ -208,8 +211,59 @@ fn resume_hint_for(id: &str, address: Option<&str>) -> String {
     )
 }
 
-/// The create steps after the copy is available, which CopyImage cannot do: the deprecation
-/// time and deregistration protection. Returns the image as last described; failures go to
+/// The tags a copy is asked to carry: `tags_all` when planned, else default_tags ∪ tags; `aws:`
+/// and ignored keys never.
+pub fn asked_tags(clients: &AwsClients, planned: &AmiCopyState) -> Tags {
+    let tags = match &planned.tags_all {
+        Some(all) => all.clone(),
+        None => merge_default_tags(
+            &clients.default_tags,
+            &planned.tags.clone().unwrap_or_default(),
+            &clients.ignore_tags,
+        ),
+    };
+    clients.ignore_tags.filter(&tags)
+}
+
+/// The tags an image carries, as DescribeImages shows them.
+pub fn shown_tags(image: &Image) -> Tags {
+    image
+        .tags()
+        .iter()
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_string(),
+                t.value().unwrap_or_default().to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// The asked tags that `shown` lacks or has with another value. Tags the copy carries beyond
+/// those asked (copied from the source by `copy_tags`, say) are not this check's business.
+pub fn tags_missing(asked: &Tags, shown: &Tags) -> Tags {
+    asked
+        .iter()
+        .filter(|(k, v)| shown.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// `image` as it is once `tags` are set on it.
+fn with_tags(mut image: Image, tags: &Tags) -> Image {
+    let mut all = shown_tags(&image);
+    all.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
+    image.tags = Some(
+        all.into_iter()
+            .map(|(k, v)| Tag::builder().key(k).value(v).build())
+            .collect(),
+    );
+    image
+}
+
+/// The create steps after the copy is available: the tags the backend ignored at birth (some
+/// emulators drop CopyImage's TagSpecifications), the deprecation time and deregistration
+/// protection. Returns the image as last described, with the tags set here; failures go to
 /// `diags`.
 pub async fn finish_copy(
     clients: &AwsClients,
@@ -220,10 +274,40 @@ pub async fn finish_copy(
     diags: &mut Diagnostics,
 ) -> Image {
     let id = image.image_id().unwrap_or_default().to_string();
+    // Compared with the wait's own answer: no extra call when the tags came at birth.
+    let missing = tags_missing(&asked_tags(clients, planned), &shown_tags(&image));
+    if !missing.is_empty() {
+        // The image and its snapshots were born from the same TagSpecifications: one call
+        // tags them all.
+        let resources: Vec<String> = std::iter::once(id.clone())
+            .chain(snapshot_ids(&image))
+            .collect();
+        match image_ops::create_tags(clients, region, &resources, &missing).await {
+            Ok(()) => {
+                tracing::info!(
+                    image_id = %id,
+                    keys = ?missing.keys().collect::<Vec<_>>(),
+                    "the backend ignored the tags given at birth; set them after the copy"
+                );
+                image = with_tags(image, &missing);
+            }
+            Err(msg) => diags.push(
+                Diagnostic::error(
+                    "Cannot tag the AMI copy",
+                    format!(
+                        "The copy {id} came without the tags asked for; CreateTags on {}: {msg}",
+                        resources.join(", ")
+                    ),
+                )
+                .at(AttributePath::root(attr::tags)),
+            ),
+        }
+    }
     if let Some(when) = planned.deprecation_time.as_deref() {
         let wait = planned.timeout(Operation::Create);
         match image_ops::set_deprecation(clients, ctx, region, &id, Some(when), wait).await {
-            Ok(i) => image = i,
+            // A fresh answer may not show the new tags yet where EC2 is eventually consistent.
+            Ok(i) => image = with_tags(i, &missing),
             Err(d) => diags.push(d),
         }
     }
@@ -304,6 +388,50 @@ mod tests {
         let (state, d) = wait_outcome(&WaitError::Api("x".into()), &copy, Waiting::Resume);
         assert_eq!(state, None);
         assert!(d.detail.contains("ami-1"));
+    }
+
+    fn tags(pairs: &[(&str, &str)]) -> Tags {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn tags_missing_lists_absent_and_different_values_only() {
+        let asked = tags(&[("Name", "HelloWorld"), ("Env", "prod"), ("Blank", "")]);
+        // Born untagged (the backend ignored the TagSpecifications): everything is missing.
+        assert_eq!(tags_missing(&asked, &Tags::new()), asked);
+        // Tagged at birth: nothing to set, whatever else the copy carries.
+        let shown = tags(&[
+            ("Name", "HelloWorld"),
+            ("Env", "prod"),
+            ("Blank", ""),
+            ("Team", "copied-from-source"),
+            ("aws:backup", "x"),
+        ]);
+        assert!(tags_missing(&asked, &shown).is_empty());
+        // A value that differs, and a key missing, are set; an extra key is never touched.
+        let shown = tags(&[("Name", "Other"), ("Blank", ""), ("Extra", "1")]);
+        assert_eq!(
+            tags_missing(&asked, &shown),
+            tags(&[("Name", "HelloWorld"), ("Env", "prod")])
+        );
+        assert!(tags_missing(&Tags::new(), &shown).is_empty());
+    }
+
+    #[test]
+    fn shown_tags_and_with_tags_round_trip() {
+        let image = Image::builder()
+            .tags(Tag::builder().key("Name").value("old").build())
+            .tags(Tag::builder().key("Keep").build())
+            .build();
+        assert_eq!(shown_tags(&image), tags(&[("Name", "old"), ("Keep", "")]));
+        let image = with_tags(image, &tags(&[("Name", "new"), ("Env", "prod")]));
+        assert_eq!(
+            shown_tags(&image),
+            tags(&[("Name", "new"), ("Keep", ""), ("Env", "prod")])
+        );
     }
 
     #[test]

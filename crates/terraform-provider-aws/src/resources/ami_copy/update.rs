@@ -4,7 +4,9 @@
 
 use super::flatten::{observe, snapshot_ids, FlattenEnv};
 use super::image_ops;
-use super::lifecycle::{deprecation_changes, finish_copy, wait_outcome, Lifecycle, Waiting};
+use super::lifecycle::{
+    deprecation_changes, finish_copy, shown_tags, wait_outcome, Lifecycle, Waiting,
+};
 use super::model::{attr, AmiCopyState, Cty, Operation};
 use super::schema::stored;
 use crate::ec2::image_waiter::{wait_image, WaitFor};
@@ -58,7 +60,7 @@ pub async fn update(
     } else {
         None
     };
-    let changed = match apply_changes(&target, &prior, &planned, resuming).await {
+    let changed = match apply_changes(&target, &prior, &planned, resumed.as_ref()).await {
         Ok(image) => image.or(resumed),
         Err(d) => return keep_prior(d.into()),
     };
@@ -105,13 +107,20 @@ async fn resume(t: &Target<'_>, planned: &AmiCopyState) -> Result<Image, Resume>
 }
 
 /// The in-place changes, in order; returns the image as last described by one of them. A
-/// resumed copy already got its deprecation and protection from `resume`.
+/// resumed copy already got its deprecation and protection from `resume`, and the tags it
+/// lacked: its tags are then the ones to change from.
 async fn apply_changes(
     t: &Target<'_>,
     prior: &AmiCopyState,
     planned: &AmiCopyState,
-    resumed: bool,
+    resumed: Option<&Image>,
 ) -> Result<Option<Image>, Diagnostic> {
+    let mut prior = prior.clone();
+    if let Some(image) = resumed {
+        prior.tags_all = Some(shown_tags(image));
+    }
+    let prior = &prior;
+    let resumed = resumed.is_some();
     let mut image = None;
     // Null and "" are the same description to EC2: no call between them.
     let description = |s: &AmiCopyState| s.description.clone().unwrap_or_default();
