@@ -1,4 +1,4 @@
-//! Adaptive poll interval (spec B8): poll soon after something starts, so a quick copy is seen
+//! Adaptive poll interval: poll soon after something starts, so a quick copy is seen
 //! within a second, then less and less often, up to a cap, so long copies cost few calls.
 
 use std::time::Duration;

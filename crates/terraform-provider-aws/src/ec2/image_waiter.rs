@@ -1,12 +1,15 @@
-//! Waiting for AMIs (spec A2.3, A4, A5, B5–B8).
+//! Waiting for AMIs: a copy to become available (a NotFound right after CopyImage is eventual
+//! consistency, not the end), a change to become visible, a deregistered image to be gone.
 //!
-//! Every image waited on in this process and region shares one poll loop (B7): a tokio task that
-//! makes one DescribeImages call per tick for all pending ids, plus one DescribeSnapshots call for
-//! the copy progress of the images still `pending` (B6). Polls follow the back-off, except that
-//! a copy's progress readings, when they tell when it ends, let the loop skip polls before that
-//! moment and poll densely around it (`copy_eta`). The task exists only while something
+//! Every image waited on in this process and region shares one poll loop, so API calls grow with
+//! the number of copies, not with copies times polls: a tokio task that makes one DescribeImages
+//! call per tick for all pending ids, plus one DescribeSnapshots call for the copy progress of the
+//! images still `pending` (logged at INFO, so a long copy shows a percentage). Polls follow the
+//! back-off, except that a copy's progress readings, when they tell when it ends, let the loop
+//! skip polls before that moment and poll densely around it (`copy_eta`). The task exists only while something
 //! waits; the first waiter of a region starts it, the last one to leave stops it. Callers enforce
-//! their own timeout and watch their own stop token, so Ctrl-C returns at once (B5).
+//! their own timeout and watch their own stop token, so Ctrl-C returns at once and the copy is
+//! kept.
 
 use super::backoff::{Backoff, BackoffConfig};
 use super::copy_eta::{self, EndWindow, ProgressHistory};
