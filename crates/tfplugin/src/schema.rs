@@ -66,9 +66,9 @@ pub struct Attribute {
     /// Planned when the configuration leaves it null; a null in a prior state counts as this
     /// value, so states written before the default existed plan clean. Needs `computed`.
     pub default: Option<Value>,
-    /// Describes the cloud object and is set by the provider only (computed, not optional):
-    /// Terraform itself refuses a configured value, so `plan -generate-config-out` leaves it
-    /// out of the configuration it writes. Unlike the provider's own bookkeeping attributes, it
+    /// Describes the cloud object and is set by the provider only (computed, not optional), so
+    /// `plan -generate-config-out` leaves it out of the configuration it writes. Terraform still
+    /// passes a configured value to validation: pair it with a validator that refuses one. Unlike the provider's own bookkeeping attributes, it
     /// is what a resumed operation learns again.
     pub read_only: bool,
     /// `""` means "not set" for this string, as terraform-plugin-sdk (v2) providers spell it in

@@ -24,8 +24,8 @@
 //! - `tags` is optional+computed for the same reason: unset is planned `{}` and the state never
 //!   holds null, because a configured `{}` must plan `{}` and no tags must equal `tags = {}`.
 //! - The attributes EC2 decides (architecture, ena_support, ...) are computed only, and the
-//!   block devices are set blocks of computed attributes, as in hashicorp/aws: Terraform
-//!   refuses a configured value, and generated configuration leaves them out.
+//!   block devices are set blocks of computed attributes, as in hashicorp/aws: generated
+//!   configuration leaves them out, and `validate` refuses a value set by hand.
 //! - Unset strings are `""`, as the Go provider stores them: the optional ones are
 //!   optional+computed with the default `""` (which also means unset when configured), and the
 //!   state an operation returns spells every absent string `""` (`schema::stored`).

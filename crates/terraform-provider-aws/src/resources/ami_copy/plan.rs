@@ -51,6 +51,16 @@ pub fn plan(prior: &Value, proposed: &Value, config: &Value, env: &PlanEnv) -> P
             Value::string(keep.unwrap_or(env.provider_region)),
         );
     }
+    // kms_key_id = "" asks for the account's default key, the key EC2 then reports: the same
+    // choice, so the prior value stands (Terraform accepts a prior value for a configured one).
+    if config.get(attr::kms_key_id).as_str() == Some("")
+        && prior
+            .get(attr::kms_key_id)
+            .as_str()
+            .is_some_and(|k| !k.is_empty())
+    {
+        planned.set(attr::kms_key_id, prior.get(attr::kms_key_id).clone());
+    }
     planned.set(attr::tags_all, planned_tags_all(prior, &planned, env));
     if creating {
         let diagnostics = check_deprecation_window(prior, &planned, env.now);
@@ -287,7 +297,14 @@ mod tests {
         assert_eq!(v.get("copy_tags"), &Value::Bool(false));
         assert_eq!(v.get("skip_destroy"), &Value::Bool(false));
         assert_eq!(v.get("region"), &Value::string("us-east-1"));
-        for name in ["id", "arn", "state", "architecture", "root_snapshot_id"] {
+        for name in [
+            "id",
+            "arn",
+            "state",
+            "architecture",
+            "root_snapshot_id",
+            "kms_key_id",
+        ] {
             assert!(v.get(name).is_unknown(), "{name}");
         }
         // A computed block: one placeholder element, its attributes known after apply.
@@ -295,7 +312,7 @@ mod tests {
         assert_eq!(ebs.len(), 1);
         assert!(ebs[0].get("snapshot_id").is_unknown());
         // Unset optional strings are "", as the Go provider stores them.
-        assert_eq!(v.get("kms_key_id"), &Value::string(""));
+        assert_eq!(v.get("deprecation_time"), &Value::string(""));
         assert_eq!(v.get("manage_ebs_snapshots"), &Value::Bool(true));
         assert_eq!(v.get("tags"), &Value::string_map(Tags::new()));
         assert_eq!(v.get("tags_all"), &Value::string_map(Tags::new()));

@@ -104,9 +104,11 @@ fn set_by_ec2(name: &str, description: &str) -> Attribute {
 
 /// An attribute EC2 sets on the image. The Go provider's page says a copy has "the full set of
 /// arguments from aws_ami", but on a copy they cannot be chosen: computed only, as upstream, so
-/// Terraform refuses a configured value and `plan -generate-config-out` leaves them out.
+/// `plan -generate-config-out` leaves them out. Terraform itself lets a configured value through
+/// to the provider, which refuses it at validate time with a message that says why.
 fn set_by_ec2_typed(name: &str, ty: Type, description: &str) -> Attribute {
     Attribute::read_only(name, ty, &format!("{description} Read-only: set by EC2."))
+        .validate(check::read_only_on_copy)
 }
 
 /// An optional boolean that is `false` when unset: planned as `false`, so that states written
@@ -138,7 +140,8 @@ pub fn schema() -> Schema {
         .attr(go_optional_str(attr::destination_outpost_arn, "ARN of the Outpost to copy the AMI to (only for a copy from a Region to an Outpost of that Region). Changing it makes a new copy.").replace_on_change().validate(check::outpost_arn))
         .attr(go_optional_str(attr::destination_availability_zone, "Local Zone to copy the AMI to. Conflicts with destination_outpost_arn. Changing it makes a new copy.").replace_on_change().validate(check::zone))
         .attr(bool_false_by_default(attr::encrypted, "Whether the copy's snapshots are encrypted. Default false. Changing it makes a new copy.").replace_on_change())
-        .attr(go_optional_str(attr::kms_key_id, "Full ARN of the KMS key encrypting the copy's snapshots; the account's default EBS key when unset (\"\"). Changing it makes a new copy.").replace_on_change().validate(check::kms_key_arn))
+        // No default: unset means "the key EC2 picks", which it then reports.
+        .attr(Attribute::optional_computed(attr::kms_key_id, s.clone(), "Full ARN of the KMS key encrypting the copy's snapshots; the account's default EBS key when unset (or \"\"). Changing it makes a new copy.").replace_on_change().empty_string_is_null().validate(check::kms_key_arn))
         .attr(bool_false_by_default(attr::copy_tags, "Copy the source AMI's user tags to the new AMI (CopyImageTags). Default false. Tags copied this way are left alone by later updates. Changing it makes a new copy.").replace_on_change())
         .attr(Attribute::optional(attr::snapshot_copy_completion_duration_minutes, Type::Number, "Time-based copy: the copy's snapshots complete within this many minutes (15 to 2880, a multiple of 15). Changing it makes a new copy.").replace_on_change().validate(check::completion_minutes))
         .attr(go_optional_str(attr::deregistration_protection, "Deregistration protection of the new AMI: \"enabled\", \"enabled-with-cooldown\" (after it is disabled, the AMI stays protected for 24 more hours) or \"disabled\". Unset means disabled. While enabled, destroy fails: set \"disabled\" and apply first (or use skip_destroy).").validate(check::protection))

@@ -69,6 +69,18 @@ pub fn validate(config: &Value) -> Diagnostics {
     d
 }
 
+/// Set by EC2 on the image, so any configured value (even an unknown one) is an error.
+pub fn read_only_on_copy(path: &AttributePath, _: &Value, d: &mut Diagnostics) {
+    d.attr_error(
+        path.clone(),
+        "Read-only attribute",
+        format!(
+            "\"{path}\" is read-only on a copy: EC2 copies it from the source AMI and it cannot be \
+             chosen. Remove \"{path}\" from the configuration; read it as aws_ami_copy.<name>.{path}."
+        ),
+    );
+}
+
 pub fn ami_name(path: &AttributePath, v: &Value, d: &mut Diagnostics) {
     let Some(name) = v.as_str() else { return };
     if name_re().is_match(name) {
@@ -472,6 +484,18 @@ mod tests {
             assert_eq!(paths(&d), vec!["snapshot_copy_completion_duration_minutes"]);
             assert!(d.0[0].detail.contains("steps of 15"));
         }
+    }
+
+    #[test]
+    fn read_only_attributes_are_named() {
+        let d = validate(&cfg(&[("architecture", Value::string("arm64"))]));
+        assert_eq!(paths(&d), vec!["architecture"]);
+        assert!(d.0[0]
+            .detail
+            .contains("\"architecture\" is read-only on a copy"));
+        // Unknown is still "set in config".
+        let d = validate(&cfg(&[("ena_support", Value::Unknown)]));
+        assert_eq!(paths(&d), vec!["ena_support"]);
     }
 
     #[test]
