@@ -5,8 +5,8 @@
 //! postpones the read to apply otherwise, so [`DataSource::read`] only ever sees known
 //! configuration: the server answers for it when Terraform sends unknown values anyway.
 
+use crate::context::Context;
 use crate::diag::Diagnostics;
-use crate::provider::Context;
 use crate::schema::Schema;
 use crate::value::Value;
 use async_trait::async_trait;

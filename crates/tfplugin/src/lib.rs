@@ -24,6 +24,7 @@ pub mod apply_result;
 pub mod codec;
 pub mod config_checks;
 pub mod configured;
+pub mod context;
 mod convert;
 pub mod data_source;
 pub mod diag;

@@ -1,6 +1,8 @@
 //! What a provider implements. The server (`serve`) turns gRPC calls into these calls, decoding
 //! values with the schema's type and encoding the answers back.
 
+// Re-exported here, where providers have always found it.
+pub use crate::context::Context;
 use crate::data_source::DataSource;
 use crate::diag::{AttributePath, Diagnostics};
 // Re-exported here too: `provider::Resource` is where it lived before it got its own module.
@@ -9,15 +11,6 @@ use crate::schema::Schema;
 use crate::value::Value;
 use async_trait::async_trait;
 use std::sync::Arc;
-use tokio_util::sync::CancellationToken;
-
-/// Per-call context. `stop` is cancelled when Terraform calls StopProvider (Ctrl-C) or the
-/// plugin is being shut down: long operations must watch it and return promptly.
-#[derive(Clone, Debug, Default)]
-pub struct Context {
-    /// Cancelled on StopProvider or shutdown.
-    pub stop: CancellationToken,
-}
 
 /// ConfigureProvider's input.
 #[derive(Clone, Debug)]

@@ -261,6 +261,16 @@ fn web_identity(b: &Value) -> Option<WebIdentity> {
     })
 }
 
+/// `~/x` → `$HOME/x`, as the AWS CLI and the Go provider accept in file paths.
+pub fn expand_home(path: &str) -> String {
+    match (path.strip_prefix("~/"), std::env::var("HOME")) {
+        (Some(rest), Ok(home)) if !home.is_empty() => {
+            format!("{}/{rest}", home.trim_end_matches('/'))
+        }
+        _ => path.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

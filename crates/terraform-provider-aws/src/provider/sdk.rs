@@ -4,6 +4,7 @@
 //! TLS trust. Nothing here runs before ConfigureProvider, so launching the plugin stays cheap.
 
 use super::assume::{AssumeRoleCredentials, WebIdentityCredentials};
+use super::config::expand_home;
 use super::config::{ImdsMode, ProviderConfig, RetryMode};
 use super::http::Proxies;
 use super::schema::DEFAULT_MAX_RETRIES;
@@ -68,16 +69,6 @@ fn endpoint(configured: &Option<String>, env: &str) -> Option<String> {
     configured
         .clone()
         .or_else(|| std::env::var(env).ok().filter(|v| !v.trim().is_empty()))
-}
-
-/// `~/x` → `$HOME/x`, as the AWS CLI and the Go provider accept in file paths.
-pub fn expand_home(path: &str) -> String {
-    match (path.strip_prefix("~/"), std::env::var("HOME")) {
-        (Some(rest), Ok(home)) if !home.is_empty() => {
-            format!("{}/{rest}", home.trim_end_matches('/'))
-        }
-        _ => path.to_string(),
-    }
 }
 
 /// `max_retries` from the block, else from `AWS_MAX_ATTEMPTS` (attempts = retries + 1), else 25.

@@ -76,7 +76,7 @@ fn configured_secrets(cfg: &ProviderConfig, env: impl Fn(&str) -> Option<String>
     secrets.extend(cfg.web_identity.as_ref().and_then(|w| w.policy.clone()));
     match cfg.web_identity.as_ref().and_then(|w| w.token.as_ref()) {
         Some(WebIdentityToken::Inline(t)) => secrets.push(t.0.clone()),
-        Some(WebIdentityToken::File(f)) => token_files.push(super::sdk::expand_home(f)),
+        Some(WebIdentityToken::File(f)) => token_files.push(super::config::expand_home(f)),
         None => {}
     }
     secrets.extend(SECRET_VARIABLES.iter().filter_map(|v| env(v)));

@@ -2,9 +2,10 @@
 //! (deprecation, deregistration protection). From the moment EC2 answers with an id, every
 //! answer carries it, so that Terraform never loses track of a copy that exists.
 
+use super::copy_state::Lifecycle;
 use super::flatten::{image_arn, observe, FlattenEnv};
 use super::image_ops;
-use super::lifecycle::{asked_tags, finish_copy, wait_outcome, Lifecycle, Waiting};
+use super::lifecycle::{asked_tags, finish_copy, wait_outcome, Waiting};
 use super::model::{AmiCopyState, Cty, Operation};
 use super::private;
 use super::schema::stored;

@@ -2,9 +2,9 @@
 //! `skip_destroy`, forget it. On failure the state keeps the copy, so that the next destroy
 //! finishes the job.
 
+use super::copy_state::Lifecycle;
 use super::flatten::snapshot_ids;
 use super::image_ops::{self, DeregisterError};
-use super::lifecycle::Lifecycle;
 use super::model::{attr, AmiCopyState, Cty, Operation};
 use crate::ec2::image_waiter::{wait_image, WaitFor};
 use crate::provider::clients::AwsClients;

@@ -5,7 +5,7 @@
 //! source id and region come from SourceImageId / SourceImageRegion, so that an imported copy
 //! plans clean against its configuration.
 
-use super::lifecycle::{same_deprecation_time, Lifecycle};
+use super::copy_state::{same_deprecation_time, Lifecycle};
 #[cfg(test)]
 use super::model::Cty;
 use super::model::{AmiCopyState, EbsBlockDevice, EphemeralBlockDevice};
@@ -78,6 +78,20 @@ fn ebs_element(device: Option<&str>, ebs: &aws_sdk_ec2::types::EbsBlockDevice) -
         volume_size: ebs.volume_size().map(i64::from),
         volume_type: s(ebs.volume_type().map(|t| t.as_str())),
     }
+}
+
+/// The tags an image carries, as DescribeImages shows them.
+pub fn shown_tags(image: &Image) -> Tags {
+    image
+        .tags()
+        .iter()
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_string(),
+                t.value().unwrap_or_default().to_string(),
+            ))
+        })
+        .collect()
 }
 
 /// The copy's own EBS snapshot ids, from its block device mappings.
@@ -238,16 +252,7 @@ fn deregistration_protection(v: &mut AmiCopyState, base: &AmiCopyState, image: &
 }
 
 fn set_tags(v: &mut AmiCopyState, base: &AmiCopyState, image: &Image, env: &FlattenEnv) {
-    let remote: Tags = image
-        .tags()
-        .iter()
-        .filter_map(|t| {
-            Some((
-                t.key()?.to_string(),
-                t.value().unwrap_or_default().to_string(),
-            ))
-        })
-        .collect();
+    let remote = shown_tags(image);
     let split = tags_from_remote(
         &remote,
         env.default_tags,

@@ -2,8 +2,7 @@
 //! deprecation, deregistration protection, tags (image and snapshots), deregistration and
 //! snapshot deletion. The verb files (`create`, `read`, `update`, `delete`) only order them.
 
-use super::lifecycle::nearest_utc_minute;
-use super::lifecycle::same_deprecation_time;
+use super::copy_state::{nearest_utc_minute, same_deprecation_time};
 use super::model::attr;
 use crate::ec2::errors::{
     describe_sdk_error, error_code, is_image_not_found, is_snapshot_in_use, is_snapshot_not_found,

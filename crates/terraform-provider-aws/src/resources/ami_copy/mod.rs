@@ -33,6 +33,7 @@
 //! - Import ids: `ami-...` or `ami-...@REGION` for a copy outside the provider's region.
 
 mod address;
+mod copy_state;
 mod create;
 mod delete;
 mod flatten;
@@ -73,7 +74,7 @@ impl Resource for AmiCopy {
     }
 
     async fn validate(&self, config: &Value) -> Diagnostics {
-        validate::validate(config)
+        check_config(config)
     }
 
     async fn plan(&self, _ctx: &Context, req: PlanRequest) -> PlanResponse {
@@ -158,7 +159,7 @@ impl Resource for AmiCopy {
             region: region.clone(),
             ..Default::default()
         };
-        if validate::validate(&as_config.to_cty()).has_errors() {
+        if check_config(&as_config.to_cty()).has_errors() {
             diagnostics.error(
                 "Invalid import ID",
                 format!(
@@ -208,4 +209,11 @@ impl Resource for AmiCopy {
         schema::normalize_state(&mut v, !written_by_us);
         Ok(v)
     }
+}
+
+/// The whole configuration: every attribute's declared checks, then the rules between them.
+pub(crate) fn check_config(config: &Value) -> Diagnostics {
+    let mut d = tfplugin::config_checks::validate(&schema::schema().block, config);
+    d.extend(validate::cross_attribute_rules(config));
+    d
 }

@@ -9,7 +9,7 @@
 //! configuration sets is known. Planning, where unknown matters, works on the [`Value`]s with
 //! the name constants.
 
-use super::lifecycle::Lifecycle;
+use super::copy_state::Lifecycle;
 use crate::tags::Tags;
 use tfplugin::Value;
 

@@ -11,7 +11,7 @@
 //! - a copy left `pending` (interrupted or timed out) plans `state: pending → available`, an
 //!   in-place update that resumes waiting; a failed or half-destroyed copy is replaced.
 
-use super::lifecycle::{same_deprecation_time, Lifecycle};
+use super::copy_state::{same_deprecation_time, Lifecycle};
 use super::model::attr;
 use super::schema::schema;
 use crate::tags::{merge_default_tags, IgnoreTags, Tags};

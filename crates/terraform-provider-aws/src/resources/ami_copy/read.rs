@@ -1,8 +1,8 @@
 //! Refresh: the copy as EC2 describes it now, or null when it is gone.
 
+use super::copy_state::Lifecycle;
 use super::flatten::{observe, FlattenEnv};
 use super::image_ops;
-use super::lifecycle::Lifecycle;
 use super::model::{AmiCopyState, Cty};
 use super::schema::stored;
 use crate::provider::clients::AwsClients;

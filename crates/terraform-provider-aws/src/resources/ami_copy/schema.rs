@@ -10,9 +10,6 @@ use tfplugin::{Attribute, Block, NestedBlock, Nesting, Schema, Type, Value};
 /// here unchanged.
 pub const VERSION: i64 = 0;
 
-/// Values of `deregistration_protection` (see its description).
-pub const DEREG_PROTECTION_VALUES: &[&str] = &["disabled", "enabled", "enabled-with-cooldown"];
-
 // The rules as lists, derived from the declarations: the tests and the design notes read them;
 // the code reads each attribute's own declaration.
 

@@ -2,11 +2,11 @@
 //! deregistration protection and tags (on the image and its snapshots), each a step of its own.
 //! A failed step returns the prior state, so the next plan shows what is still to do.
 
+use super::copy_state::{deprecation_changes, Lifecycle};
+use super::flatten::shown_tags;
 use super::flatten::{observe, snapshot_ids, FlattenEnv};
 use super::image_ops;
-use super::lifecycle::{
-    deprecation_changes, finish_copy, shown_tags, wait_outcome, Lifecycle, Waiting,
-};
+use super::lifecycle::{finish_copy, wait_outcome, Waiting};
 use super::model::{attr, AmiCopyState, Cty, Operation};
 use super::schema::stored;
 use crate::ec2::image_waiter::{wait_image, WaitFor};

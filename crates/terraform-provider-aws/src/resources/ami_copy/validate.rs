@@ -7,7 +7,6 @@
 //! are in [`validate`].
 
 use super::model::attr;
-use super::schema::{schema, DEREG_PROTECTION_VALUES};
 use crate::validators;
 use regex::Regex;
 use std::sync::OnceLock;
@@ -37,9 +36,13 @@ fn is_set(v: &Value) -> bool {
     !v.is_null() && v.as_str() != Some("")
 }
 
-/// The whole configuration: every attribute's declared checks, then the rules between them.
-pub fn validate(config: &Value) -> Diagnostics {
-    let mut d = tfplugin::config_checks::validate(&schema().block, config);
+/// Values of `deregistration_protection` (see its description in the schema).
+pub const DEREG_PROTECTION_VALUES: &[&str] = &["disabled", "enabled", "enabled-with-cooldown"];
+
+/// The rules between attributes. Each attribute's own checks are declared on it in the schema;
+/// `check_config` (in the resource's module) runs both.
+pub fn cross_attribute_rules(config: &Value) -> Diagnostics {
+    let mut d = Diagnostics::new();
 
     // EC2 refuses KmsKeyId without Encrypted (InvalidParameterDependency).
     if is_set(config.get(attr::kms_key_id))
@@ -271,6 +274,10 @@ fn is_outpost_arn(s: &str) -> bool {
 mod tests {
     use super::*;
     use tfplugin::PathStep;
+
+    fn validate(config: &Value) -> Diagnostics {
+        crate::resources::ami_copy::check_config(config)
+    }
 
     fn cfg(pairs: &[(&str, Value)]) -> Value {
         let mut v = Value::Null;
