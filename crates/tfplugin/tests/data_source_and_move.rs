@@ -94,26 +94,36 @@ fn thing_schema() -> Schema {
     }
 }
 
-#[async_trait]
-impl Resource for Movable {
-    fn schema(&self) -> Schema {
-        thing_schema()
-    }
-    async fn plan(&self, _ctx: &Context, _req: PlanRequest) -> PlanResponse {
-        PlanResponse::default()
-    }
-    async fn create(&self, _ctx: &Context, _req: ApplyRequest) -> ApplyResponse {
-        ApplyResponse::default()
-    }
-    async fn update(&self, _ctx: &Context, _req: ApplyRequest) -> ApplyResponse {
-        ApplyResponse::default()
-    }
-    async fn delete(&self, _ctx: &Context, _req: ApplyRequest) -> ApplyResponse {
-        ApplyResponse::default()
-    }
-    async fn read(&self, _ctx: &Context, _req: ReadRequest) -> ReadResponse {
-        ReadResponse::default()
-    }
+/// A fake resource with the `thing` schema and operations that do nothing; `$extra` adds or
+/// overrides trait methods.
+macro_rules! fake_resource {
+    ($name:ty { $($extra:tt)* }) => {
+        #[async_trait]
+        impl Resource for $name {
+            fn schema(&self) -> Schema {
+                thing_schema()
+            }
+            async fn plan(&self, _ctx: &Context, _req: PlanRequest) -> PlanResponse {
+                PlanResponse::default()
+            }
+            async fn create(&self, _ctx: &Context, _req: ApplyRequest) -> ApplyResponse {
+                ApplyResponse::default()
+            }
+            async fn update(&self, _ctx: &Context, _req: ApplyRequest) -> ApplyResponse {
+                ApplyResponse::default()
+            }
+            async fn delete(&self, _ctx: &Context, _req: ApplyRequest) -> ApplyResponse {
+                ApplyResponse::default()
+            }
+            async fn read(&self, _ctx: &Context, _req: ReadRequest) -> ReadResponse {
+                ReadResponse::default()
+            }
+            $($extra)*
+        }
+    };
+}
+
+fake_resource!(Movable {
     async fn move_state(&self, _ctx: &Context, req: MoveStateRequest) -> MoveStateResponse {
         if req.source_provider_address != "example.com/other/fake"
             || req.source_type_name != "other_thing"
@@ -138,29 +148,10 @@ impl Resource for Movable {
             },
         }
     }
-}
+});
 
-#[async_trait]
-impl Resource for Fixed {
-    fn schema(&self) -> Schema {
-        thing_schema()
-    }
-    async fn plan(&self, _ctx: &Context, _req: PlanRequest) -> PlanResponse {
-        PlanResponse::default()
-    }
-    async fn create(&self, _ctx: &Context, _req: ApplyRequest) -> ApplyResponse {
-        ApplyResponse::default()
-    }
-    async fn update(&self, _ctx: &Context, _req: ApplyRequest) -> ApplyResponse {
-        ApplyResponse::default()
-    }
-    async fn delete(&self, _ctx: &Context, _req: ApplyRequest) -> ApplyResponse {
-        ApplyResponse::default()
-    }
-    async fn read(&self, _ctx: &Context, _req: ReadRequest) -> ReadResponse {
-        ReadResponse::default()
-    }
-}
+// `Fixed` keeps the trait's own `move_state`: the default refusal.
+fake_resource!(Fixed {});
 
 fn dv(v: &Value, ty: &Type) -> Option<pb::DynamicValue> {
     Some(pb::DynamicValue {
