@@ -6,6 +6,8 @@ mod provider;
 mod resources;
 mod tags;
 mod validators;
+#[cfg(test)]
+mod wording;
 
 /// The release, from the crate version: `make release` refuses to package a binary whose
 /// `--version` differs from the version it is asked to publish.

@@ -152,7 +152,8 @@ fn most_recent_picks_the_newest_and_several_without_it_fail() {
     let r = tf.run(&["plan", "-input=false", "-no-color"]);
     assert_ne!(r.code, 0, "two matches without most_recent must fail");
     assert!(
-        r.flat().contains("Your query returned more than one result. Please try a more specific search criteria, or set `most_recent` attribute to true."),
+        r.flat().contains("More than one AMI matches the query")
+            && r.flat().contains("set most_recent = true"),
         "{}",
         r.text()
     );
@@ -165,7 +166,7 @@ fn most_recent_picks_the_newest_and_several_without_it_fail() {
 }
 
 #[test]
-fn no_match_uses_upstream_wording() {
+fn no_match_is_an_error_that_says_what_to_check() {
     let tf = Tf::new("dami_nomatch");
     let p = prefix("nomatch");
     tf.write(&lookup(
@@ -175,9 +176,8 @@ fn no_match_uses_upstream_wording() {
     let r = tf.run(&["plan", "-input=false", "-no-color"]);
     assert_ne!(r.code, 0);
     assert!(
-        r.flat().contains(
-            "Your query returned no results. Please change your search criteria and try again."
-        ),
+        r.flat().contains("No AMI matches the query")
+            && r.flat().contains("Check them and the region"),
         "{}",
         r.text()
     );
@@ -270,7 +270,7 @@ fn most_recent_without_owner_fails_unless_unsafe_filters_are_allowed() {
     assert_ne!(code, 0);
     let d = diags
         .iter()
-        .find(|d| d.summary == "Most Recent Image Not Filtered")
+        .find(|d| d.summary == "most_recent without an owner or image id")
         .unwrap_or_else(|| panic!("{diags:?}"));
     assert_eq!(d.severity, "error");
     assert!(
@@ -287,7 +287,8 @@ fn most_recent_without_owner_fails_unless_unsafe_filters_are_allowed() {
     assert!(
         diags
             .iter()
-            .any(|d| d.summary == "Most Recent Image Not Filtered" && d.severity == "warning"),
+            .any(|d| d.summary == "most_recent without an owner or image id"
+                && d.severity == "warning"),
         "{diags:?}"
     );
     tf.apply();

@@ -90,14 +90,17 @@ async fn lookup(
     let images = match found {
         Ok(images) => images,
         Err(e) => {
-            diags.error(format!("reading EC2 AMIs: {e}"), "");
+            diags.error(
+                "Cannot read EC2 AMIs",
+                format!("DescribeImages in {region} failed: {e}."),
+            );
             return Value::Null;
         }
     };
     let image = match select::select(images, name_regex.as_ref(), q.most_recent) {
         Ok(image) => image,
-        Err(message) => {
-            diags.error(message, "");
+        Err((summary, detail)) => {
+            diags.error(summary, detail);
             return Value::Null;
         }
     };

@@ -75,10 +75,10 @@ impl Query {
         if !self.most_recent || !self.owners.is_empty() || filtered {
             return None;
         }
-        let summary = "Most Recent Image Not Filtered";
-        let detail = "\"most_recent\" is set to \"true\" and results are not filtered by owner or image ID. \
-            With this configuration, a third party may introduce a new image which will be returned by \
-            this data source. Filter by owner or image ID to avoid this possibility.";
+        let summary = "most_recent without an owner or image id";
+        let detail = "With most_recent = true and neither owners nor an owner-id or image-id filter, \
+            anyone can publish a newer image that matches, and this data source would return it. Add \
+            owners (or one of those filters), or set allow_unsafe_filter = true to accept that risk.";
         Some(if self.allow_unsafe_filter {
             Diagnostic::warning(summary, detail)
         } else {
@@ -206,7 +206,7 @@ mod tests {
         let mut q = unsafe_query();
         let d = q.unsafe_filter_diagnostic().expect("unsafe");
         assert_eq!(d.severity, tfplugin::Severity::Error);
-        assert_eq!(d.summary, "Most Recent Image Not Filtered");
+        assert_eq!(d.summary, "most_recent without an owner or image id");
         q.allow_unsafe_filter = true;
         assert_eq!(
             q.unsafe_filter_diagnostic().map(|d| d.severity),

@@ -1,4 +1,4 @@
-//! Choosing the one image from what DescribeImages returned, with upstream's rules and wording:
+//! Choosing the one image from what DescribeImages returned, with upstream's rules:
 //! `name_regex` applied here (images without a name never match), none → an error, several
 //! without `most_recent` → an error, otherwise the latest `CreationDate`. Pure.
 
@@ -7,18 +7,28 @@ use regex::Regex;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-/// Upstream's message when nothing matches.
-pub const NO_RESULTS: &str =
-    "Your query returned no results. Please change your search criteria and try again.";
-/// Upstream's message when several images match and `most_recent` is not set.
-pub const MANY_RESULTS: &str = "Your query returned more than one result. Please try a more specific search criteria, or set `most_recent` attribute to true.";
+/// Why no single image could be chosen: a diagnostic's summary and detail.
+pub type Refusal = (&'static str, &'static str);
 
-/// The image the data source reports, or the message of the error to report.
+/// Nothing matches.
+pub const NO_RESULTS: Refusal = (
+    "No AMI matches the query",
+    "No image passed the owners, filters and name_regex given in this region. Check them and the \
+     region (deprecated images need include_deprecated = true).",
+);
+/// Several images match and `most_recent` is not set.
+pub const MANY_RESULTS: Refusal = (
+    "More than one AMI matches the query",
+    "Narrow the query (a name or image-id filter, owners, name_regex), or set most_recent = true \
+     to take the newest of them.",
+);
+
+/// The image the data source reports, or why there is none.
 pub fn select(
     images: Vec<Image>,
     name_regex: Option<&Regex>,
     most_recent: bool,
-) -> Result<Image, &'static str> {
+) -> Result<Image, Refusal> {
     let mut matching: Vec<Image> = match name_regex {
         Some(re) => images
             .into_iter()
@@ -54,6 +64,15 @@ fn creation_time(image: &Image) -> OffsetDateTime {
 mod tests {
     use super::*;
 
+    #[test]
+    fn refusals_read_well() {
+        let diags: Vec<_> = [NO_RESULTS, MANY_RESULTS]
+            .iter()
+            .map(|(summary, detail)| tfplugin::Diagnostic::error(*summary, *detail))
+            .collect();
+        crate::wording::assert_all_read_well(&diags);
+    }
+
     fn image(id: &str, name: Option<&str>, created: &str) -> Image {
         Image::builder()
             .image_id(id)
@@ -62,7 +81,7 @@ mod tests {
             .build()
     }
 
-    fn id(r: Result<Image, &'static str>) -> Result<String, &'static str> {
+    fn id(r: Result<Image, Refusal>) -> Result<String, Refusal> {
         r.map(|i| i.image_id().unwrap_or_default().to_string())
     }
 

@@ -93,7 +93,11 @@ async fn copy_image(
             Some(id) if !id.is_empty() => Ok(id.to_string()),
             _ => Err(Diagnostic::error(
                 "CopyImage returned no image id",
-                String::new(),
+                format!(
+                    "EC2 accepted the copy of {source} but its answer named no image. Look for an \
+                     AMI named {:?} in {region} before applying again.",
+                    planned.name.as_deref().unwrap_or_default()
+                ),
             )),
         },
         Err(e) => Err(Diagnostic::error(

@@ -5,6 +5,7 @@
 use super::copy_state::Lifecycle;
 use super::flatten::snapshot_ids;
 use super::image_ops::{self, DeregisterError};
+use super::lifecycle::sentence;
 use super::model::{attr, AmiCopyState, Cty, Operation};
 use crate::ec2::image_waiter::{wait_image, WaitFor};
 use crate::provider::clients::AwsClients;
@@ -89,7 +90,7 @@ async fn deregister_and_wait(
         .map_err(|e| {
             (
                 "AMI copy not deregistered",
-                format!("Waiting for AMI {id}: {e}. Run destroy again to finish."),
+                format!("{}. Run destroy again to finish.", sentence(e)),
             )
         })?;
     Ok(deleted)

@@ -43,7 +43,7 @@ pub fn wait_outcome(
             Diagnostic::warning(
                 "AMI copy interrupted; it continues in EC2",
                 format!(
-                    "Terraform was interrupted {e}. The copy {id} is recorded in the state as \
+                    "Terraform was {e}. The copy {id} is recorded in the state as \
                      pending and EC2 goes on copying. The next `terraform apply` resumes waiting \
                      for it (its plan shows state \"pending\" -> \"available\")."
                 ),
@@ -53,7 +53,7 @@ pub fn wait_outcome(
             Some(Lifecycle::Pending),
             Diagnostic::error(
                 "AMI copy not finished in time",
-                format!("Waiting for the copy {e}.\n\n{}", resume()),
+                format!("{}.\n\n{}", sentence(e), resume()),
             ),
         ),
         WaitError::Failed { state, reason, .. } => (
@@ -82,6 +82,17 @@ pub fn wait_outcome(
                 ),
             ),
         ),
+    }
+}
+
+/// `text` as the start of a sentence: its first letter in upper case. The wait errors read as
+/// clauses ("timed out after 40m0s waiting for ..."), so that they fit after a colon too.
+pub fn sentence(text: impl std::fmt::Display) -> String {
+    let text = text.to_string();
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => text,
     }
 }
 

@@ -47,6 +47,8 @@ mod read;
 mod schema;
 mod update;
 mod validate;
+#[cfg(test)]
+mod wording_tests;
 
 use crate::provider::clients::ProviderState;
 use async_trait::async_trait;

@@ -91,7 +91,10 @@ pub fn ami_name(path: &AttributePath, v: &Value, d: &mut Diagnostics) {
     }
     let n = name.chars().count();
     let why = if !(3..=128).contains(&n) {
-        format!("it has {n} characters")
+        match n {
+            1 => "it has 1 character".to_string(),
+            n => format!("it has {n} characters"),
+        }
     } else {
         let bad: String = name
             .chars()
