@@ -20,7 +20,7 @@ pub fn check(d: &Diagnostic) -> Result<(), String> {
         ));
     }
     for text in [summary, detail] {
-        if let Some(w) = doubled_word(text) {
+        if let Some(w) = doubled_word(&outside_quotes(text)) {
             return Err(format!("{w:?} twice in a row in {text:?}"));
         }
         let prose = outside_backticks(text);
@@ -34,6 +34,11 @@ pub fn check(d: &Diagnostic) -> Result<(), String> {
 /// `text` without its `code spans`, where ".." and the like are meant.
 fn outside_backticks(text: &str) -> String {
     text.split('`').step_by(2).collect::<Vec<_>>().join(" ")
+}
+
+/// `text` with its "quoted values" left out: a user's value may repeat a word of ours.
+fn outside_quotes(text: &str) -> String {
+    text.split('"').step_by(2).collect::<Vec<_>>().join("\"…\"")
 }
 
 /// The first word written twice in a row ("the the"), ignoring case and punctuation.
@@ -73,6 +78,8 @@ mod tests {
         );
         assert_eq!(check(&ok), Ok(()));
         let code = Diagnostic::error("X", "Consider a longer `timeouts { create = ... }`.");
+        assert_eq!(check(&code), Ok(()));
+        let code = Diagnostic::error("X", "A URL, not \"not a url\".");
         assert_eq!(check(&code), Ok(()));
         for bad in [
             Diagnostic::error("X", "Terraform was interrupted interrupted while waiting."),

@@ -140,7 +140,7 @@ impl Checker {
             if let Some(s) = e.as_str() {
                 if let Err(e) = rule(s) {
                     // Sets have no stable index: name the offending value instead.
-                    self.fail(at.clone(), format!("element {i} ({s:?}): {e}"));
+                    self.fail(at.clone(), format!("element {i}: {e}"));
                 }
             }
         }
@@ -713,6 +713,55 @@ mod tests {
         );
         assert_eq!(parse_nullable_bool("F"), Ok(Some(false)));
         assert_eq!(parse_nullable_bool(""), Ok(None));
+    }
+
+    #[test]
+    fn every_rule_reads_well() {
+        let role = |pairs| Value::List(vec![obj(pairs)]);
+        let configs = [
+            obj(vec![
+                ("region", s("useast1")),
+                ("retry_mode", s("sometimes")),
+                ("max_retries", Value::int(-1)),
+                ("access_key", s("a")),
+                ("token", s("t")),
+                ("allowed_account_ids", set(&["12"])),
+                ("forbidden_account_ids", set(&["210987654321"])),
+                ("skip_metadata_api_check", s("yes")),
+                ("http_proxy", s("proxy:3128")),
+                ("ec2_metadata_service_endpoint_mode", s("IPv5")),
+                ("s3_us_east_1_regional_endpoint", s("global")),
+                ("tag_policy_compliance", s("Error")),
+                ("token_bucket_rate_limiter_capacity", Value::int(-1)),
+                ("user_agent", Value::List(vec![s("two words/1")])),
+                (
+                    "endpoints",
+                    Value::List(vec![
+                        obj(vec![("ec2", s("not a url")), ("sts", s("ftp://x"))]),
+                        obj(vec![]),
+                    ]),
+                ),
+                (
+                    "assume_role",
+                    role(vec![
+                        ("role_arn", s("arn:nope")),
+                        ("duration", s("1 hour")),
+                        ("policy", s("{not json")),
+                    ]),
+                ),
+                (
+                    "assume_role_with_web_identity",
+                    role(vec![
+                        ("web_identity_token", s("abc")),
+                        ("policy_arns", Value::List(vec![s("not-an-arn")])),
+                    ]),
+                ),
+            ]),
+            obj(vec![("secret_key", s("a"))]),
+        ];
+        let diags: Vec<_> = configs.iter().flat_map(|c| validate(c).0).collect();
+        assert!(diags.len() >= 15, "every rule above fires: {diags:#?}");
+        crate::wording::assert_all_read_well(&diags);
     }
 
     #[test]
