@@ -34,8 +34,9 @@ pub fn provider_binary() -> PathBuf {
 pub fn provider_dir() -> PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir =
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("provider-{}", std::process::id()));
+        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        remove_dead_runs_dirs(tmp);
+        let dir = tmp.join(format!("provider-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("provider dir");
         let dest = dir.join("terraform-provider-aws");
@@ -45,4 +46,21 @@ pub fn provider_dir() -> PathBuf {
         dir
     })
     .clone()
+}
+
+/// Earlier runs' provider dirs, whose process is gone. Once a rebuild replaces target/debug's
+/// binary, each one holds the only link to an old ~100 MB binary: left alone they fill the disk.
+fn remove_dead_runs_dirs(tmp: &Path) {
+    let Ok(entries) = std::fs::read_dir(tmp) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix("provider-")) else {
+            continue;
+        };
+        if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
