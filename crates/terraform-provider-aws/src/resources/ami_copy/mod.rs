@@ -33,11 +33,13 @@
 //! - Import ids: `ami-...` or `ami-...@REGION` for a copy outside the provider's region.
 
 mod address;
+mod adopt;
 mod copy_state;
 mod create;
 mod delete;
 mod flatten;
 mod image_ops;
+mod keep_id;
 mod lifecycle;
 mod model;
 mod move_state;
