@@ -64,8 +64,6 @@ fn lost_answer_without_retries_is_adopted(lane: Lane) {
     lost_answers_are_adopted(lane, 0);
 }
 
-both_lanes!(lost_answer_without_retries_is_adopted);
-
 #[test]
 fn lost_answers_with_one_retry_are_adopted() {
     // With the ClientToken honoured, the retry returns the first attempt's image: one copy.
@@ -115,7 +113,11 @@ fn a_name_held_by_this_configurations_copy_is_adopted() {
     assert_eq!(ami_id(&r), first, "the earlier copy is adopted");
     assert_eq!(r["state"], "available");
     assert_eq!(image_ids_named(&tf, name), vec![first.clone()], "one copy");
-    assert_eq!(tf.calls(Some("CopyImage")).len(), 2, "one CopyImage per apply");
+    assert_eq!(
+        tf.calls(Some("CopyImage")).len(),
+        2,
+        "one CopyImage per apply"
+    );
     tf.assert_plan_empty();
     tf.destroy();
     assert!(tf.find_image(REGION, &first).is_none());
@@ -132,7 +134,9 @@ fn a_name_held_by_a_copy_of_another_source_is_an_error_naming_it() {
     tf.write(&tf.copy_config(REGION, name, &source, ""));
     let text = tf.apply_fails().flat();
     assert!(
-        text.contains(&holder) && text.contains(&other) && text.contains("InvalidAMIName.Duplicate"),
+        text.contains(&holder)
+            && text.contains(&other)
+            && text.contains("InvalidAMIName.Duplicate"),
         "the error names the holder {holder} and its source {other}: {text}"
     );
     assert!(!text.contains(ADOPTED), "{text}");
@@ -155,3 +159,60 @@ fn a_name_held_by_an_image_that_is_no_copy_is_an_error_naming_it() {
     );
     assert!(tf.state_addresses().is_empty());
 }
+
+/// The answer is lost and DescribeImages does not list the new copy for its first 2 lookups:
+/// the lookup is repeated until it does.
+#[test]
+fn a_lost_answer_is_adopted_once_ec2_lists_the_copy() {
+    let tf = Tf::new("adopt_lost_unlisted");
+    let source = tf.make_source_ami(REGION, "tfacc-adopt-lost-unlisted-source");
+    let name = "tfacc-adopt-lost-unlisted";
+    tf.control(
+        "copy-rules",
+        serde_json::json!({"name_prefix": name, "duration_seconds": 0, "invisible_polls": 2}),
+    );
+    tf.write(&config_with_retries(&tf, 0, name, &source));
+    tf.fault("CopyImage", "drop_after", None);
+    let run = tf.apply();
+    assert!(run.flat().contains(ADOPTED), "{}", run.text());
+    let id = ami_id(&tf.resource("aws_ami_copy.test"));
+    let by_name: Vec<_> = tf
+        .calls(Some("DescribeImages"))
+        .into_iter()
+        .filter(|c| crate::support::call_param(c, "Filter.1.Value.1").as_deref() == Some(name))
+        .collect();
+    assert!(
+        by_name.len() >= 3,
+        "2 lookups that did not list {id}, then one that did: {} lookups",
+        by_name.len()
+    );
+    assert_eq!(image_ids_named(&tf, name), vec![id]);
+    tf.assert_plan_empty();
+    tf.destroy();
+}
+
+/// The request never reached EC2 (the connection dropped before it was served): nothing to
+/// adopt. The error says the outcome is unknown and how to check; nothing is recorded.
+fn a_request_that_never_arrived_is_an_unknown_outcome(lane: Lane) {
+    let tf = Tf::in_lane(lane, &format!("adopt_never_arrived_{lane:?}"));
+    let source = tf.make_source_ami(REGION, "tfacc-adopt-never-arrived-source");
+    let name = format!("tfacc-adopt-never-arrived-{lane:?}").to_ascii_lowercase();
+    tf.write(&config_with_retries(&tf, 0, &name, &source));
+    tf.fault("CopyImage", "drop", None);
+    let text = tf.apply_fails().flat();
+    for words in [
+        "AMI copy outcome unknown",
+        "No image named",
+        "aws ec2 describe-images --owners self",
+        "terraform import aws_ami_copy.test ID",
+    ] {
+        assert!(text.contains(words), "{words:?} in: {text}");
+    }
+    assert!(tf.state_addresses().is_empty());
+    assert!(image_ids_named(&tf, &name).is_empty());
+}
+
+both_lanes!(
+    lost_answer_without_retries_is_adopted,
+    a_request_that_never_arrived_is_an_unknown_outcome,
+);

@@ -40,7 +40,13 @@ impl CopyFailure {
     /// Sorts a CopyImage error; `source` is the image being copied, for the message.
     pub fn of(err: &SdkError<CopyImageError, HttpResponse>, source: &str) -> CopyFailure {
         if is_unknown_outcome(err) {
-            CopyFailure::Unknown(describe_sdk_error(err))
+            // The SDK's words for a broken connection say the request "could not be sent",
+            // which is just what is not known here.
+            let what = describe_sdk_error(err);
+            let what = what
+                .strip_prefix("request could not be sent: ")
+                .unwrap_or(&what);
+            CopyFailure::Unknown(what.to_string())
         } else if err.code() == Some(NAME_TAKEN) {
             CopyFailure::NameTaken(describe_sdk_error(err))
         } else {
@@ -93,7 +99,9 @@ pub async fn recover(
     match failure {
         CopyFailure::Refused(d) => Err(d),
         CopyFailure::Unknown(why) => adopt_unknown(clients, ctx, wanted, &why).await,
-        CopyFailure::NameTaken(ec2_says) => adopt_name_holder(clients, ctx, wanted, &ec2_says).await,
+        CopyFailure::NameTaken(ec2_says) => {
+            adopt_name_holder(clients, ctx, wanted, &ec2_says).await
+        }
     }
 }
 
@@ -131,17 +139,21 @@ async fn adopt_unknown(
             })
         }
         Found::Several(images) => Err(unknown(format!(
-            "Several images match (name {:?}, copied from {}): {}. Keep one with `terraform import \
-             ADDRESS ID` and deregister the others.",
+            "Several images match (name {:?}, copied from {}): {}. Keep one, with\n\n  {}\n\n\
+             and deregister the others.",
             wanted.name,
             wanted.source_id,
-            ids(&images)
+            ids(&images),
+            import_command(clients, wanted, "ID"),
         ))),
-        Found::None { others, lookup_error } => Err(unknown(format!(
+        Found::None {
+            others,
+            lookup_error,
+        } => Err(unknown(format!(
             "No image named {:?} copied from {} was found in {}{}{}. EC2 may list a new copy only \
              after a while: check with `aws ec2 describe-images --owners self --region {} \
-             --filters Name=name,Values={:?}`. If the copy is there, import it with `terraform \
-             import ADDRESS ID`; if not, apply again.",
+             --filters Name=name,Values={:?}`. If the copy is there, import it with\n\n  {}\n\n\
+             and if not, apply again.",
             wanted.name,
             wanted.source_id,
             wanted.region,
@@ -151,6 +163,7 @@ async fn adopt_unknown(
                 .unwrap_or_default(),
             wanted.region,
             wanted.name,
+            import_command(clients, wanted, "ID"),
         ))),
     }
 }
@@ -187,10 +200,10 @@ async fn adopt_name_holder(
             })
         }
         Found::Several(images) => Err(refused(format!(
-            "Several copies of {} hold that name: {}. Import the one to keep with `terraform \
-             import ADDRESS ID`.",
+            "Several copies of {} hold that name: {}. Import the one to keep with\n\n  {}",
             wanted.source_id,
-            ids(&images)
+            ids(&images),
+            import_command(clients, wanted, "ID"),
         ))),
         Found::None {
             others,
@@ -317,6 +330,18 @@ fn image_id(image: &Image) -> String {
     image.image_id().unwrap_or_default().to_string()
 }
 
+/// The import command for the copy, on a line of its own (Terraform wraps diagnostic text, which
+/// could split it): the resource's address when the name gives it away, and the id with its
+/// region when that is not the provider's.
+fn import_command(clients: &AwsClients, wanted: Wanted<'_>, id: &str) -> String {
+    let address = super::address::guess(wanted.name).unwrap_or_else(|| "ADDRESS".to_string());
+    if wanted.region == clients.region {
+        format!("terraform import {address} {id}")
+    } else {
+        format!("terraform import {address} {id}@{}", wanted.region)
+    }
+}
+
 fn ids(images: &[Image]) -> String {
     images.iter().map(image_id).collect::<Vec<_>>().join(", ")
 }
@@ -325,8 +350,9 @@ fn ids(images: &[Image]) -> String {
 fn matched_by(image: &Image) -> String {
     match reported(image.source_image_id()) {
         Some(src) => format!(", a copy of {src}"),
-        None => " (the backend reports no source image, so it was recognised by its name)"
-            .to_string(),
+        None => {
+            " (the backend reports no source image, so it was recognised by its name)".to_string()
+        }
     }
 }
 

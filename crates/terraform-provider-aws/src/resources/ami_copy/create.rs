@@ -30,11 +30,12 @@ pub async fn create(
     let token = private::client_token(private).unwrap_or_else(private::new_client_token);
     let (id, adopted) = match copy_image(clients, &region, &planned, token).await {
         Ok(id) => (id, None),
-        Err(failure) => match adopt::recover(clients, ctx, wanted(&region, &planned), failure).await
-        {
-            Ok(a) => (a.id, Some(a.warning)),
-            Err(d) => return ApplyResponse::failed(Value::Null, vec![], d.into()),
-        },
+        Err(failure) => {
+            match adopt::recover(clients, ctx, wanted(&region, &planned), failure).await {
+                Ok(a) => (a.id, Some(a.warning)),
+                Err(d) => return ApplyResponse::failed(Value::Null, vec![], d.into()),
+            }
+        }
     };
     tracing::info!(image_id = %id, %region, adopted = adopted.is_some(), "AMI copy started");
 

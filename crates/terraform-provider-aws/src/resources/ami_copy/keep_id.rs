@@ -133,8 +133,16 @@ mod tests {
         .await;
         let state = recorded(&response);
         assert_eq!(state.id.as_deref(), Some("ami-0123456789abcdef0"));
-        let summaries: Vec<&str> = response.diagnostics.0.iter().map(|d| d.summary.as_str()).collect();
-        assert_eq!(summaries, ["kept", "Cannot record the AMI copy as described"]);
+        let summaries: Vec<&str> = response
+            .diagnostics
+            .0
+            .iter()
+            .map(|d| d.summary.as_str())
+            .collect();
+        assert_eq!(
+            summaries,
+            ["kept", "Cannot record the AMI copy as described"]
+        );
     }
 
     #[tokio::test]

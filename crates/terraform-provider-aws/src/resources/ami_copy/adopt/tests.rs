@@ -51,11 +51,7 @@ fn answers_and_unsendable_requests_are_known_outcomes() {
         CopyFailure::of(&refused, "ami-1"),
         CopyFailure::Refused(d) if d.detail.contains("CopyImage of ami-1 failed: InvalidAMIID.NotFound")
     ));
-    let taken = service_error(
-        400,
-        NAME_TAKEN,
-        "AMI name x is already in use by AMI ami-2",
-    );
+    let taken = service_error(400, NAME_TAKEN, "AMI name x is already in use by AMI ami-2");
     assert!(matches!(
         CopyFailure::of(&taken, "ami-1"),
         CopyFailure::NameTaken(m) if m.contains("ami-2") && m.contains(NAME_TAKEN)
@@ -75,9 +71,14 @@ const WANTED: Wanted<'static> = Wanted {
 };
 
 fn image(name: &str, source: Option<(&str, Option<&str>)>, state: ImageState) -> Image {
-    let mut b = Image::builder().image_id("ami-99999999").name(name).state(state);
+    let mut b = Image::builder()
+        .image_id("ami-99999999")
+        .name(name)
+        .state(state);
     if let Some((id, region)) = source {
-        b = b.source_image_id(id).set_source_image_region(region.map(str::to_string));
+        b = b
+            .source_image_id(id)
+            .set_source_image_region(region.map(str::to_string));
     }
     b.build()
 }
@@ -94,10 +95,18 @@ fn a_copy_is_wanted_by_name_source_and_live_state() {
     assert!(is_wanted(&no_region, WANTED, SourceRequired));
     // Another name, source, source region, or a dead image: never.
     for other in [
-        image("copy2", Some(("ami-11111111", Some("eu-west-1"))), Available),
+        image(
+            "copy2",
+            Some(("ami-11111111", Some("eu-west-1"))),
+            Available,
+        ),
         image("copy", Some(("ami-22222222", Some("eu-west-1"))), Available),
         image("copy", Some(("ami-11111111", Some("us-west-2"))), Available),
-        image("copy", Some(("ami-11111111", Some("eu-west-1"))), Deregistered),
+        image(
+            "copy",
+            Some(("ami-11111111", Some("eu-west-1"))),
+            Deregistered,
+        ),
     ] {
         assert!(!is_wanted(&other, WANTED, SourceIfReported), "{other:?}");
         assert!(!is_wanted(&other, WANTED, SourceRequired), "{other:?}");
