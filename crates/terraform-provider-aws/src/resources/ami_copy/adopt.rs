@@ -251,7 +251,7 @@ fn is_wanted(image: &Image, wanted: Wanted<'_>, strictness: Strictness) -> bool 
 
 /// What a lookup by name found.
 enum Found {
-    One(Image),
+    One(Box<Image>),
     Several(Vec<Image>),
     /// None of the wanted copy; `others` hold the name but are not it.
     None {
@@ -280,7 +280,7 @@ async fn look_up(
             Err(e) => (vec![], vec![], Some(e)),
         };
         match ours.len() {
-            1 => return Found::One(ours.remove(0)),
+            1 => return Found::One(Box::new(ours.remove(0))),
             n if n > 1 => return Found::Several(ours),
             _ => {}
         }
