@@ -123,21 +123,14 @@ async fn adopt_unknown(
         )
     };
     match found {
-        Found::One(image) => {
-            let id = image_id(&image);
-            Ok(Adopted {
-                warning: Diagnostic::warning(
-                    ADOPTED,
-                    format!(
-                        "CopyImage's answer was lost ({why}), but EC2 made the copy: {id}, named \
-                         {:?}{}, is recorded in the state as this resource.",
-                        wanted.name,
-                        matched_by(&image)
-                    ),
-                ),
-                id,
-            })
-        }
+        Found::One(image) => Ok(adopted(&image, |id| {
+            format!(
+                "CopyImage's answer was lost ({why}), but EC2 made the copy: {id}, named {:?}{}, \
+                 is recorded in the state as this resource.",
+                wanted.name,
+                matched_by(&image)
+            )
+        })),
         Found::Several(images) => Err(unknown(format!(
             "Several images match (name {:?}, copied from {}): {}. Keep one, with\n\n  {}\n\n\
              and deregister the others.",
@@ -184,21 +177,14 @@ async fn adopt_name_holder(
         )
     };
     match look_up(clients, ctx, wanted, Strictness::SourceRequired).await {
-        Found::One(image) => {
-            let id = image_id(&image);
-            Ok(Adopted {
-                warning: Diagnostic::warning(
-                    ADOPTED,
-                    format!(
-                        "CopyImage said {NAME_TAKEN}: the name {:?} is held by {id}, a copy of {} \
-                         from {} made earlier (by an apply whose state was lost, for instance). It \
-                         is recorded in the state as this resource instead of failing.",
-                        wanted.name, wanted.source_id, wanted.source_region
-                    ),
-                ),
-                id,
-            })
-        }
+        Found::One(image) => Ok(adopted(&image, |id| {
+            format!(
+                "CopyImage said {NAME_TAKEN}: the name {:?} is held by {id}, a copy of {} from {} \
+                 made earlier (by an apply whose state was lost, for instance). It is recorded in \
+                 the state as this resource instead of failing.",
+                wanted.name, wanted.source_id, wanted.source_region
+            )
+        })),
         Found::Several(images) => Err(refused(format!(
             "Several copies of {} hold that name: {}. Import the one to keep with\n\n  {}",
             wanted.source_id,
@@ -223,6 +209,15 @@ async fn adopt_name_holder(
                              images in this region."
                 .to_string(),
         })),
+    }
+}
+
+/// `image` adopted, with the warning `detail(id)` says.
+fn adopted(image: &Image, detail: impl FnOnce(&str) -> String) -> Adopted {
+    let id = image_id(image);
+    Adopted {
+        warning: Diagnostic::warning(ADOPTED, detail(&id)),
+        id,
     }
 }
 
