@@ -5,6 +5,7 @@
 #[macro_use]
 mod support;
 
+mod adopt;
 mod basic;
 mod cross_region;
 mod data_ami;

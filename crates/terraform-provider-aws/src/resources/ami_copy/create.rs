@@ -1,15 +1,18 @@
 //! Create: CopyImage, record the id, wait for `available`, then the steps CopyImage cannot do
 //! (deprecation, deregistration protection). From the moment EC2 answers with an id, every
-//! answer carries it, so that Terraform never loses track of a copy that exists.
+//! answer carries it, so that Terraform never loses track of a copy that exists; when the answer
+//! is lost, or the name is taken by this configuration's earlier copy, that copy is adopted
+//! (`adopt`).
 
+use super::adopt::{self, CopyFailure, Wanted};
 use super::copy_state::Lifecycle;
 use super::flatten::{image_arn, observe, FlattenEnv};
 use super::image_ops;
+use super::keep_id::keep_id;
 use super::lifecycle::{asked_tags, finish_copy, wait_outcome, Waiting};
 use super::model::{AmiCopyState, Cty, Operation};
 use super::private;
 use super::schema::stored;
-use crate::ec2::errors::describe_sdk_error;
 use crate::ec2::image_waiter::{wait_image, WaitError, WaitFor};
 use crate::provider::clients::AwsClients;
 use crate::tags::Tags;
@@ -25,11 +28,16 @@ pub async fn create(
     let planned = AmiCopyState::from_cty(planned_value);
     let region = planned.region_or(&clients.region).to_string();
     let token = private::client_token(private).unwrap_or_else(private::new_client_token);
-    let id = match copy_image(clients, &region, &planned, token).await {
-        Ok(id) => id,
-        Err(d) => return ApplyResponse::failed(Value::Null, vec![], d.into()),
+    let (id, adopted) = match copy_image(clients, &region, &planned, token).await {
+        Ok(id) => (id, None),
+        Err(failure) => {
+            match adopt::recover(clients, ctx, wanted(&region, &planned), failure).await {
+                Ok(a) => (a.id, Some(a.warning)),
+                Err(d) => return ApplyResponse::failed(Value::Null, vec![], d.into()),
+            }
+        }
     };
-    tracing::info!(image_id = %id, %region, "AMI copy started");
+    tracing::info!(image_id = %id, %region, adopted = adopted.is_some(), "AMI copy started");
 
     let copy = AmiCopyState {
         arn: Some(image_arn(&clients.partition, &region, &id)),
@@ -37,10 +45,39 @@ pub async fn create(
         state: Some(Lifecycle::Pending),
         ..planned.clone()
     };
-    let wait = planned.timeout(Operation::Create);
+    let work = wait_and_finish(clients, ctx, &region, planned_value, copy.clone(), private);
+    let mut response = keep_id(&copy, private, work).await;
+    if let Some(warning) = adopted {
+        let mut diagnostics = Diagnostics::from(warning);
+        diagnostics.extend(response.diagnostics);
+        response.diagnostics = diagnostics;
+    }
+    response
+}
+
+/// The copy this create asks for, as the adoption lookup matches it.
+fn wanted<'a>(region: &'a str, planned: &'a AmiCopyState) -> Wanted<'a> {
+    Wanted {
+        region,
+        name: planned.name.as_deref().unwrap_or_default(),
+        source_id: planned.source_ami_id.as_deref().unwrap_or_default(),
+        source_region: planned.source_ami_region.as_deref().unwrap_or_default(),
+    }
+}
+
+/// After CopyImage: wait for `available`, then finish the copy.
+async fn wait_and_finish(
+    clients: &AwsClients,
+    ctx: &Context,
+    region: &str,
+    planned_value: &Value,
+    copy: AmiCopyState,
+    private: &[u8],
+) -> ApplyResponse {
+    let wait = copy.timeout(Operation::Create);
     let available = wait_image(
         clients,
-        &region,
+        region,
         copy.image_id(),
         WaitFor::Available,
         wait,
@@ -48,8 +85,8 @@ pub async fn create(
     )
     .await;
     match available {
-        Ok(image) => finish(clients, ctx, &region, planned_value, copy, image, private).await,
-        Err(e) => wait_ended_early(clients, &region, planned_value, copy, e),
+        Ok(image) => finish(clients, ctx, region, planned_value, copy, image, private).await,
+        Err(e) => wait_ended_early(clients, region, planned_value, copy, e),
     }
 }
 
@@ -60,7 +97,7 @@ async fn copy_image(
     region: &str,
     planned: &AmiCopyState,
     token: String,
-) -> Result<String, Diagnostic> {
+) -> Result<String, CopyFailure> {
     let tags = asked_tags(clients, planned);
     let source = planned.source_ami_id.clone().unwrap_or_default();
     let mut req = clients
@@ -91,19 +128,12 @@ async fn copy_image(
     match req.send().await {
         Ok(out) => match out.image_id() {
             Some(id) if !id.is_empty() => Ok(id.to_string()),
-            _ => Err(Diagnostic::error(
-                "CopyImage returned no image id",
-                format!(
-                    "EC2 accepted the copy of {source} but its answer named no image. Look for an \
-                     AMI named {:?} in {region} before applying again.",
-                    planned.name.as_deref().unwrap_or_default()
-                ),
+            // EC2 accepted the call but named no image: it may have made one all the same.
+            _ => Err(CopyFailure::Unknown(
+                "EC2 answered without an image id".to_string(),
             )),
         },
-        Err(e) => Err(Diagnostic::error(
-            "Cannot copy AMI",
-            format!("CopyImage of {source} failed: {}", describe_sdk_error(&e)),
-        )),
+        Err(e) => Err(CopyFailure::of(&e, &source)),
     }
 }
 

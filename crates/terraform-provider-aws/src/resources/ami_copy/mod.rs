@@ -7,7 +7,10 @@
 //! - `image_ops`: the EC2 calls on one image; `lifecycle`: the copy's states, when two
 //!   deprecation times are equal, and what to say when a wait ends early;
 //! - `flatten`: an EC2 image → the state; `private`: the CopyImage token; `address`: the
-//!   resource address for resume instructions.
+//!   resource address for resume instructions;
+//! - `adopt`: the copy to adopt when CopyImage's answer was lost or its name is taken by this
+//!   configuration's earlier copy; `keep_id`: the id in the state whatever happens after
+//!   CopyImage.
 //!
 //! Design decisions worth knowing:
 //! - `state` (computed): "available" normally; "pending" when an apply was interrupted (Ctrl-C:
@@ -33,11 +36,13 @@
 //! - Import ids: `ami-...` or `ami-...@REGION` for a copy outside the provider's region.
 
 mod address;
+mod adopt;
 mod copy_state;
 mod create;
 mod delete;
 mod flatten;
 mod image_ops;
+mod keep_id;
 mod lifecycle;
 mod model;
 mod move_state;
