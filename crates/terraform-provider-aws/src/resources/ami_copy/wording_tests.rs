@@ -76,8 +76,10 @@ fn every_way_a_wait_ends_reads_well() {
 
 #[test]
 fn every_validation_rule_reads_well() {
-    let mut timeouts = Timeouts::default();
-    timeouts.create = Some("forever".into());
+    let timeouts = Timeouts {
+        create: Some("forever".into()),
+        ..Default::default()
+    };
     let bad = AmiCopyState {
         name: Some("x".into()),
         source_ami_id: Some("ami-XYZ".into()),
