@@ -21,6 +21,7 @@ mod options;
 mod plugin_handshake;
 mod provider_block;
 mod real_aws;
+mod refresh_grace;
 mod release_mirror;
 mod resilience;
 mod side_by_side;

@@ -114,16 +114,16 @@ impl Resource for AmiCopy {
         }
     }
 
-    async fn read(&self, _ctx: &Context, req: ReadRequest) -> ReadResponse {
+    async fn read(&self, ctx: &Context, req: ReadRequest) -> ReadResponse {
         let clients = match self.state.clients() {
             Ok(c) => c,
             Err(d) => return ReadResponse::failed(req, d),
         };
-        match read::read(&clients, &req.current_state).await {
-            Ok(new_state) => ReadResponse {
-                new_state,
-                private: req.private,
-                diagnostics: Diagnostics::new(),
+        match read::read(&clients, ctx, &req.current_state, &req.private).await {
+            Ok(r) => ReadResponse {
+                new_state: r.new_state,
+                private: r.private,
+                diagnostics: r.diagnostics,
             },
             Err(diagnostics) => ReadResponse::failed(req, diagnostics),
         }
