@@ -12,6 +12,7 @@ mod destroy;
 mod dev_smoke;
 mod docs_drift;
 mod efficiency;
+mod finish_failures;
 mod go_compat;
 mod import;
 mod lifecycle;

@@ -10,7 +10,7 @@ use crate::ec2::image_waiter::WaitError;
 use crate::provider::clients::AwsClients;
 use crate::tags::{merge_default_tags, Tags};
 use aws_sdk_ec2::types::{Image, Tag};
-use tfplugin::{AttributePath, Context, Diagnostic, Diagnostics};
+use tfplugin::{AttributePath, Context, Diagnostic, Diagnostics, Severity};
 
 /// Which apply was waiting: the words of the advice differ, because a failed create taints
 /// the copy and a failed update does not.
@@ -83,6 +83,32 @@ pub fn wait_outcome(
             ),
         ),
     }
+}
+
+/// The create steps after `available` that failed (`diags`), as warnings that say what is left
+/// and that the next apply does it: the copy is recorded pending, not tainted (see `create`).
+/// Warnings and anything else in `diags` pass through as they are.
+pub fn steps_left(id: &str, diags: Diagnostics) -> Diagnostics {
+    let left = diags
+        .0
+        .into_iter()
+        .map(|d| {
+            if d.severity != Severity::Error {
+                return d;
+            }
+            Diagnostic {
+                severity: Severity::Warning,
+                detail: format!(
+                    "{}\n\nThe copy {id} is available and kept (not tainted): it is recorded as \
+                     pending, and the next `terraform apply` does this step again (its plan shows \
+                     state \"pending\" -> \"available\"). Nothing is copied again.",
+                    d.detail
+                ),
+                ..d
+            }
+        })
+        .collect();
+    Diagnostics(left)
 }
 
 /// The summary of a failed copy: EC2's reason in the summary line, which Terraform does not wrap.
@@ -263,6 +289,29 @@ mod tests {
         let (state, d) = wait_outcome(&WaitError::Api("x".into()), &copy, Waiting::Resume);
         assert_eq!(state, None);
         assert!(d.detail.contains("ami-1"));
+    }
+
+    #[test]
+    fn steps_left_are_warnings_that_keep_the_step_and_its_attribute() {
+        let mut diags = Diagnostics::new();
+        let path = AttributePath::root(attr::deprecation_time);
+        diags.push(
+            Diagnostic::error("Cannot set the AMI deprecation time", "EnableImageDeprecation: x")
+                .at(path.clone()),
+        );
+        diags.warning("Something else", "as it was");
+        let left = steps_left("ami-1", diags);
+        assert!(!left.has_errors(), "an error would taint the copy: {left:?}");
+        let d = &left.0[0];
+        assert_eq!(d.summary, "Cannot set the AMI deprecation time");
+        assert_eq!(d.path, Some(path));
+        assert!(d.detail.starts_with("EnableImageDeprecation: x"), "{}", d.detail);
+        assert!(
+            d.detail.contains("ami-1") && d.detail.contains("next `terraform apply`"),
+            "{}",
+            d.detail
+        );
+        assert_eq!(left.0[1].detail, "as it was");
     }
 
     fn tags(pairs: &[(&str, &str)]) -> Tags {
