@@ -90,7 +90,9 @@ fn a_failed_step_after_available_keeps_the_copy(lane: Lane, test: &str, step: &S
     let id = ami_id(&entry["values"]);
     assert!(flat.contains(&id), "the warning must name {id}");
     assert!(
-        tf.calls(Some(step.action)).iter().all(|c| !c["fault"].is_null()),
+        tf.calls(Some(step.action))
+            .iter()
+            .all(|c| !c["fault"].is_null()),
         "the step's every attempt must have been faulted"
     );
 

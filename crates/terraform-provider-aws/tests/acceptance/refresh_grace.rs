@@ -166,7 +166,8 @@ fn a_pending_copy_that_stays_unlisted_is_kept_once_then_removed() {
         plan.stdout
     );
     assert!(
-        plan.flat().contains("Pending AMI copy removed from the state"),
+        plan.flat()
+            .contains("Pending AMI copy removed from the state"),
         "{}",
         plan.text()
     );
@@ -174,11 +175,7 @@ fn a_pending_copy_that_stays_unlisted_is_kept_once_then_removed() {
         polls_of(&tf, &id).is_empty(),
         "the second refresh must not wait for it again"
     );
-    assert_eq!(
-        tf.calls(Some("CopyImage")).len(),
-        0,
-        "a plan never copies"
-    );
+    assert_eq!(tf.calls(Some("CopyImage")).len(), 0, "a plan never copies");
     tf.apply();
     let r = tf.resource("aws_ami_copy.test");
     assert_ne!(ami_id(&r), id);
@@ -200,11 +197,7 @@ fn a_copy_that_is_not_pending_and_gone_is_removed_at_once() {
     let plan = tf.plan_code();
     assert_eq!(plan.code, 2, "{}", plan.text());
     assert!(plan.stdout.contains("will be created"), "{}", plan.stdout);
-    assert!(
-        !plan.text().contains("Warning: Pending"),
-        "{}",
-        plan.text()
-    );
+    assert!(!plan.text().contains("Warning: Pending"), "{}", plan.text());
     // One read, no grace: no second look and no poll.
     assert_eq!(
         reads_by_id(&tf, &id).len(),

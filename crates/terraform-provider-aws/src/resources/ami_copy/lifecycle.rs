@@ -296,16 +296,26 @@ mod tests {
         let mut diags = Diagnostics::new();
         let path = AttributePath::root(attr::deprecation_time);
         diags.push(
-            Diagnostic::error("Cannot set the AMI deprecation time", "EnableImageDeprecation: x")
-                .at(path.clone()),
+            Diagnostic::error(
+                "Cannot set the AMI deprecation time",
+                "EnableImageDeprecation: x",
+            )
+            .at(path.clone()),
         );
         diags.warning("Something else", "as it was");
         let left = steps_left("ami-1", diags);
-        assert!(!left.has_errors(), "an error would taint the copy: {left:?}");
+        assert!(
+            !left.has_errors(),
+            "an error would taint the copy: {left:?}"
+        );
         let d = &left.0[0];
         assert_eq!(d.summary, "Cannot set the AMI deprecation time");
         assert_eq!(d.path, Some(path));
-        assert!(d.detail.starts_with("EnableImageDeprecation: x"), "{}", d.detail);
+        assert!(
+            d.detail.starts_with("EnableImageDeprecation: x"),
+            "{}",
+            d.detail
+        );
         assert!(
             d.detail.contains("ami-1") && d.detail.contains("next `terraform apply`"),
             "{}",

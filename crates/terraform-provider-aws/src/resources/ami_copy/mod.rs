@@ -15,6 +15,8 @@
 //!   the message says to untaint). A pending copy plans an in-place `state: "pending" ->
 //!   "available"`; that update waits and then does the create steps that were left
 //!   (deprecation, protection). Refresh keeps "pending" until then, even if EC2 has finished.
+//!   A create step after `available` that fails also records "pending", with a warning: an
+//!   error would taint a finished copy. A pending copy EC2 does not list yet is kept (see `read`).
 //!   "failed" (EC2 gave up) and "deregistered" (a destroy left snapshots) plan a replacement.
 //! - `deregistration_protection`: a string, "enabled" | "enabled-with-cooldown" | "disabled";
 //!   unset means disabled (so states without it plan clean). EC2's "enabled-without-cooldown"

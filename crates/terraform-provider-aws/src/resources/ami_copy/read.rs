@@ -57,7 +57,10 @@ pub async fn read(
         .into()
     };
     let pending = current.state == Some(Lifecycle::Pending);
-    let image = match image_ops::describe(clients, region, id).await.map_err(read_error)? {
+    let image = match image_ops::describe(clients, region, id)
+        .await
+        .map_err(read_error)?
+    {
         Some(i) => i,
         None if current.state == Some(Lifecycle::Deregistered)
             && !current.snapshot_ids().is_empty() =>
