@@ -70,7 +70,7 @@ pub async fn read(
         }
         None if pending && private::unlisted_since(private).is_none() => {
             match look_again(clients, ctx, region, id).await {
-                Seen::Listed(i) => i,
+                Seen::Listed(i) => *i,
                 Seen::Unknown => return Ok(unchanged(Diagnostics::new())),
                 Seen::Error(msg) => return Err(read_error(msg)),
                 Seen::Unlisted => {
@@ -115,7 +115,7 @@ pub async fn read(
 
 /// What asking again for a pending copy found.
 enum Seen {
-    Listed(Image),
+    Listed(Box<Image>),
     /// Not listed for the whole grace.
     Unlisted,
     /// Interrupted (Ctrl-C) or out of time before an answer: the state stays as it was.
@@ -132,11 +132,11 @@ async fn look_again(clients: &AwsClients, ctx: &Context, region: &str, id: &str)
     // never answers.
     let bound = NOT_FOUND_GRACE * 3;
     match wait_image(clients, region, id, listed, bound, &ctx.stop).await {
-        Ok(image) => Seen::Listed(image),
+        Ok(image) => Seen::Listed(Box::new(image)),
         Err(WaitError::NotFound { .. }) => Seen::Unlisted,
         // Listed, in a failure state: read it as it is.
         Err(WaitError::Failed { .. }) => match image_ops::describe(clients, region, id).await {
-            Ok(Some(i)) => Seen::Listed(i),
+            Ok(Some(i)) => Seen::Listed(Box::new(i)),
             Ok(None) => Seen::Unlisted,
             Err(msg) => Seen::Error(msg),
         },
