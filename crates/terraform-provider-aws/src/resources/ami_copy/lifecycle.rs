@@ -1,6 +1,7 @@
 //! The life of one copy after CopyImage: what to tell the user when a wait for `available` ends
 //! early, which tags a copy still lacks, and [`finish_copy`], which runs the steps CopyImage
-//! cannot do (or that the backend did not do). The states themselves are in `copy_state`.
+//! cannot do (or that the backend did not do), with [`steps_left`], what to tell the user when
+//! one of them fails. The states themselves are in `copy_state`.
 
 use super::copy_state::Lifecycle;
 use super::flatten::{shown_tags, snapshot_ids};

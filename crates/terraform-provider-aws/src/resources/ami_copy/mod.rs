@@ -6,8 +6,8 @@
 //! - `create`, `read`, `update`, `delete`: the verbs, which only order steps;
 //! - `image_ops`: the EC2 calls on one image; `lifecycle`: the copy's states, when two
 //!   deprecation times are equal, and what to say when a wait ends early;
-//! - `flatten`: an EC2 image → the state; `private`: the CopyImage token; `address`: the
-//!   resource address for resume instructions.
+//! - `flatten`: an EC2 image → the state; `private`: the CopyImage token and the unlisted mark
+//!   of a pending copy; `address`: the resource address for resume instructions.
 //!
 //! Design decisions worth knowing:
 //! - `state` (computed): "available" normally; "pending" when an apply was interrupted (Ctrl-C:
