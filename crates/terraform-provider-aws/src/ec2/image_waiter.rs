@@ -28,7 +28,7 @@ use tokio_util::sync::CancellationToken;
 /// EC2 accepts at most 200 values per filter; stay well under it.
 const MAX_IDS_PER_CALL: usize = 100;
 /// A brand-new image may be invisible to DescribeImages for a while (eventual consistency).
-const NOT_FOUND_GRACE: Duration = Duration::from_secs(20);
+pub const NOT_FOUND_GRACE: Duration = Duration::from_secs(20);
 /// ... and the grace lasts at least this many polls, whatever their spacing.
 const NOT_FOUND_MIN_POLLS: u32 = 3;
 /// Non-transient DescribeImages failures in a row before the waiters give up.

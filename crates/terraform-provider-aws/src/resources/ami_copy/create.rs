@@ -9,7 +9,7 @@ use super::copy_state::Lifecycle;
 use super::flatten::{image_arn, observe, FlattenEnv};
 use super::image_ops;
 use super::keep_id::keep_id;
-use super::lifecycle::{asked_tags, finish_copy, wait_outcome, Waiting};
+use super::lifecycle::{asked_tags, finish_copy, steps_left, wait_outcome, Waiting};
 use super::model::{AmiCopyState, Cty, Operation};
 use super::private;
 use super::schema::stored;
@@ -159,28 +159,28 @@ async fn finish(
     let image = finish_copy(clients, ctx, region, &copy, image, &mut diags).await;
     let uefi = image_ops::uefi_data(clients, region, &image).await;
     let env = FlattenEnv::of(clients, region);
-    let new_state = if !diags.has_errors() {
-        observe(&image, &copy, uefi, &env).settled(planned_value)
-    } else if ctx.stop.is_cancelled() {
-        // Ctrl-C during the last steps: keep the copy untainted and pending, as for an
-        // interrupted wait; the next apply resumes and redoes these steps.
-        let mut state = observe(&image, &copy, uefi, &env).settled(planned_value);
-        state.state = Some(Lifecycle::Pending);
-        diags = Diagnostic::warning(
-            "AMI copy interrupted; the next apply finishes it",
-            format!(
-                "Terraform was interrupted after the copy {} became available, before its \
-                 deprecation time or deregistration protection were set. It is recorded as pending: \
-                 the next `terraform apply` sets them.",
-                copy.image_id()
-            ),
-        )
-        .into();
-        state
-    } else {
-        // The image is there but not as configured: let the next plan show what is missing.
-        observe(&image, &copy, None, &env)
-    };
+    let mut new_state = observe(&image, &copy, uefi, &env).settled(planned_value);
+    if diags.has_errors() {
+        // Ctrl-C during the last steps, or one of them failed: the copy itself is done. An
+        // error would taint it and the next apply would replace a finished copy (hours of
+        // copying for a large image). Recorded untainted and pending instead, with warnings
+        // only: the next plan shows the in-place resume, whose apply redoes these steps.
+        new_state.state = Some(Lifecycle::Pending);
+        diags = if ctx.stop.is_cancelled() {
+            Diagnostic::warning(
+                "AMI copy interrupted; the next apply finishes it",
+                format!(
+                    "Terraform was interrupted after the copy {} became available, before its \
+                     deprecation time or deregistration protection were set. It is recorded as pending: \
+                     the next `terraform apply` sets them.",
+                    copy.image_id()
+                ),
+            )
+            .into()
+        } else {
+            steps_left(copy.image_id(), diags)
+        };
+    }
     let new_state = stored(new_state.to_cty());
     ApplyResponse {
         new_state,

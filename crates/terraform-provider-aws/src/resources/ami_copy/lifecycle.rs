@@ -1,6 +1,7 @@
 //! The life of one copy after CopyImage: what to tell the user when a wait for `available` ends
 //! early, which tags a copy still lacks, and [`finish_copy`], which runs the steps CopyImage
-//! cannot do (or that the backend did not do). The states themselves are in `copy_state`.
+//! cannot do (or that the backend did not do), with [`steps_left`], what to tell the user when
+//! one of them fails. The states themselves are in `copy_state`.
 
 use super::copy_state::Lifecycle;
 use super::flatten::{shown_tags, snapshot_ids};
@@ -10,7 +11,7 @@ use crate::ec2::image_waiter::WaitError;
 use crate::provider::clients::AwsClients;
 use crate::tags::{merge_default_tags, Tags};
 use aws_sdk_ec2::types::{Image, Tag};
-use tfplugin::{AttributePath, Context, Diagnostic, Diagnostics};
+use tfplugin::{AttributePath, Context, Diagnostic, Diagnostics, Severity};
 
 /// Which apply was waiting: the words of the advice differ, because a failed create taints
 /// the copy and a failed update does not.
@@ -94,6 +95,32 @@ pub fn sentence(text: impl std::fmt::Display) -> String {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => text,
     }
+}
+
+/// The create steps after `available` that failed (`diags`), as warnings that say what is left
+/// and that the next apply does it: the copy is recorded pending, not tainted (see `create`).
+/// Warnings and anything else in `diags` pass through as they are.
+pub fn steps_left(id: &str, diags: Diagnostics) -> Diagnostics {
+    let left = diags
+        .0
+        .into_iter()
+        .map(|d| {
+            if d.severity != Severity::Error {
+                return d;
+            }
+            Diagnostic {
+                severity: Severity::Warning,
+                detail: format!(
+                    "{}\n\nThe copy {id} is available and kept (not tainted): it is recorded as \
+                     pending, and the next `terraform apply` does this step again (its plan shows \
+                     state \"pending\" -> \"available\"). Nothing is copied again.",
+                    d.detail
+                ),
+                ..d
+            }
+        })
+        .collect();
+    Diagnostics(left)
 }
 
 /// The summary of a failed copy: EC2's reason in the summary line, which Terraform does not wrap.
@@ -274,6 +301,39 @@ mod tests {
         let (state, d) = wait_outcome(&WaitError::Api("x".into()), &copy, Waiting::Resume);
         assert_eq!(state, None);
         assert!(d.detail.contains("ami-1"));
+    }
+
+    #[test]
+    fn steps_left_are_warnings_that_keep_the_step_and_its_attribute() {
+        let mut diags = Diagnostics::new();
+        let path = AttributePath::root(attr::deprecation_time);
+        diags.push(
+            Diagnostic::error(
+                "Cannot set the AMI deprecation time",
+                "EnableImageDeprecation: x",
+            )
+            .at(path.clone()),
+        );
+        diags.warning("Something else", "as it was");
+        let left = steps_left("ami-1", diags);
+        assert!(
+            !left.has_errors(),
+            "an error would taint the copy: {left:?}"
+        );
+        let d = &left.0[0];
+        assert_eq!(d.summary, "Cannot set the AMI deprecation time");
+        assert_eq!(d.path, Some(path));
+        assert!(
+            d.detail.starts_with("EnableImageDeprecation: x"),
+            "{}",
+            d.detail
+        );
+        assert!(
+            d.detail.contains("ami-1") && d.detail.contains("next `terraform apply`"),
+            "{}",
+            d.detail
+        );
+        assert_eq!(left.0[1].detail, "as it was");
     }
 
     fn tags(pairs: &[(&str, &str)]) -> Tags {

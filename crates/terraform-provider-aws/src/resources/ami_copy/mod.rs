@@ -6,8 +6,8 @@
 //! - `create`, `read`, `update`, `delete`: the verbs, which only order steps;
 //! - `image_ops`: the EC2 calls on one image; `lifecycle`: the copy's states, when two
 //!   deprecation times are equal, and what to say when a wait ends early;
-//! - `flatten`: an EC2 image → the state; `private`: the CopyImage token; `address`: the
-//!   resource address for resume instructions;
+//! - `flatten`: an EC2 image → the state; `private`: the CopyImage token and the unlisted mark
+//!   of a pending copy; `address`: the resource address for resume instructions;
 //! - `adopt`: the copy to adopt when CopyImage's answer was lost or its name is taken by this
 //!   configuration's earlier copy; `keep_id`: the id in the state whatever happens after
 //!   CopyImage.
@@ -18,6 +18,8 @@
 //!   the message says to untaint). A pending copy plans an in-place `state: "pending" ->
 //!   "available"`; that update waits and then does the create steps that were left
 //!   (deprecation, protection). Refresh keeps "pending" until then, even if EC2 has finished.
+//!   A create step after `available` that fails also records "pending", with a warning: an
+//!   error would taint a finished copy. A pending copy EC2 does not list yet is kept (see `read`).
 //!   "failed" (EC2 gave up) and "deregistered" (a destroy left snapshots) plan a replacement.
 //! - `deregistration_protection`: a string, "enabled" | "enabled-with-cooldown" | "disabled";
 //!   unset means disabled (so states without it plan clean). EC2's "enabled-without-cooldown"
@@ -121,16 +123,16 @@ impl Resource for AmiCopy {
         }
     }
 
-    async fn read(&self, _ctx: &Context, req: ReadRequest) -> ReadResponse {
+    async fn read(&self, ctx: &Context, req: ReadRequest) -> ReadResponse {
         let clients = match self.state.clients() {
             Ok(c) => c,
             Err(d) => return ReadResponse::failed(req, d),
         };
-        match read::read(&clients, &req.current_state).await {
-            Ok(new_state) => ReadResponse {
-                new_state,
-                private: req.private,
-                diagnostics: Diagnostics::new(),
+        match read::read(&clients, ctx, &req.current_state, &req.private).await {
+            Ok(r) => ReadResponse {
+                new_state: r.new_state,
+                private: r.private,
+                diagnostics: r.diagnostics,
             },
             Err(diagnostics) => ReadResponse::failed(req, diagnostics),
         }

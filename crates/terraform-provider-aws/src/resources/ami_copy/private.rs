@@ -1,5 +1,6 @@
 //! The resource's private data: the CopyImage idempotency token, made at plan time so that a
-//! retried or re-sent apply of the same plan never starts a second copy.
+//! retried or re-sent apply of the same plan never starts a second copy; and when a refresh
+//! first kept a pending copy that EC2 did not list (see `read`).
 
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -37,6 +38,37 @@ pub fn client_token(private: &[u8]) -> Option<String> {
     j.get("client_token")?.as_str().map(str::to_string)
 }
 
+/// The private data as a JSON object (empty when there is none or it is not an object).
+fn fields(private: &[u8]) -> serde_json::Map<String, serde_json::Value> {
+    match serde_json::from_slice(private) {
+        Ok(serde_json::Value::Object(m)) => m,
+        _ => serde_json::Map::new(),
+    }
+}
+
+const UNLISTED_SINCE: &str = "unlisted_since";
+
+/// When (Unix seconds) a refresh first found this pending copy unlisted, if one did.
+pub fn unlisted_since(private: &[u8]) -> Option<i64> {
+    fields(private).get(UNLISTED_SINCE)?.as_i64()
+}
+
+/// `private` recording that a refresh found the copy unlisted at `unix_secs`.
+pub fn with_unlisted_since(private: &[u8], unix_secs: i64) -> Vec<u8> {
+    let mut m = fields(private);
+    m.insert(UNLISTED_SINCE.to_string(), unix_secs.into());
+    serde_json::Value::Object(m).to_string().into_bytes()
+}
+
+/// `private` without that record; unchanged (byte for byte) when it has none.
+pub fn without_unlisted(private: &[u8]) -> Vec<u8> {
+    let mut m = fields(private);
+    if m.remove(UNLISTED_SINCE).is_none() {
+        return private.to_vec();
+    }
+    serde_json::Value::Object(m).to_string().into_bytes()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,5 +81,20 @@ mod tests {
         assert!(a.len() <= 64 && a.is_ascii());
         assert_eq!(client_token(&with_client_token(&a)), Some(a));
         assert_eq!(client_token(b"junk"), None);
+    }
+
+    #[test]
+    fn unlisted_mark_keeps_the_token() {
+        let p = with_client_token("tok");
+        assert_eq!(unlisted_since(&p), None);
+        assert_eq!(without_unlisted(&p), p, "no mark: bytes unchanged");
+        let marked = with_unlisted_since(&p, 1_700_000_000);
+        assert_eq!(unlisted_since(&marked), Some(1_700_000_000));
+        assert_eq!(client_token(&marked).as_deref(), Some("tok"));
+        let cleared = without_unlisted(&marked);
+        assert_eq!(unlisted_since(&cleared), None);
+        assert_eq!(client_token(&cleared).as_deref(), Some("tok"));
+        // No private data at all (an imported copy): the mark alone.
+        assert_eq!(unlisted_since(&with_unlisted_since(b"", 5)), Some(5));
     }
 }
