@@ -24,6 +24,7 @@ mod real_aws;
 mod release_mirror;
 mod resilience;
 mod side_by_side;
+mod soak;
 mod state_compat;
 mod tags;
 mod update;
