@@ -14,7 +14,7 @@ mod commands;
 mod figures;
 mod world;
 
-use crate::support::Tf;
+use crate::support::{rt, Tf};
 use commands::Running;
 use figures::{Figures, Step};
 use serde_json::{json, Value as Json};
@@ -34,6 +34,9 @@ const LATENCY_MS: (u32, u32) = (5, 250);
 const THROTTLED: f64 = 0.20;
 const UNAVAILABLE: f64 = 0.05;
 const LOST: f64 = 0.02;
+/// How long every fifth copy stays unlisted after its CopyImage (well within the provider's
+/// patience for a new copy while it waits).
+const UNLISTED_SECONDS: f64 = 6.0;
 /// An interrupted apply that has not reached its Ctrl-C point by then is interrupted anyway.
 const INTERRUPT_AT_THE_LATEST: Duration = Duration::from_secs(300);
 
@@ -146,12 +149,13 @@ resource "aws_ami_copy" "c" {{
     }
 
     /// Copy durations per name, and for every fifth copy a few seconds in which EC2 does not
-    /// list it yet (eventual consistency right after CopyImage).
+    /// list it yet (eventual consistency right after CopyImage): long enough that the plan
+    /// right after a Ctrl-C refreshes such a copy before EC2 lists it.
     fn copy_rules(&self) {
         for i in 0..self.copies {
             let mut rule = json!({"name": self.name(i), "duration_seconds": duration_of(i)});
             if i % 5 == 2 {
-                rule["invisible_seconds"] = json!(2.0);
+                rule["invisible_seconds"] = json!(UNLISTED_SECONDS);
             }
             self.tf.control("copy-rules", rule);
         }
@@ -512,6 +516,19 @@ resource "aws_ami_copy" "c" {{
         (images.len(), snapshots.len())
     }
 
+    /// What a broken soak left behind is removed, counted already, so the emulator other tests
+    /// share does not carry it.
+    fn remove_leftovers(&self) {
+        let ec2 = self.checker.ec2(REGION);
+        for img in world::images(&self.checker, REGION, &self.prefix) {
+            let _ = rt().block_on(ec2.deregister_image().image_id(&img.id).send());
+        }
+        let left = world::copy_snapshots(&self.checker, REGION, &self.source, &self.snapshots);
+        for id in left.keys() {
+            let _ = rt().block_on(ec2.delete_snapshot().snapshot_id(id).send());
+        }
+    }
+
     fn faults_listing(&self) -> Vec<Json> {
         let url = format!("{}/_ec2emu/faults", self.tf.emulator);
         let mut resp = ureq::get(&url)
@@ -564,6 +581,7 @@ fn soak_copies_under_faults_interrupted_twice_retagged_and_destroyed() {
         soak.violation(format!("destroy failed (exit {}): {e}", destroy.code));
     }
     let (images_left, snapshots_left) = soak.check_nothing_left();
+    soak.remove_leftovers();
 
     let calls = soak.tf.calls(None);
     let fired = figures::fired_per_kind(&soak.faults_listing(), &soak.tf.access_key);

@@ -92,20 +92,44 @@ impl Running {
     }
 }
 
-/// The error lines Terraform printed (summary lines only), for a report that names the cause.
+/// Terraform's error diagnostics, each flattened to one line (summary, the resource it names,
+/// the detail), so a report says which copy failed and why.
 pub fn errors(run: &Run) -> String {
-    let lines: Vec<String> = run
-        .text()
-        .lines()
-        .map(|l| l.trim_start_matches(['│', ' ', '╷', '╵']).trim())
-        .filter(|l| l.starts_with("Error:"))
-        .map(str::to_string)
-        .collect();
-    if lines.is_empty() {
-        let text = run.text();
-        let tail: Vec<&str> = text.lines().rev().take(8).collect();
-        tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
-    } else {
-        lines.join(" | ")
+    let text = run.text();
+    let mut found: Vec<String> = Vec::new();
+    let mut current: Option<Vec<&str>> = None;
+    for line in text.lines() {
+        let l = line.trim_start_matches(['│', '╷', ' ']).trim();
+        if l.starts_with("Error:") {
+            if let Some(block) = current.take() {
+                found.push(block.join(" "));
+            }
+            current = Some(vec![l]);
+        } else if line.trim_start().starts_with('╵') {
+            if let Some(block) = current.take() {
+                found.push(block.join(" "));
+            }
+        } else if let Some(block) = current.as_mut() {
+            // The source snippet says nothing the "with <address>" line does not.
+            let snippet = l.starts_with("on ")
+                || l.split(':')
+                    .next()
+                    .is_some_and(|n| n.trim().parse::<u32>().is_ok());
+            if !l.is_empty() && !snippet {
+                block.push(l);
+            }
+        }
     }
+    if let Some(block) = current {
+        found.push(block.join(" "));
+    }
+    if found.is_empty() {
+        let tail: Vec<&str> = text.lines().rev().take(8).collect();
+        return tail.into_iter().rev().collect::<Vec<_>>().join(" | ");
+    }
+    found
+        .iter()
+        .map(|e| e.chars().take(400).collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" | ")
 }
