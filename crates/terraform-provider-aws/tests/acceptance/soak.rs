@@ -14,7 +14,7 @@ mod commands;
 mod figures;
 mod world;
 
-use crate::support::{rt, Tf};
+use crate::support::{rt, terraform_version, Tf};
 use commands::Running;
 use figures::{Figures, Step};
 use serde_json::{json, Value as Json};
@@ -604,7 +604,13 @@ fn soak_copies_under_faults_interrupted_twice_retagged_and_destroyed() {
     .markdown(&calls, &fired);
     println!("{report}");
     if let Ok(path) = std::env::var(REPORT_VARIABLE) {
-        std::fs::write(&path, &report).unwrap_or_else(|e| panic!("write {path}: {e}"));
+        let (major, minor, patch) = terraform_version();
+        let file = format!(
+            "# Soak figures\n\nWritten by `make soak` (`tests/acceptance/soak.rs`, \
+             {COPIES_VARIABLE}={copies}), Terraform {major}.{minor}.{patch}, the emulator with \
+             its fidelity layer.\n\n{report}"
+        );
+        std::fs::write(&path, file).unwrap_or_else(|e| panic!("write {path}: {e}"));
     }
     // The faults must have fired, or the soak measured a quiet EC2.
     for kind in ["throttle", "http503", "latency"] {
