@@ -3,7 +3,8 @@
 kinds: throttle (HTTP 503 RequestLimitExceeded, as EC2 throttles), http500 (InternalError),
 http503 (Unavailable), drop (the connection is closed with no HTTP response), drop_after (the
 request is served, then the connection is closed without sending the response: a lost
-response), latency (the call is delayed by latency_ms and then served normally). A fault fires on each matching call with
+response), latency (the call is delayed by latency_ms, or by a uniformly random time between latency_ms and
+latency_ms_max when that is given, and then served normally). A fault fires on each matching call with
 probability `rate`, or on the next `count` matching calls and is then spent.
 """
 
@@ -40,6 +41,13 @@ def add(spec: dict[str, Any]) -> Fault:
     latency_ms = float(spec.get("latency_ms") or 0.0)
     if kind == "latency" and latency_ms <= 0:
         raise ValueError("latency needs latency_ms > 0")
+    latency_ms_max = spec.get("latency_ms_max")
+    if latency_ms_max is not None:
+        if kind != "latency":
+            raise ValueError("latency_ms_max is for kind latency only")
+        latency_ms_max = float(latency_ms_max)
+        if latency_ms_max < latency_ms:
+            raise ValueError("latency_ms_max must be >= latency_ms")
     fault = Fault(
         id=next_id(),
         action=action,
@@ -48,6 +56,7 @@ def add(spec: dict[str, Any]) -> Fault:
         rate=rate,
         count=count,
         latency_ms=latency_ms,
+        latency_ms_max=latency_ms_max,
     )
     with LOCK:
         STORE.faults.append(fault)
@@ -93,7 +102,8 @@ def pick(action: str | None, access_key_id: str | None) -> tuple[float, str | No
                 continue
             f.fired += 1
             if f.kind == "latency":
-                latency += f.latency_ms / 1000.0
+                high = f.latency_ms if f.latency_ms_max is None else f.latency_ms_max
+                latency += random.uniform(f.latency_ms, high) / 1000.0
             else:
                 failure = f.kind
     return latency, failure

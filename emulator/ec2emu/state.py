@@ -57,6 +57,8 @@ class Fault:
     rate: float | None = None
     count: int | None = None
     latency_ms: float = 0.0
+    # Set: each call waits a uniformly random time between latency_ms and this.
+    latency_ms_max: float | None = None
     fired: int = 0
 
     def to_json(self) -> dict[str, Any]:

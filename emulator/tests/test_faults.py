@@ -142,3 +142,50 @@ def test_drop_after_on_copy_image_sdk_retry_reuses_the_client_token(aws):
     assert len(tokens) == 1
     named = ec2.describe_images(Filters=[{"Name": "name", "Values": ["da-copy"]}])["Images"]
     assert [i["ImageId"] for i in named] == [image_id]
+
+
+def test_latency_range_is_validated_and_echoed(emu):
+    ok = emu.control(
+        "POST",
+        "faults",
+        json={
+            "action": "X",
+            "kind": "latency",
+            "latency_ms": 10,
+            "latency_ms_max": 30,
+            "access_key_id": "AKIDRANGE",
+        },
+    )
+    assert ok.status_code == 201
+    assert (ok.json()["latency_ms"], ok.json()["latency_ms_max"]) == (10, 30)
+    below = {"action": "X", "kind": "latency", "latency_ms": 30, "latency_ms_max": 10}
+    assert emu.control("POST", "faults", json=below).status_code == 400
+    not_latency = {"action": "X", "kind": "throttle", "latency_ms_max": 10}
+    assert emu.control("POST", "faults", json=not_latency).status_code == 400
+    emu.control("DELETE", "faults", params={"access_key_id": "AKIDRANGE"})
+
+
+def test_latency_range_draws_uniformly_between_its_bounds():
+    # In-process: the fault store alone decides how long a call waits, so no clock is needed.
+    from ec2emu import faults
+
+    akid = "AKIDRANGEDRAWS"
+    spec = {"action": "DescribeRegions", "kind": "latency", "latency_ms": 100, "latency_ms_max": 300}
+    faults.add({**spec, "access_key_id": akid})
+    try:
+        waits = [faults.pick("DescribeRegions", akid)[0] for _ in range(400)]
+    finally:
+        faults.clear(access_key_id=akid)
+    assert all(0.1 <= w <= 0.3 for w in waits)
+    assert min(waits) < 0.15 and max(waits) > 0.25, "the waits must spread over the range"
+    assert faults.pick("DescribeRegions", akid) == (0.0, None)
+
+
+def test_latency_range_delays_the_call_by_at_least_its_lower_bound(aws):
+    ec2 = aws.ec2()
+    ec2.describe_regions()
+    aws.fault(action="DescribeRegions", kind="latency", latency_ms=300, latency_ms_max=600, rate=1.0)
+    t0 = time.monotonic()
+    ec2.describe_regions()
+    assert time.monotonic() - t0 >= 0.3
+    assert [c["fault"] for c in aws.calls("DescribeRegions")][-1] == "latency"

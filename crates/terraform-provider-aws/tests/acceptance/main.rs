@@ -27,6 +27,7 @@ mod refresh_grace;
 mod release_mirror;
 mod resilience;
 mod side_by_side;
+mod soak;
 mod state_compat;
 mod tags;
 mod update;
