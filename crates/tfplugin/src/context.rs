@@ -18,6 +18,7 @@ pub struct Context {
 /// When an operation's time limit runs out, and which limit it is (for messages).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Deadline {
+    /// When the limit runs out.
     pub at: Instant,
     /// The limit as configured, e.g. 20 s.
     pub limit: Duration,
@@ -31,7 +32,9 @@ impl Context {
     pub fn with_timeout(&self, name: &'static str, limit: Duration) -> Context {
         let now = Instant::now();
         // A huge limit ("no limit") must not overflow the clock: then there is no deadline.
-        let new = now.checked_add(limit).map(|at| Deadline { at, limit, name });
+        let new = now
+            .checked_add(limit)
+            .map(|at| Deadline { at, limit, name });
         let deadline = match (self.deadline, new) {
             (Some(old), Some(new)) if new.at < old.at => Some(new),
             (Some(old), _) => Some(old),
