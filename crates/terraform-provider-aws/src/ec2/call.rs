@@ -94,8 +94,8 @@ impl<X> CallError<X> {
                 limit,
                 name,
             } => format!(
-                "{what} got no answer in {}, when the resource's timeouts {{ {name} = \"{}\" }} \
-                 ran out; EC2 may or may not have carried it out",
+                "{what} got no answer in {}, when timeouts {{ {name} = \"{}\" }} ran out; EC2 \
+                 may or may not have carried it out",
                 short_duration(*after),
                 short_duration(*limit),
             ),
