@@ -62,7 +62,13 @@ const CREATE_AND_TAGS: &[Case] = &[
     },
 ];
 
-const DEPRECATION_AND_PROTECTION: &[Case] = &[
+const DEPRECATION_PROTECTION_AND_STS: &[Case] = &[
+    Case {
+        action: "GetCallerIdentity",
+        before: Some(""),
+        after: "",
+        step: Step::Refresh,
+    },
     Case {
         action: "EnableImageDeprecation",
         before: Some(""),
@@ -229,8 +235,8 @@ fn ctrl_c_abandons_copy_image_and_tag_calls() {
 }
 
 #[test]
-fn ctrl_c_abandons_deprecation_and_protection_calls() {
-    ctrl_c_abandons_each_call_in_flight(DEPRECATION_AND_PROTECTION);
+fn ctrl_c_abandons_deprecation_protection_and_sts_calls() {
+    ctrl_c_abandons_each_call_in_flight(DEPRECATION_PROTECTION_AND_STS);
 }
 
 #[test]
