@@ -86,7 +86,8 @@ impl<X> CallError<X> {
             CallError::Failed(x) => failed(x),
             CallError::Interrupted { what } => format!(
                 "Terraform was interrupted while {what} was in flight; the provider stopped \
-                 waiting for its answer, so EC2 may or may not have carried it out"
+                 waiting for its answer{}",
+                unknown_effect(what)
             ),
             CallError::TimedOut {
                 what,
@@ -94,10 +95,10 @@ impl<X> CallError<X> {
                 limit,
                 name,
             } => format!(
-                "{what} got no answer in {}, when timeouts {{ {name} = \"{}\" }} ran out; EC2 \
-                 may or may not have carried it out",
+                "{what} got no answer in {}, when timeouts {{ {name} = \"{}\" }} ran out{}",
                 short_duration(*after),
                 short_duration(*limit),
+                unknown_effect(what)
             ),
         }
     }
@@ -123,6 +124,16 @@ impl CallError<String> {
     /// One line for a diagnostic.
     pub fn describe(&self) -> String {
         self.message(String::clone)
+    }
+}
+
+/// What an abandoned call may have done: nothing for a read (EC2's Describe and Get actions
+/// change nothing), anything for the others.
+fn unknown_effect(what: &str) -> &'static str {
+    if what.starts_with("Describe") || what.starts_with("Get") {
+        ""
+    } else {
+        ", so EC2 may or may not have carried it out"
     }
 }
 
@@ -234,6 +245,16 @@ mod tests {
         let answered: Sent = Ok(());
         let e = bounded(&ctx, "x", async { answered }).await;
         assert!(matches!(e, Err(CallError::Interrupted { .. })));
+    }
+
+    #[test]
+    fn only_calls_that_change_something_have_an_unknown_effect() {
+        let said = |what: &str| {
+            let e: CallError<String> = CallError::Interrupted { what: what.into() };
+            e.describe()
+        };
+        assert!(said("DeregisterImage ami-1").ends_with("may or may not have carried it out"));
+        assert!(said("DescribeImages of ami-1").ends_with("stopped waiting for its answer"));
     }
 
     #[test]
