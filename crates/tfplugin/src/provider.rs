@@ -2,7 +2,7 @@
 //! values with the schema's type and encoding the answers back.
 
 // Re-exported here, where providers have always found it.
-pub use crate::context::Context;
+pub use crate::context::{Context, Deadline};
 use crate::data_source::DataSource;
 use crate::diag::{AttributePath, Diagnostics};
 // Re-exported here too: `provider::Resource` is where it lived before it got its own module.

@@ -129,7 +129,7 @@ pub(crate) async fn run(
 ) -> Result<(), String> {
     let listener = TcpListener::from_std(std_listener).map_err(|e| format!("listener: {e}"))?;
     let stop = CancellationToken::new();
-    tokio::spawn(ignore_interrupts());
+    tokio::spawn(stop_on_interrupt(stop.clone()));
     let incoming = accept_loop(listener, acceptor, shutdown.clone());
     let server = tonic::transport::Server::builder()
         .tcp_nodelay(true)
@@ -159,11 +159,14 @@ pub(crate) async fn run(
     }
 }
 
-/// Ctrl-C in a terminal signals the whole process group; Terraform relays it as StopProvider,
-/// so the plugin itself must survive SIGINT (go-plugin plugins do the same).
-async fn ignore_interrupts() {
+/// Ctrl-C in a terminal signals the whole process group. The plugin survives SIGINT (go-plugin
+/// plugins do the same: Terraform decides when they end) but stops its running work at once, as
+/// StopProvider would: Terraform relays Ctrl-C as StopProvider during plan and apply, not during
+/// every command (`terraform import` waits for the call in flight).
+async fn stop_on_interrupt(stop: CancellationToken) {
     while tokio::signal::ctrl_c().await.is_ok() {
-        tracing::debug!("ignoring SIGINT; Terraform will send StopProvider");
+        tracing::debug!("SIGINT: stopping running work; Terraform ends the plugin");
+        stop.cancel();
     }
 }
 

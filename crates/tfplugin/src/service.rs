@@ -157,6 +157,7 @@ impl ProviderService {
     fn ctx(&self) -> Context {
         Context {
             stop: self.stop.clone(),
+            deadline: None,
         }
     }
 

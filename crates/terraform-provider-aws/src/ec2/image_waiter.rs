@@ -38,6 +38,10 @@ const PROGRESS_LOG_EVERY: Duration = Duration::from_secs(60);
 /// The loop polls this long before the earliest waiter's deadline, so a timeout reports fresh
 /// state and progress.
 const DEADLINE_LEAD: Duration = Duration::from_millis(250);
+/// One poll's calls (DescribeImages, DescribeSnapshots) are abandoned after one attempt's time:
+/// every waiter of the region waits on the poll, so a call that hangs must not hold them longer
+/// than that; the next tick simply polls again.
+const POLL_CALL_TIMEOUT: Duration = crate::provider::sdk::ATTEMPT_TIMEOUT;
 
 /// What a waiter waits for.
 #[derive(Clone)]
@@ -305,6 +309,8 @@ pub struct WaitOptions {
     pub not_found_grace: Duration,
     /// ... and for at least this many polls.
     pub not_found_min_polls: u32,
+    /// A poll call that has not answered by then is abandoned (a transient failure).
+    pub call_timeout: Duration,
 }
 
 impl Default for WaitOptions {
@@ -313,6 +319,7 @@ impl Default for WaitOptions {
             backoff: BackoffConfig::default(),
             not_found_grace: NOT_FOUND_GRACE,
             not_found_min_polls: NOT_FOUND_MIN_POLLS,
+            call_timeout: POLL_CALL_TIMEOUT,
         }
     }
 }
@@ -731,13 +738,21 @@ async fn poll_once(lp: &RegionLoop, api_failures: &mut u32) {
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let images = match describe_images(&lp.client, &ids).await {
+    let bounded = tokio::time::timeout(lp.options.call_timeout, describe_images(&lp.client, &ids));
+    let answer = bounded.await.unwrap_or_else(|_| {
+        Err((
+            true,
+            format!("no answer in {:?}; abandoned", lp.options.call_timeout),
+        ))
+    });
+    let images = match answer {
         Ok(images) => {
             *api_failures = 0;
             images
         }
         Err((true, msg)) => {
-            // Throttling, 5xx, network: the SDK has already retried; try again next tick.
+            // Throttling, 5xx, network, a call that hung: the SDK has already retried; try again
+            // next tick.
             tracing::debug!(region = %lp.key.region, "DescribeImages failed, will retry: {msg}");
             return;
         }
@@ -838,7 +853,11 @@ async fn report_progress(lp: &RegionLoop, copying: &[(Arc<Waiter>, Image)]) {
         return;
     }
     let asked = Instant::now();
-    let progress = match describe_snapshot_progress(&lp.client, &snap_ids).await {
+    let call = describe_snapshot_progress(&lp.client, &snap_ids);
+    let answer = tokio::time::timeout(lp.options.call_timeout, call)
+        .await
+        .unwrap_or_else(|_| Err("no answer; abandoned".to_string()));
+    let progress = match answer {
         Ok(p) => p,
         Err(msg) => {
             // Progress is informational; the wait itself goes on.

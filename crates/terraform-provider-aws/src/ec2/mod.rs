@@ -2,6 +2,7 @@
 //! reader, optional reads.
 
 pub mod backoff;
+pub mod call;
 pub mod copy_eta;
 pub mod errors;
 #[cfg(test)]

@@ -74,7 +74,9 @@ impl tfplugin::Provider for AwsProvider {
             r = configure(&cfg, &mut diags) => r,
             _ = ctx.stop.cancelled() => Err(Diagnostic::error(
                 "Provider configuration interrupted",
-                "Terraform asked the provider to stop while it was configuring.",
+                "Terraform was interrupted while the provider was being configured (loading \
+                 credentials, or the STS GetCallerIdentity call that checks them, was in flight). \
+                 Nothing was changed.",
             )),
         };
         match outcome {

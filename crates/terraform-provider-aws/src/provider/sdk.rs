@@ -20,8 +20,10 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 use aws_smithy_http_client::tls::{TlsContext, TrustStore};
 use aws_smithy_types::retry::RetryConfig;
+use aws_smithy_types::timeout::TimeoutConfig;
 use aws_types::region::Region;
 use aws_types::SdkConfig;
+use std::time::Duration;
 use tfplugin::{AttributePath, Diagnostic, Diagnostics};
 
 #[allow(deprecated)] // aws-config still takes this type in ConfigLoader::profile_files.
@@ -81,6 +83,29 @@ pub fn max_retries(configured: Option<u32>, env_max_attempts: Option<&str>) -> u
                 .map(|n| n - 1)
         })
         .unwrap_or(DEFAULT_MAX_RETRIES)
+}
+
+/// How long to wait for a TCP/TLS connection: the SDK's own default, kept when the other
+/// timeouts are set.
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
+/// One attempt of any EC2 or STS call. A DescribeImages answers in well under a second, a
+/// CopyImage in a few, a 1000-image page of public AMIs (the data source) in a few more: 30 s is
+/// far beyond any of them, yet short enough that a silent connection costs one attempt, which the
+/// retry policy then repeats on a fresh connection.
+pub(crate) const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+/// All attempts of one call and the back-off between them. The default 25 retries of a call
+/// that keeps failing with 5xx or throttling sleep about 3 minutes in all; 5 minutes leaves that
+/// budget intact and still ends a call that would otherwise never end. A resource operation
+/// bounds its calls further by its own `timeouts` (see `ec2::call`).
+const OPERATION_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The timeouts every EC2 and STS client of this provider has.
+pub fn timeout_config() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+        .operation_timeout(OPERATION_TIMEOUT)
+        .build()
 }
 
 /// The retry policy: `max_retries` retries after the first attempt.
@@ -237,7 +262,9 @@ pub async fn build(cfg: &ProviderConfig, diags: &mut Diagnostics) -> Result<Sdk,
         ),
         cfg.retry_mode.as_ref(),
     ));
-    loader = loader.http_client(http.clone());
+    loader = loader
+        .http_client(http.clone())
+        .timeout_config(timeout_config());
     // Only a `true` is passed on, so AWS_USE_FIPS_ENDPOINT and friends still apply otherwise.
     if cfg.use_fips_endpoint {
         loader = loader.use_fips(true);
@@ -415,6 +442,16 @@ mod tests {
         assert_eq!(sdk.sts_region, "us-east-1");
         assert_eq!(sdk.ec2_endpoint.as_deref(), Some("http://127.0.0.1:1"));
         assert_eq!(sdk.config.retry_config().map(|r| r.max_attempts()), Some(5));
+        // Every client built from it has an attempt and an operation timeout.
+        let t = sdk.config.timeout_config().expect("timeouts");
+        assert_eq!(t.connect_timeout(), Some(CONNECT_TIMEOUT));
+        assert_eq!(t.operation_attempt_timeout(), Some(ATTEMPT_TIMEOUT));
+        assert_eq!(t.operation_timeout(), Some(OPERATION_TIMEOUT));
+        let ec2 = aws_sdk_ec2::config::Builder::from(&sdk.config).build();
+        assert_eq!(
+            ec2.timeout_config().and_then(|t| t.operation_timeout()),
+            Some(OPERATION_TIMEOUT)
+        );
         assert_eq!(
             sdk.config.use_fips(),
             None,

@@ -16,6 +16,7 @@ mod efficiency;
 mod finish_failures;
 mod go_compat;
 mod import;
+mod interrupt_calls;
 mod lifecycle;
 mod log_secrets;
 mod move_state;

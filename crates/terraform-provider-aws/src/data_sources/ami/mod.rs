@@ -15,6 +15,7 @@ mod query;
 mod schema;
 mod select;
 
+use crate::ec2::call::bounded;
 use crate::ec2::errors::describe_sdk_error;
 use crate::provider::clients::{AwsClients, ProviderState};
 use async_trait::async_trait;
@@ -81,12 +82,11 @@ async fn lookup(
     };
     let region = q.region.clone().unwrap_or_else(|| clients.region.clone());
     let ec2 = clients.ec2(&region);
-    let found = tokio::select! {
-        r = tokio::time::timeout(q.read_timeout, describe_images(&ec2, &q)) => r.unwrap_or_else(|_| {
-            Err(format!("timeout after {:?} (timeouts.read)", q.read_timeout))
-        }),
-        _ = ctx.stop.cancelled() => Err("interrupted".to_string()),
-    };
+    // Every call below gives up when Ctrl-C comes or `timeouts { read }` runs out.
+    let ctx = &ctx.with_timeout("read", q.read_timeout);
+    let found = bounded(ctx, "DescribeImages", describe_images(&ec2, &q))
+        .await
+        .map_err(|e| e.describe());
     let images = match found {
         Ok(images) => images,
         Err(e) => {
@@ -106,7 +106,12 @@ async fn lookup(
     };
     let uefi_data = match image.boot_mode() {
         Some(BootModeValues::Uefi | BootModeValues::UefiPreferred) => {
-            uefi_data(&ec2, image.image_id().unwrap_or_default()).await
+            let id = image.image_id().unwrap_or_default();
+            let read = async { Ok::<_, ()>(uefi_data(&ec2, id).await) };
+            bounded(ctx, "DescribeImageAttribute uefiData", read)
+                .await
+                .ok()
+                .flatten()
         }
         _ => None,
     };

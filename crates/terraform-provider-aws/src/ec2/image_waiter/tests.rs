@@ -217,6 +217,8 @@ struct FakeState {
     snapshot_calls: usize,
     /// Answer DescribeImages with this (HTTP status, code) instead.
     fail_images: Option<(u16, String)>,
+    /// The next this many DescribeImages calls never answer (a silent connection).
+    hang_images: u32,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -352,6 +354,13 @@ fn parse_form(body: &[u8]) -> HashMap<String, String> {
 impl HttpConnector for FakeEc2 {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
         let form = parse_form(request.body().bytes().unwrap_or_default());
+        if form.get("Action").map(String::as_str) == Some("DescribeImages") {
+            let mut st = self.state();
+            if st.hang_images > 0 {
+                st.hang_images -= 1;
+                return HttpConnectorFuture::new(std::future::pending());
+            }
+        }
         let (status, body) = self.answer(&form);
         let status = StatusCode::try_from(status).expect("fake uses valid statuses");
         HttpConnectorFuture::ready(Ok(HttpResponse::new(status, SdkBody::from(body))))
@@ -367,6 +376,7 @@ fn fast_options() -> WaitOptions {
         },
         not_found_grace: Duration::from_millis(300),
         not_found_min_polls: 3,
+        call_timeout: Duration::from_millis(300),
     }
 }
 
@@ -690,6 +700,56 @@ async fn waits_share_one_describe_call_per_tick() {
         "{:?}",
         st.image_calls
     );
+}
+
+#[tokio::test]
+async fn a_poll_that_hangs_is_abandoned_and_every_waiter_goes_on() {
+    let fake = FakeEc2::default();
+    fake.put("ami-a", "available", &[]);
+    fake.put("ami-b", "available", &[]);
+    fake.state().hang_images = 1;
+    let key = unique_key();
+    let stop = CancellationToken::new();
+    let waits = ["ami-a", "ami-b"].into_iter().map(|id| {
+        wait(
+            &fake,
+            &key,
+            id,
+            WaitFor::Available,
+            Duration::from_secs(20),
+            &stop,
+        )
+    });
+    // Without abandoning the first poll, both would wait out their 20 s and time out.
+    let results = futures_join_all(waits).await;
+    assert!(results.iter().all(|r| r.is_ok()), "{results:?}");
+    let st = fake.state();
+    assert_eq!(st.hang_images, 0, "the first poll hung");
+    assert!(!st.image_calls.is_empty(), "a later poll answered");
+}
+
+#[tokio::test]
+async fn stop_ends_a_wait_while_its_poll_hangs() {
+    let fake = FakeEc2::default();
+    fake.put("ami-a", "pending", &[]);
+    fake.state().hang_images = 100;
+    let key = unique_key();
+    let stop = CancellationToken::new();
+    let s2 = stop.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        s2.cancel();
+    });
+    let r = wait(
+        &fake,
+        &key,
+        "ami-a",
+        WaitFor::Available,
+        Duration::from_secs(60),
+        &stop,
+    )
+    .await;
+    assert!(matches!(r, Err(WaitError::Stopped { .. })), "{r:?}");
 }
 
 /// `join_all` without pulling in the futures crate: spawn-free, polls all in one task.

@@ -8,6 +8,7 @@
 //! name is taken by an image that this configuration's CopyImage made (its state was lost).
 //! Adopting says so in a warning. A name held by anything else stays an error that names it.
 
+use crate::ec2::call::bounded;
 use crate::ec2::errors::describe_sdk_error;
 use crate::provider::clients::AwsClients;
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
@@ -265,7 +266,7 @@ async fn look_up(
 ) -> Found {
     let mut pauses = LOOKUP_PAUSES_MS.iter();
     loop {
-        let (mut ours, others, lookup_error) = match images_named(clients, wanted).await {
+        let (mut ours, others, lookup_error) = match images_named(clients, ctx, wanted).await {
             Ok(images) => {
                 let (ours, others): (Vec<Image>, Vec<Image>) = images
                     .into_iter()
@@ -299,15 +300,19 @@ async fn look_up(
 
 /// The account's images in the destination region named `wanted.name` (deregistered ones left
 /// out).
-async fn images_named(clients: &AwsClients, wanted: Wanted<'_>) -> Result<Vec<Image>, String> {
-    let out = clients
+async fn images_named(
+    clients: &AwsClients,
+    ctx: &Context,
+    wanted: Wanted<'_>,
+) -> Result<Vec<Image>, String> {
+    let call = clients
         .ec2(wanted.region)
         .describe_images()
         .owners("self")
         .filters(Filter::builder().name("name").values(wanted.name).build())
-        .send()
-        .await
-        .map_err(|e| describe_sdk_error(&e))?;
+        .send();
+    let what = format!("DescribeImages of the images named {:?}", wanted.name);
+    let out = bounded(ctx, what, call).await.map_err(|e| e.describe())?;
     Ok(out
         .images()
         .iter()

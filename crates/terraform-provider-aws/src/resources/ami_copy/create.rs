@@ -13,6 +13,7 @@ use super::lifecycle::{asked_tags, finish_copy, steps_left, wait_outcome, Waitin
 use super::model::{AmiCopyState, Cty, Operation};
 use super::private;
 use super::schema::stored;
+use crate::ec2::call::{bounded, CallError};
 use crate::ec2::image_waiter::{wait_image, WaitError, WaitFor};
 use crate::provider::clients::AwsClients;
 use crate::tags::Tags;
@@ -26,9 +27,11 @@ pub async fn create(
     private: &[u8],
 ) -> ApplyResponse {
     let planned = AmiCopyState::from_cty(planned_value);
+    // Every call below gives up when Ctrl-C comes or `timeouts { create }` runs out.
+    let ctx = &ctx.with_timeout("create", planned.timeout(Operation::Create));
     let region = planned.region_or(&clients.region).to_string();
     let token = private::client_token(private).unwrap_or_else(private::new_client_token);
-    let (id, adopted) = match copy_image(clients, &region, &planned, token).await {
+    let (id, adopted) = match copy_image(clients, ctx, &region, &planned, token).await {
         Ok(id) => (id, None),
         Err(failure) => {
             match adopt::recover(clients, ctx, wanted(&region, &planned), failure).await {
@@ -94,6 +97,7 @@ async fn wait_and_finish(
 /// snapshots alike, so that no untagged snapshot ever exists). Returns the new image id.
 async fn copy_image(
     clients: &AwsClients,
+    ctx: &Context,
     region: &str,
     planned: &AmiCopyState,
     token: String,
@@ -125,7 +129,7 @@ async fn copy_image(
             .tag_specifications(tag_spec(ResourceType::Image, &tags))
             .tag_specifications(tag_spec(ResourceType::Snapshot, &tags));
     }
-    match req.send().await {
+    match bounded(ctx, format!("CopyImage of {source}"), req.send()).await {
         Ok(out) => match out.image_id() {
             Some(id) if !id.is_empty() => Ok(id.to_string()),
             // EC2 accepted the call but named no image: it may have made one all the same.
@@ -133,7 +137,9 @@ async fn copy_image(
                 "EC2 answered without an image id".to_string(),
             )),
         },
-        Err(e) => Err(CopyFailure::of(&e, &source)),
+        Err(CallError::Failed(e)) => Err(CopyFailure::of(&e, &source)),
+        // Abandoned (Ctrl-C, `timeouts { create }`): the request may have been served.
+        Err(e) => Err(CopyFailure::Unknown(e.why_abandoned().unwrap_or_default())),
     }
 }
 
@@ -157,7 +163,7 @@ async fn finish(
 ) -> ApplyResponse {
     let mut diags = Diagnostics::new();
     let image = finish_copy(clients, ctx, region, &copy, image, &mut diags).await;
-    let uefi = image_ops::uefi_data(clients, region, &image).await;
+    let uefi = image_ops::uefi_data(clients, ctx, region, &image).await;
     let env = FlattenEnv::of(clients, region);
     let mut new_state = observe(&image, &copy, uefi, &env).settled(planned_value);
     if diags.has_errors() {

@@ -23,6 +23,8 @@ pub async fn delete(clients: &AwsClients, ctx: &Context, prior_value: &Value) ->
         return ApplyResponse::default();
     }
     let region = prior.region_or(&clients.region).to_string();
+    // Every call below gives up when Ctrl-C comes or `timeouts { delete }` runs out.
+    let ctx = &ctx.with_timeout("delete", prior.timeout(Operation::Delete));
     let fail = |summary: &str, detail: String| {
         ApplyResponse::failed(
             prior_value.clone(),
@@ -31,12 +33,12 @@ pub async fn delete(clients: &AwsClients, ctx: &Context, prior_value: &Value) ->
         )
     };
 
-    let live = match image_ops::describe(clients, &region, &id).await {
+    let live = match image_ops::describe(clients, ctx, &region, &id).await {
         Ok(live) => live,
         Err(msg) => {
             return fail(
                 "Cannot delete AMI copy",
-                format!("Describing AMI {id} failed: {msg}"),
+                format!("Describing AMI {id} failed: {msg}. {KEPT}"),
             )
         }
     };
@@ -76,7 +78,7 @@ async fn deregister_and_wait(
     prior: &AmiCopyState,
 ) -> Result<Vec<String>, (&'static str, String)> {
     let id = prior.image_id();
-    let deleted = image_ops::deregister(clients, region, id)
+    let deleted = image_ops::deregister(clients, ctx, region, id)
         .await
         .map_err(|e| {
             (
@@ -105,7 +107,7 @@ async fn delete_snapshots(
 ) -> Vec<String> {
     let mut left = Vec::new();
     for s in snapshots {
-        if let Err(msg) = image_ops::delete_snapshot(clients, region, s, &ctx.stop).await {
+        if let Err(msg) = image_ops::delete_snapshot(clients, ctx, region, s).await {
             left.push(format!("{s} ({msg})"));
         }
     }
@@ -124,7 +126,14 @@ fn snapshots_of(prior: &AmiCopyState, live: Option<&Image>) -> Vec<String> {
     snapshots
 }
 
+/// What a failed destroy leaves: said after every failure before the image is gone.
+const KEPT: &str = "The copy stays in the state: the next destroy tries again.";
+
 fn deregister_failed(id: &str, prior: &AmiCopyState, e: DeregisterError) -> String {
+    if e.abandoned {
+        // Interrupted or timed out: the message names the call.
+        return format!("{}. {KEPT}", e.message);
+    }
     let mut detail = format!("DeregisterImage {id} failed: {}", e.message);
     if e.protected || prior.protection().starts_with("enabled") {
         detail.push_str(

@@ -1,11 +1,14 @@
 //! The EC2 calls on one image, each with its own error wording: describe, UEFI data,
 //! deprecation, deregistration protection, tags (image and snapshots), deregistration and
 //! snapshot deletion. The verb files (`create`, `read`, `update`, `delete`) only order them.
+//! Every call is bounded by the operation's `Context` (Ctrl-C, the resource's timeouts; see
+//! `ec2::call`).
 
 use super::copy_state::{nearest_utc_minute, same_deprecation_time};
 use super::model::attr;
+use crate::ec2::call::{bounded, CallError};
 use crate::ec2::errors::{
-    describe_sdk_error, error_code, is_image_not_found, is_snapshot_in_use, is_snapshot_not_found,
+    error_code, is_image_not_found, is_snapshot_in_use, is_snapshot_not_found,
 };
 use crate::ec2::image_waiter::{wait_image, WaitFor};
 use crate::provider::clients::AwsClients;
@@ -19,23 +22,33 @@ const IN_USE_RETRIES: u32 = 5;
 
 /// DescribeImages of the copy, batched with the reads of other copies that arrive at the same
 /// time (see `ec2::image_reader`): `Ok(None)` when it is gone (NotFound, not listed, or
-/// `deregistered`); malformed ids and every other error are errors.
+/// `deregistered`); malformed ids, every other error, an interruption and a timeout are errors.
 pub async fn describe(
     clients: &AwsClients,
+    ctx: &Context,
     region: &str,
     id: &str,
 ) -> Result<Option<Image>, String> {
-    crate::ec2::image_reader::describe_image(clients, region, id).await
+    let read = crate::ec2::image_reader::describe_image(clients, region, id);
+    bounded(ctx, format!("DescribeImages of {id}"), read)
+        .await
+        .map_err(|e| e.describe())
 }
 
 /// The copy's UEFI data, read only when its boot mode allows it and as an optional read (see
 /// `ec2::uefi`): `None` when it could not be read, and the caller keeps what it had.
 pub async fn uefi_data(
     clients: &AwsClients,
+    ctx: &Context,
     region: &str,
     image: &Image,
 ) -> Option<Option<String>> {
-    crate::ec2::uefi::uefi_data(&clients.ec2(region), image).await
+    let read =
+        async { Ok::<_, ()>(crate::ec2::uefi::uefi_data(&clients.ec2(region), image).await) };
+    bounded(ctx, "DescribeImageAttribute uefiData", read)
+        .await
+        .ok()
+        .flatten()
 }
 
 /// ModifyImageAttribute `description` (`""` clears it), then wait until DescribeImages shows it.
@@ -48,20 +61,16 @@ pub async fn set_description(
     wait_for: Duration,
 ) -> Result<Image, Diagnostic> {
     let path = AttributePath::root(attr::description);
-    clients
+    let what = format!("ModifyImageAttribute on {id}");
+    let call = clients
         .ec2(region)
         .modify_image_attribute()
         .image_id(id)
         .description(AttributeValue::builder().value(description).build())
-        .send()
-        .await
-        .map_err(|e| {
-            Diagnostic::error(
-                "Cannot update the AMI description",
-                format!("ModifyImageAttribute on {id}: {}", describe_sdk_error(&e)),
-            )
-            .at(path.clone())
-        })?;
+        .send();
+    bounded(ctx, what.clone(), call).await.map_err(|e| {
+        Diagnostic::error("Cannot update the AMI description", e.detail(&what)).at(path.clone())
+    })?;
     let want = description.to_string();
     let visible = WaitFor::matches(move |i: &Image| i.description().unwrap_or_default() == want);
     wait_image(clients, region, id, visible, wait_for, &ctx.stop)
@@ -86,6 +95,12 @@ pub async fn set_deprecation(
 ) -> Result<Image, Diagnostic> {
     let ec2 = clients.ec2(region);
     let path = AttributePath::root(attr::deprecation_time);
+    let op = if when.is_some() {
+        "EnableImageDeprecation"
+    } else {
+        "DisableImageDeprecation"
+    };
+    let what = format!("{op} on {id}");
     let result = match when {
         Some(t) => {
             // Sent already rounded as EC2 rounds it, so what EC2 stores is exactly the minute the
@@ -98,33 +113,23 @@ pub async fn set_deprecation(
                 .at(path));
             };
             let at = aws_smithy_types::DateTime::from_secs(at.unix_timestamp());
-            ec2.enable_image_deprecation()
-                .image_id(id)
-                .deprecate_at(at)
-                .send()
+            let call = ec2.enable_image_deprecation().image_id(id).deprecate_at(at);
+            bounded(ctx, what.clone(), call.send())
                 .await
                 .map(|_| ())
-                .map_err(|e| describe_sdk_error(&e))
+                .map_err(|e| e.detail(&what))
         }
-        None => ec2
-            .disable_image_deprecation()
-            .image_id(id)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| describe_sdk_error(&e)),
+        None => bounded(
+            ctx,
+            what.clone(),
+            ec2.disable_image_deprecation().image_id(id).send(),
+        )
+        .await
+        .map(|_| ())
+        .map_err(|e| e.detail(&what)),
     };
     if let Err(msg) = result {
-        let op = if when.is_some() {
-            "EnableImageDeprecation"
-        } else {
-            "DisableImageDeprecation"
-        };
-        return Err(Diagnostic::error(
-            "Cannot set the AMI deprecation time",
-            format!("{op} on {id}: {msg}"),
-        )
-        .at(path));
+        return Err(Diagnostic::error("Cannot set the AMI deprecation time", msg).at(path));
     }
     let want = when.map(str::to_string);
     let visible = WaitFor::matches(move |i: &Image| {
@@ -149,32 +154,38 @@ pub async fn set_deprecation(
 /// Deregistration protection to `want` ("enabled", "enabled-with-cooldown", "disabled").
 pub async fn set_protection(
     clients: &AwsClients,
+    ctx: &Context,
     region: &str,
     id: &str,
     want: &str,
 ) -> Result<(), Diagnostic> {
     let ec2 = clients.ec2(region);
+    let call = |op: &str| format!("{op} on {id}");
     let result = match want {
-        "enabled" | "enabled-with-cooldown" => ec2
-            .enable_image_deregistration_protection()
-            .image_id(id)
-            .with_cooldown(want == "enabled-with-cooldown")
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| describe_sdk_error(&e)),
-        _ => ec2
-            .disable_image_deregistration_protection()
-            .image_id(id)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| describe_sdk_error(&e)),
+        "enabled" | "enabled-with-cooldown" => {
+            let op = call("EnableImageDeregistrationProtection");
+            let req = ec2
+                .enable_image_deregistration_protection()
+                .image_id(id)
+                .with_cooldown(want == "enabled-with-cooldown");
+            bounded(ctx, op.clone(), req.send())
+                .await
+                .map(|_| ())
+                .map_err(|e| (op, e.describe()))
+        }
+        _ => {
+            let op = call("DisableImageDeregistrationProtection");
+            let req = ec2.disable_image_deregistration_protection().image_id(id);
+            bounded(ctx, op.clone(), req.send())
+                .await
+                .map(|_| ())
+                .map_err(|e| (op, e.describe()))
+        }
     };
-    result.map_err(|msg| {
+    result.map_err(|(op, msg)| {
         Diagnostic::error(
             "Cannot set deregistration protection",
-            format!("Setting it to {want:?} on {id}: {msg}"),
+            format!("Setting it to {want:?} ({op}): {msg}"),
         )
         .at(AttributePath::root(attr::deregistration_protection))
     })
@@ -184,6 +195,7 @@ pub async fn set_protection(
 /// `old` to `new`: only the keys that change are touched.
 pub async fn retag(
     clients: &AwsClients,
+    ctx: &Context,
     region: &str,
     resources: &[String],
     old: &Tags,
@@ -194,33 +206,32 @@ pub async fn retag(
         return Ok(());
     }
     let ec2 = clients.ec2(region);
-    let err = |op: &str, msg: String| {
-        Diagnostic::error(
-            "Cannot update tags",
-            format!("{op} on {}: {msg}", resources.join(", ")),
-        )
-        .at(AttributePath::root(attr::tags))
+    let err = |msg: String| {
+        Diagnostic::error("Cannot update tags", msg).at(AttributePath::root(attr::tags))
     };
     if !diff.to_delete.is_empty() {
         let mut req = ec2.delete_tags().set_resources(Some(resources.to_vec()));
         for k in &diff.to_delete {
             req = req.tags(Tag::builder().key(k).build());
         }
-        req.send()
+        let what = format!("DeleteTags on {}", resources.join(", "));
+        bounded(ctx, what.clone(), req.send())
             .await
-            .map_err(|e| err("DeleteTags", describe_sdk_error(&e)))?;
+            .map_err(|e| err(e.detail(&what)))?;
     }
     if !diff.to_set.is_empty() {
-        create_tags(clients, region, resources, &diff.to_set)
+        create_tags(clients, ctx, region, resources, &diff.to_set)
             .await
-            .map_err(|msg| err("CreateTags", msg))?;
+            .map_err(err)?;
     }
     Ok(())
 }
 
-/// One CreateTags call setting `tags` on every resource in `resources`.
+/// One CreateTags call setting `tags` on every resource in `resources`; the error names the
+/// call ("CreateTags on ami-1, snap-1: ...").
 pub async fn create_tags(
     clients: &AwsClients,
+    ctx: &Context,
     region: &str,
     resources: &[String],
     tags: &Tags,
@@ -232,34 +243,49 @@ pub async fn create_tags(
     for (k, v) in tags {
         req = req.tags(Tag::builder().key(k).value(v).build());
     }
-    req.send()
+    let what = format!("CreateTags on {}", resources.join(", "));
+    bounded(ctx, what.clone(), req.send())
         .await
         .map(|_| ())
-        .map_err(|e| describe_sdk_error(&e))
+        .map_err(|e| e.detail(&what))
 }
 
 /// Why DeregisterImage failed.
 pub struct DeregisterError {
-    /// EC2's words.
+    /// EC2's words, or the interruption or timeout.
     pub message: String,
     /// EC2 refused because deregistration protection is on.
     pub protected: bool,
+    /// Interrupted or timed out: EC2 may or may not have deregistered it.
+    pub abandoned: bool,
 }
 
 /// DeregisterImage with its snapshots; returns the snapshots EC2 deleted. An image already
 /// gone is not an error.
 pub async fn deregister(
     clients: &AwsClients,
+    ctx: &Context,
     region: &str,
     id: &str,
 ) -> Result<Vec<String>, DeregisterError> {
-    let out = clients
+    let call = clients
         .ec2(region)
         .deregister_image()
         .image_id(id)
         .delete_associated_snapshots(true)
-        .send()
-        .await;
+        .send();
+    let out = bounded(ctx, format!("DeregisterImage {id}"), call).await;
+    let out = match out {
+        Ok(out) => Ok(out),
+        Err(CallError::Failed(e)) => Err(e),
+        Err(e) => {
+            return Err(DeregisterError {
+                message: e.describe(),
+                protected: false,
+                abandoned: true,
+            })
+        }
+    };
     match out {
         Ok(out) => Ok(out
             .delete_snapshot_results()
@@ -269,8 +295,9 @@ pub async fn deregister(
             .collect()),
         Err(e) if is_image_not_found(&e) => Ok(vec![]),
         Err(e) => Err(DeregisterError {
-            message: describe_sdk_error(&e),
+            message: crate::ec2::errors::describe_sdk_error(&e),
             protected: error_code(&e).as_deref() == Some("OperationNotPermitted"),
+            abandoned: false,
         }),
     }
 }
@@ -279,31 +306,36 @@ pub async fn deregister(
 /// gone already counts as done.
 pub async fn delete_snapshot(
     clients: &AwsClients,
+    ctx: &Context,
     region: &str,
     snapshot_id: &str,
-    stop: &tokio_util::sync::CancellationToken,
 ) -> Result<(), String> {
     let mut delay = Duration::from_millis(500);
     let mut attempt = 0;
+    let what = format!("DeleteSnapshot {snapshot_id}");
     loop {
-        match clients
+        let call = clients
             .ec2(region)
             .delete_snapshot()
             .snapshot_id(snapshot_id)
-            .send()
-            .await
-        {
+            .send();
+        match bounded(ctx, what.clone(), call).await {
             Ok(_) => return Ok(()),
-            Err(e) if is_snapshot_not_found(&e) => return Ok(()),
-            Err(e) if is_snapshot_in_use(&e) && attempt < IN_USE_RETRIES => {
+            Err(CallError::Failed(e)) if is_snapshot_not_found(&e) => return Ok(()),
+            Err(CallError::Failed(e)) if is_snapshot_in_use(&e) && attempt < IN_USE_RETRIES => {
                 attempt += 1;
-                tokio::select! {
-                    _ = tokio::time::sleep(delay) => {}
-                    _ = stop.cancelled() => return Err("interrupted".to_string()),
+                // The pause is a call of its own: bounded the same way.
+                let pause = async {
+                    tokio::time::sleep(delay).await;
+                    Ok::<_, ()>(())
+                };
+                if let Err(e) = bounded(ctx, format!("{what} (waiting while in use)"), pause).await
+                {
+                    return Err(e.message(|_| String::new()));
                 }
                 delay *= 2;
             }
-            Err(e) => return Err(describe_sdk_error(&e)),
+            Err(e) => return Err(e.describe()),
         }
     }
 }

@@ -214,7 +214,7 @@ pub async fn finish_copy(
         let resources: Vec<String> = std::iter::once(id.clone())
             .chain(snapshot_ids(&image))
             .collect();
-        match image_ops::create_tags(clients, region, &resources, &missing).await {
+        match image_ops::create_tags(clients, ctx, region, &resources, &missing).await {
             Ok(()) => {
                 tracing::info!(
                     image_id = %id,
@@ -226,10 +226,7 @@ pub async fn finish_copy(
             Err(msg) => diags.push(
                 Diagnostic::error(
                     "Cannot tag the AMI copy",
-                    format!(
-                        "The copy {id} came without the tags asked for; CreateTags on {}: {msg}",
-                        resources.join(", ")
-                    ),
+                    format!("The copy {id} came without the tags asked for; {msg}"),
                 )
                 .at(AttributePath::root(attr::tags)),
             ),
@@ -244,8 +241,8 @@ pub async fn finish_copy(
         }
     }
     if planned.protection() != "disabled" {
-        if let Err(d) = image_ops::set_protection(clients, region, &id, planned.protection()).await
-        {
+        let want = planned.protection();
+        if let Err(d) = image_ops::set_protection(clients, ctx, region, &id, want).await {
             diags.push(d);
         }
     }

@@ -52,12 +52,13 @@ pub async fn read(
     let read_error = |msg: String| -> Diagnostics {
         Diagnostic::error(
             "Cannot read AMI copy",
-            format!("Reading AMI {id} in {region} failed: {msg}"),
+            // A failed read changes nothing.
+            format!("Reading AMI {id} in {region} failed: {msg}. The state is left as it was."),
         )
         .into()
     };
     let pending = current.state == Some(Lifecycle::Pending);
-    let image = match image_ops::describe(clients, region, id)
+    let image = match image_ops::describe(clients, ctx, region, id)
         .await
         .map_err(read_error)?
     {
@@ -97,7 +98,7 @@ pub async fn read(
             });
         }
     };
-    let uefi = image_ops::uefi_data(clients, region, &image).await;
+    let uefi = image_ops::uefi_data(clients, ctx, region, &image).await;
     let mut state = observe(&image, &current, uefi, &FlattenEnv::of(clients, region));
     // A copy recorded as pending (interrupted or timed out) stays pending until an apply has
     // resumed it and finished the create steps, even if EC2 finished copying meanwhile: only
@@ -135,11 +136,13 @@ async fn look_again(clients: &AwsClients, ctx: &Context, region: &str, id: &str)
         Ok(image) => Seen::Listed(Box::new(image)),
         Err(WaitError::NotFound { .. }) => Seen::Unlisted,
         // Listed, in a failure state: read it as it is.
-        Err(WaitError::Failed { .. }) => match image_ops::describe(clients, region, id).await {
-            Ok(Some(i)) => Seen::Listed(Box::new(i)),
-            Ok(None) => Seen::Unlisted,
-            Err(msg) => Seen::Error(msg),
-        },
+        Err(WaitError::Failed { .. }) => {
+            match image_ops::describe(clients, ctx, region, id).await {
+                Ok(Some(i)) => Seen::Listed(Box::new(i)),
+                Ok(None) => Seen::Unlisted,
+                Err(msg) => Seen::Error(msg),
+            }
+        }
         Err(WaitError::Stopped { .. } | WaitError::Timeout { .. }) => Seen::Unknown,
         Err(e @ WaitError::Api(_)) => Seen::Error(e.to_string()),
     }

@@ -33,6 +33,8 @@ pub async fn update(
 ) -> ApplyResponse {
     let prior = AmiCopyState::from_cty(prior_value);
     let planned = AmiCopyState::from_cty(planned_value);
+    // Every call below gives up when Ctrl-C comes or `timeouts { update }` runs out.
+    let ctx = &ctx.with_timeout("update", planned.timeout(Operation::Update));
     let target = Target {
         clients,
         ctx,
@@ -62,7 +64,17 @@ pub async fn update(
     };
     let changed = match apply_changes(&target, &prior, &planned, resumed.as_ref()).await {
         Ok(image) => image.or(resumed),
-        Err(d) => return keep_prior(d.into()),
+        Err(mut d) => {
+            if ctx.stop.is_cancelled() || ctx.remaining() == Some(Duration::ZERO) {
+                // The call was abandoned: say what the state keeps.
+                d.detail.push_str(&format!(
+                    ".\n\nThe state keeps {} as it was before this apply; the next plan shows \
+                     the change again and the next apply redoes it.",
+                    target.id
+                ));
+            }
+            return keep_prior(d.into());
+        }
     };
     let new_state = new_state(&target, &prior, planned_value, changed).await;
     ApplyResponse {
@@ -144,7 +156,7 @@ async fn apply_changes(
         image = Some(set.await?);
     }
     if !resumed && prior.protection() != planned.protection() {
-        image_ops::set_protection(t.clients, &t.region, &t.id, planned.protection()).await?;
+        image_ops::set_protection(t.clients, t.ctx, &t.region, &t.id, planned.protection()).await?;
     }
     if prior.tags_all != planned.tags_all {
         retag(t, prior, planned, image.as_ref()).await?;
@@ -169,13 +181,13 @@ async fn retag(
     }
     let snapshots = match image {
         Some(i) => snapshot_ids(i),
-        None => match image_ops::describe(t.clients, &t.region, &t.id).await {
+        None => match image_ops::describe(t.clients, t.ctx, &t.region, &t.id).await {
             Ok(Some(i)) => snapshot_ids(&i),
             _ => prior.snapshot_ids(),
         },
     };
     let resources: Vec<String> = std::iter::once(t.id.clone()).chain(snapshots).collect();
-    image_ops::retag(t.clients, &t.region, &resources, &old, &new).await
+    image_ops::retag(t.clients, t.ctx, &t.region, &resources, &old, &new).await
 }
 
 /// The new state: the planned values, with what EC2 decides read back (after a resumed copy,
@@ -189,7 +201,7 @@ async fn new_state(
     let image = match image {
         Some(i) => Some(i),
         None if planned_value.contains_unknown() => {
-            image_ops::describe(t.clients, &t.region, &t.id)
+            image_ops::describe(t.clients, t.ctx, &t.region, &t.id)
                 .await
                 .ok()
                 .flatten()
@@ -199,7 +211,7 @@ async fn new_state(
     let new_state = match image {
         Some(image) => {
             let uefi = if planned_value.get(attr::uefi_data).is_unknown() {
-                image_ops::uefi_data(t.clients, &t.region, &image).await
+                image_ops::uefi_data(t.clients, t.ctx, &t.region, &image).await
             } else {
                 None
             };
