@@ -46,6 +46,13 @@ impl Context {
         }
     }
 
+    /// How long a wait that would take at most `full` may take: `full`, cut to the time left
+    /// before the deadline. An operation's timeout bounds the whole operation, as in the Go
+    /// SDK, not each wait inside it afresh.
+    pub fn budget(&self, full: Duration) -> Duration {
+        self.remaining().map_or(full, |left| left.min(full))
+    }
+
     /// The time left before the deadline (zero once it has passed); `None` without one.
     pub fn remaining(&self) -> Option<Duration> {
         self.deadline
@@ -79,5 +86,10 @@ mod tests {
     fn remaining_is_zero_once_passed() {
         let ctx = Context::default().with_timeout("create", Duration::ZERO);
         assert_eq!(ctx.remaining(), Some(Duration::ZERO));
+        assert_eq!(ctx.budget(Duration::from_secs(60)), Duration::ZERO);
+        let ten = Duration::from_secs(10);
+        assert_eq!(Context::default().budget(ten), ten);
+        let later = Context::default().with_timeout("create", Duration::from_secs(3600));
+        assert_eq!(later.budget(ten), ten);
     }
 }

@@ -83,7 +83,7 @@ async fn wait_and_finish(
         region,
         copy.image_id(),
         WaitFor::Available,
-        wait,
+        ctx.budget(wait),
         &ctx.stop,
     )
     .await;

@@ -87,14 +87,21 @@ async fn deregister_and_wait(
             )
         })?;
     let wait = prior.timeout(Operation::Delete);
-    wait_image(clients, region, id, WaitFor::Gone, wait, &ctx.stop)
-        .await
-        .map_err(|e| {
-            (
-                "AMI copy not deregistered",
-                format!("{}. Run destroy again to finish.", sentence(e)),
-            )
-        })?;
+    wait_image(
+        clients,
+        region,
+        id,
+        WaitFor::Gone,
+        ctx.budget(wait),
+        &ctx.stop,
+    )
+    .await
+    .map_err(|e| {
+        (
+            "AMI copy not deregistered",
+            format!("{}. Run destroy again to finish.", sentence(e)),
+        )
+    })?;
     Ok(deleted)
 }
 

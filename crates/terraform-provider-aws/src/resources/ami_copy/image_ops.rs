@@ -73,15 +73,22 @@ pub async fn set_description(
     })?;
     let want = description.to_string();
     let visible = WaitFor::matches(move |i: &Image| i.description().unwrap_or_default() == want);
-    wait_image(clients, region, id, visible, wait_for, &ctx.stop)
-        .await
-        .map_err(|e| {
-            Diagnostic::error(
-                "AMI description not visible",
-                format!("After ModifyImageAttribute: {e}."),
-            )
-            .at(path)
-        })
+    wait_image(
+        clients,
+        region,
+        id,
+        visible,
+        ctx.budget(wait_for),
+        &ctx.stop,
+    )
+    .await
+    .map_err(|e| {
+        Diagnostic::error(
+            "AMI description not visible",
+            format!("After ModifyImageAttribute: {e}."),
+        )
+        .at(path)
+    })
 }
 
 /// Enable (`Some`) or disable (`None`) deprecation, then wait until DescribeImages shows it.
@@ -140,15 +147,22 @@ pub async fn set_deprecation(
             _ => false,
         }
     });
-    wait_image(clients, region, id, visible, wait_for, &ctx.stop)
-        .await
-        .map_err(|e| {
-            Diagnostic::error(
-                "AMI deprecation not visible",
-                format!("After setting the deprecation time: {e}."),
-            )
-            .at(path)
-        })
+    wait_image(
+        clients,
+        region,
+        id,
+        visible,
+        ctx.budget(wait_for),
+        &ctx.stop,
+    )
+    .await
+    .map_err(|e| {
+        Diagnostic::error(
+            "AMI deprecation not visible",
+            format!("After setting the deprecation time: {e}."),
+        )
+        .at(path)
+    })
 }
 
 /// Deregistration protection to `want` ("enabled", "enabled-with-cooldown", "disabled").

@@ -99,7 +99,7 @@ async fn resume(t: &Target<'_>, planned: &AmiCopyState) -> Result<Image, Resume>
         &t.region,
         &t.id,
         WaitFor::Available,
-        t.wait_for,
+        t.ctx.budget(t.wait_for),
         &t.ctx.stop,
     )
     .await;
