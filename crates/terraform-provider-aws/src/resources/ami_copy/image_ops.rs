@@ -73,22 +73,39 @@ pub async fn set_description(
     })?;
     let want = description.to_string();
     let visible = WaitFor::matches(move |i: &Image| i.description().unwrap_or_default() == want);
-    wait_image(
-        clients,
-        region,
-        id,
-        visible,
-        ctx.budget(wait_for),
-        &ctx.stop,
-    )
-    .await
-    .map_err(|e| {
-        Diagnostic::error(
-            "AMI description not visible",
-            format!("After ModifyImageAttribute: {e}."),
-        )
-        .at(path)
-    })
+    let shown = Shown {
+        summary: "AMI description not visible",
+        after: "ModifyImageAttribute",
+        path,
+    };
+    wait_shown(clients, ctx, region, id, visible, wait_for, shown).await
+}
+
+/// What a change waits to see in DescribeImages, for the diagnostic when it does not.
+struct Shown {
+    summary: &'static str,
+    /// The change made, as in "After {after}: timed out ...".
+    after: &'static str,
+    path: AttributePath,
+}
+
+/// Waits until DescribeImages shows a change just made (EC2 is eventually consistent), within
+/// what is left of the operation's time.
+async fn wait_shown(
+    clients: &AwsClients,
+    ctx: &Context,
+    region: &str,
+    id: &str,
+    visible: WaitFor,
+    wait_for: Duration,
+    shown: Shown,
+) -> Result<Image, Diagnostic> {
+    let budget = ctx.budget(wait_for);
+    wait_image(clients, region, id, visible, budget, &ctx.stop)
+        .await
+        .map_err(|e| {
+            Diagnostic::error(shown.summary, format!("After {}: {e}.", shown.after)).at(shown.path)
+        })
 }
 
 /// Enable (`Some`) or disable (`None`) deprecation, then wait until DescribeImages shows it.
@@ -147,22 +164,12 @@ pub async fn set_deprecation(
             _ => false,
         }
     });
-    wait_image(
-        clients,
-        region,
-        id,
-        visible,
-        ctx.budget(wait_for),
-        &ctx.stop,
-    )
-    .await
-    .map_err(|e| {
-        Diagnostic::error(
-            "AMI deprecation not visible",
-            format!("After setting the deprecation time: {e}."),
-        )
-        .at(path)
-    })
+    let shown = Shown {
+        summary: "AMI deprecation not visible",
+        after: "setting the deprecation time",
+        path,
+    };
+    wait_shown(clients, ctx, region, id, visible, wait_for, shown).await
 }
 
 /// Deregistration protection to `want` ("enabled", "enabled-with-cooldown", "disabled").
