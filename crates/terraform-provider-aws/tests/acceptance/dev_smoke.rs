@@ -172,7 +172,7 @@ fn go_provider_state_plans_clean_after_replace_provider() {
 /// and deregistration protection. Tags were there from the start, set in the CopyImage call.
 #[test]
 fn resumed_copy_finishes_the_create_steps() {
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
     let tf = Tf::new("dev_smoke_resume_steps");
     let source = tf.make_source_ami(REGION, "tfacc-resume-steps-source");
     let name = "tfacc-resume-steps";
@@ -180,15 +180,7 @@ fn resumed_copy_finishes_the_create_steps() {
     let extra = "  deprecation_time = \"2030-06-01T00:00:00Z\"\n  deregistration_protection = \"enabled\"\n  tags = {\n    Name = \"r\"\n  }";
     tf.write(&tf.copy_config(REGION, name, &source, extra));
 
-    let apply = tf.spawn(&["apply", "-auto-approve", "-input=false", "-no-color"]);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while tf.calls(Some("CopyImage")).is_empty() {
-        assert!(Instant::now() < deadline, "CopyImage never called");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    std::thread::sleep(Duration::from_millis(1000));
-    apply.interrupt();
-    let out = apply.wait();
+    let (out, _) = tf.apply_interrupted_after_copy_image(Duration::from_millis(1000));
     let r = tf.resource("aws_ami_copy.test");
     assert_eq!(r["state"], "pending", "{}", out.text());
     let id = r["id"].as_str().expect("id").to_string();

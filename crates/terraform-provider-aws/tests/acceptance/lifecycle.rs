@@ -147,17 +147,7 @@ fn interrupt_during_the_wait_records_a_pending_copy_and_apply_resumes() {
     tf.copy_duration(name, 60.0);
     tf.write(&tf.copy_config(REGION, name, &source, ""));
 
-    let apply = tf.spawn(&["apply", "-auto-approve", "-input=false", "-no-color"]);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while tf.calls(Some("CopyImage")).is_empty() {
-        assert!(Instant::now() < deadline, "CopyImage never called");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    std::thread::sleep(Duration::from_millis(1500));
-    let interrupted = Instant::now();
-    apply.interrupt();
-    let out = apply.wait();
-    let took = interrupted.elapsed();
+    let (out, took) = tf.apply_interrupted_after_copy_image(Duration::from_millis(1500));
     assert!(
         took < Duration::from_secs(6),
         "apply took {took:?} to stop after Ctrl-C:\n{}",

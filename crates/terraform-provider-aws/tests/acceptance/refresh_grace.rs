@@ -2,9 +2,9 @@
 //! asked for again rather than forgotten; one that stays unlisted is kept once, then removed;
 //! a copy that is not pending and is gone is removed at once.
 
-use crate::support::{ami_id, call_param, Run, Tf};
+use crate::support::{ami_id, call_param, Tf};
 use serde_json::Value as Json;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const REGION: &str = "us-east-1";
 
@@ -19,19 +19,6 @@ fn slow_invisible_copies(tf: &Tf, name_prefix: &str, seconds: f64, invisible_sec
             "invisible_seconds": invisible_seconds,
         }),
     );
-}
-
-/// Starts `apply` and presses Ctrl-C `after` the CopyImage call was logged; returns its output.
-fn apply_interrupted_after_copy_image(tf: &Tf, after: Duration) -> Run {
-    let apply = tf.spawn(&["apply", "-auto-approve", "-input=false", "-no-color"]);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while tf.calls(Some("CopyImage")).is_empty() {
-        assert!(Instant::now() < deadline, "CopyImage never called");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    std::thread::sleep(after);
-    apply.interrupt();
-    apply.wait()
 }
 
 /// The DescribeImages calls that asked for `id` by ImageId (as refresh does), with their status.
@@ -62,7 +49,9 @@ fn a_plan_right_after_ctrl_c_keeps_the_copy_ec2_does_not_list_yet_and_apply_resu
     slow_invisible_copies(&tf, name, 120.0, 10.0);
     tf.write(&tf.copy_config(REGION, name, &source, ""));
 
-    let out = apply_interrupted_after_copy_image(&tf, Duration::from_millis(200));
+    let out = tf
+        .apply_interrupted_after_copy_image(Duration::from_millis(200))
+        .0;
     let entry = tf.resource_entry("aws_ami_copy.test");
     assert!(
         !entry.is_null(),
@@ -123,7 +112,9 @@ fn a_pending_copy_that_stays_unlisted_is_kept_once_then_removed() {
     let name = "tfacc-refresh-grace-gone";
     tf.copy_duration(name, 120.0);
     tf.write(&tf.copy_config(REGION, name, &source, ""));
-    let out = apply_interrupted_after_copy_image(&tf, Duration::from_millis(1500));
+    let out = tf
+        .apply_interrupted_after_copy_image(Duration::from_millis(1500))
+        .0;
     let entry = tf.resource_entry("aws_ami_copy.test");
     assert_eq!(entry["values"]["state"], "pending", "{}", out.text());
     let id = ami_id(&entry["values"]);

@@ -251,6 +251,26 @@ impl Tf {
         }
     }
 
+    /// `apply`, interrupted (Ctrl-C) `after` the emulator has received its first CopyImage.
+    /// Returns its output and how long the CLI took to exit after the interrupt.
+    pub fn apply_interrupted_after_copy_image(
+        &self,
+        after: std::time::Duration,
+    ) -> (Run, std::time::Duration) {
+        use std::time::{Duration, Instant};
+        let apply = self.spawn(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while self.calls(Some("CopyImage")).is_empty() {
+            assert!(Instant::now() < deadline, "CopyImage never called");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::thread::sleep(after);
+        let interrupted = Instant::now();
+        apply.interrupt();
+        let out = apply.wait();
+        (out, interrupted.elapsed())
+    }
+
     /// `apply` expected to fail: returns its output (asserting a non-zero exit).
     pub fn apply_fails(&self) -> Run {
         let r = self.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
