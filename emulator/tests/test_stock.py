@@ -109,3 +109,16 @@ def test_stock_logs_calls_moto_fails_on_with_their_500(stock_aws):
     logged = stock_aws.calls("DescribeImageAttribute")
     assert [c["status"] for c in logged] == [500]
     assert logged[0]["fault"] is None
+
+
+def test_stock_lists_disabled_images_regardless(stock_aws):
+    """Stock moto: DisableImage sets State disabled, but DescribeImages lists the image without
+    IncludeDisabled (EC2 leaves it out); the layer fixes this (test_disabled.py)."""
+    ec2 = stock_aws.ec2()
+    image_id = ec2.register_image(Name="stock-disabled")["ImageId"]
+    assert ec2.disable_image(ImageId=image_id)["Return"] is True
+    imgs = ec2.describe_images(ImageIds=[image_id])["Images"]
+    assert [(i["ImageId"], i["State"]) for i in imgs] == [(image_id, "disabled")]
+    assert image_id in [i["ImageId"] for i in ec2.describe_images(Owners=["self"])["Images"]]
+    ec2.enable_image(ImageId=image_id)
+    assert ec2.describe_images(ImageIds=[image_id])["Images"][0]["State"] == "available"

@@ -18,6 +18,7 @@ def install() -> None:
         protection,
         deregister,
         snapshot_deletion,
+        disabled,
         visibility,
     )
 
