@@ -18,6 +18,7 @@ def install() -> None:
         protection,
         deregister,
         snapshot_deletion,
+        pending_snapshot,
         disabled,
         visibility,
     )
