@@ -190,6 +190,9 @@ pub async fn describe_batch(
         let out = client
             .describe_images()
             .set_image_ids(Some(chunk.clone()))
+            // EC2 leaves disabled images out unless asked: a copy disabled outside Terraform is
+            // still there, and still in the state.
+            .include_disabled(true)
             .send()
             .await;
         match out {

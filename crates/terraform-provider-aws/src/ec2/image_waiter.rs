@@ -98,6 +98,10 @@ pub enum Outcome {
     Deregistered,
 }
 
+/// Why a wait for `available` ends on a disabled image.
+pub const DISABLED_REASON: &str =
+    "it was disabled (DisableImage); `aws ec2 enable-image` makes it available again";
+
 fn is_failure_state(state: &ImageState) -> bool {
     super::image_state::is_failure(state)
 }
@@ -134,8 +138,13 @@ pub fn classify(image: Option<&Image>, target: &WaitFor) -> Outcome {
             Some(ImageState::Available) => Outcome::Done,
             Some(ImageState::Deregistered) => Outcome::Deregistered,
             Some(s) if is_failure_state(s) => failed(image),
-            // pending, transient, disabled, unknown future states: keep waiting (bounded by the
-            // caller's timeout).
+            // Disabled by someone: it will not become available by waiting.
+            Some(ImageState::Disabled) => Outcome::Failed {
+                state: ImageState::Disabled.as_str().to_string(),
+                reason: Some(DISABLED_REASON.to_string()),
+            },
+            // pending, transient, unknown future states: keep waiting (bounded by the caller's
+            // timeout).
             _ => Outcome::Pending,
         },
         WaitFor::Matches(pred) => match state {
@@ -660,8 +669,10 @@ async fn describe_images(
     for chunk in ids.chunks(MAX_IDS_PER_CALL) {
         let mut token: Option<String> = None;
         loop {
+            // Only the account's own images: copies are, and nothing else is waited on.
             let out = client
                 .describe_images()
+                .owners("self")
                 .filters(
                     Filter::builder()
                         .name("image-id")
@@ -699,6 +710,7 @@ async fn describe_snapshot_progress(
         loop {
             let out = client
                 .describe_snapshots()
+                .owner_ids("self")
                 .filters(
                     Filter::builder()
                         .name("snapshot-id")

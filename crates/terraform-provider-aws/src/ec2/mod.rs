@@ -11,4 +11,5 @@ pub mod image_reader;
 pub mod image_state;
 pub mod image_waiter;
 pub mod optional_read;
+pub mod server_clock;
 pub mod uefi;

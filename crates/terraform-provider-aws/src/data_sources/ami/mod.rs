@@ -19,7 +19,7 @@ use crate::ec2::call::bounded;
 use crate::ec2::errors::describe_sdk_error;
 use crate::provider::clients::{AwsClients, ProviderState};
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{BootModeValues, Filter, Image, ImageAttributeName};
+use aws_sdk_ec2::types::{Filter, Image};
 use query::Query;
 use std::sync::Arc;
 use tfplugin::{
@@ -104,17 +104,14 @@ async fn lookup(
             return Value::Null;
         }
     };
-    let uefi_data = match image.boot_mode() {
-        Some(BootModeValues::Uefi | BootModeValues::UefiPreferred) => {
-            let id = image.image_id().unwrap_or_default();
-            let read = async { Ok::<_, ()>(uefi_data(&ec2, id).await) };
-            bounded(ctx, "DescribeImageAttribute uefiData", read)
-                .await
-                .ok()
-                .flatten()
-        }
-        _ => None,
-    };
+    // The resource's optional read: a backend that cannot answer (stock moto answers 500) costs
+    // two quick attempts, not the client's full retry policy.
+    let read = async { Ok::<_, ()>(crate::ec2::uefi::uefi_data(&ec2, &image).await) };
+    let uefi_data = bounded(ctx, "DescribeImageAttribute uefiData", read)
+        .await
+        .ok()
+        .flatten()
+        .flatten();
     let env = flatten::Env {
         region: &region,
         partition: &clients.partition,
@@ -152,22 +149,4 @@ async fn describe_images(ec2: &aws_sdk_ec2::Client, q: &Query) -> Result<Vec<Ima
         images.extend(page.images().iter().cloned());
     }
     Ok(images)
-}
-
-/// The image's UEFI variable store, or `None` when it cannot be read: a missing permission for
-/// this one attribute must not fail the lookup.
-async fn uefi_data(ec2: &aws_sdk_ec2::Client, image_id: &str) -> Option<String> {
-    let out = ec2
-        .describe_image_attribute()
-        .image_id(image_id)
-        .attribute(ImageAttributeName::UefiData)
-        .send()
-        .await;
-    match out {
-        Ok(out) => out.uefi_data().and_then(|a| a.value()).map(str::to_string),
-        Err(e) => {
-            tracing::warn!(image_id, error = %describe_sdk_error(&e), "could not read uefiData");
-            None
-        }
-    }
 }

@@ -1,25 +1,37 @@
-//! Adopting a copy whose CopyImage answer never arrived, or whose name CopyImage says is taken.
+//! A CopyImage that came back without an image id: find out, with proof, whether this resource
+//! instance's copy exists, and never take an image that is not proven its own (`ownership`).
 //!
-//! A CopyImage can succeed in EC2 while its answer is lost (a dropped connection, a timeout, an
-//! unreadable response), even after every SDK retry. Returning no state then would orphan the
-//! copy: Terraform forgets it and the next apply fails with `InvalidAMIName.Duplicate`. So when
-//! the outcome is unknown, the copy is looked for (owner self, the destination region, the
-//! planned name, the planned source) and adopted into the state; the same when CopyImage says the
-//! name is taken by an image that this configuration's CopyImage made (its state was lost).
-//! Adopting says so in a warning. A name held by anything else stays an error that names it.
+//! - **Unknown outcome** (a lost answer, a timeout, a connection failure, a 5xx or throttling
+//!   left after the SDK's retries, Ctrl-C or the deadline while CopyImage was in flight): the
+//!   request is sent again with the same ClientToken. EC2 answers with the image the first
+//!   request made, or makes it now: either way the id is this instance's. This one resolution
+//!   runs even after Ctrl-C or the deadline, bounded by [`RESOLVE_LIMIT`], so that an image EC2
+//!   made is in the state rather than orphaned. If that answer is lost too, the account's images
+//!   under the name are judged by the time window (`ownership`).
+//! - **`InvalidAMIName.Duplicate`**: the holder is adopted only if the time window proves it is
+//!   this instance's (a backend that ignores the token made it for an earlier attempt). Anything
+//!   else is an error naming the holder and the import block that would take it over on purpose.
+//! - Still unknown: the caller keeps the instance in the state with its token and first attempt,
+//!   so that the next apply can prove it (see `create`).
 
+use super::ownership::{self, describe_holder, Claim, Verdict};
 use crate::ec2::call::bounded;
-use crate::ec2::errors::describe_sdk_error;
+use crate::ec2::errors::{describe_sdk_error, is_transient};
+use crate::ec2::server_clock::{DateHeader, Skew};
 use crate::provider::clients::AwsClients;
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ec2::operation::copy_image::CopyImageError;
-use aws_sdk_ec2::types::{Filter, Image, ImageState};
+use aws_sdk_ec2::types::{Filter, Image};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use std::future::Future;
 use std::time::Duration;
-use tfplugin::{Context, Diagnostic};
+use tfplugin::{Context, Diagnostic, Diagnostics};
 
 /// EC2's code for "an image of yours in this region already has that name".
 pub const NAME_TAKEN: &str = "InvalidAMIName.Duplicate";
+
+/// The most resolving an unknown outcome may take, Ctrl-C or not.
+pub const RESOLVE_LIMIT: Duration = Duration::from_secs(15);
 
 /// How long to look for a copy EC2 may not list yet (DescribeImages is eventually consistent):
 /// the pauses between lookups, about 6 s in all.
@@ -30,9 +42,9 @@ const LOOKUP_PAUSES_MS: &[u64] = &[500, 1000, 1500, 3000];
 pub enum CopyFailure {
     /// EC2 refused the copy (or the request was never sent): no copy was made.
     Refused(Diagnostic),
-    /// `InvalidAMIName.Duplicate`, with EC2's message: perhaps this configuration's own copy.
+    /// `InvalidAMIName.Duplicate`, with EC2's message.
     NameTaken(String),
-    /// The request may have reached EC2 and made the copy, but no answer came; says what
+    /// The request may have reached EC2 and made the copy, but no answer says so; says what
     /// happened.
     Unknown(String),
 }
@@ -59,17 +71,14 @@ impl CopyFailure {
     }
 }
 
-/// Whether a failed call may nonetheless have been carried out: the request may have reached
-/// the service, but its answer was lost (a connection closed or reset, an unreadable response,
-/// a timeout). Only an error raised before anything could be sent (a request that cannot be
-/// built or sent at all) or a service's own answer says for sure. A connection that could not
-/// even be opened counts as unknown too: the SDK reports the last attempt only, and an earlier
-/// attempt may have been served before its answer was lost.
-pub fn is_unknown_outcome<E>(err: &SdkError<E, HttpResponse>) -> bool {
+/// Whether a failed call may nonetheless have been carried out. Only an error raised before
+/// anything could be sent, or a service's definite answer, says for sure. A connection that could
+/// not be opened, a 5xx or a throttle count as unknown too: the SDK reports the last attempt
+/// only, and an earlier attempt may have been served before its answer was lost.
+pub fn is_unknown_outcome<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> bool {
     match err {
-        SdkError::TimeoutError(_) | SdkError::ResponseError(_) => true,
         SdkError::DispatchFailure(f) => !f.is_user(),
-        _ => false,
+        _ => is_transient(err),
     }
 }
 
@@ -82,304 +91,359 @@ pub struct Wanted<'a> {
     pub source_region: &'a str,
 }
 
-/// An adopted copy: its id and the warning that says why it was adopted.
-pub struct Adopted {
-    pub id: String,
-    pub warning: Diagnostic,
+/// What became of a CopyImage whose answer had no image id.
+pub enum Resolution {
+    /// This instance's copy, with warnings that say how it is known to be.
+    Ours { id: String, warnings: Diagnostics },
+    /// Nothing of this instance's was made: EC2 refused, or the name is held by an image this
+    /// instance did not make.
+    Refused(Diagnostic),
+    /// Still not known: the caller keeps the token and first attempt in the state.
+    Unknown(Diagnostic),
 }
 
-const ADOPTED: &str = "Adopted an existing AMI copy";
+/// The context for resolving: not stopped by Ctrl-C, bounded by [`RESOLVE_LIMIT`].
+pub fn resolve_context() -> Context {
+    Context::default().with_timeout("create", RESOLVE_LIMIT)
+}
 
-/// After a failed CopyImage: the copy to adopt, or the error to show.
-pub async fn recover(
+/// Resolves `failure`, the answer to this instance's CopyImage first sent at `first_attempt`;
+/// `resend` sends it again with the same ClientToken, bounded by the context it is given.
+pub async fn resolve<F, Fut>(
     clients: &AwsClients,
-    ctx: &Context,
     wanted: Wanted<'_>,
+    first_attempt: time::OffsetDateTime,
     failure: CopyFailure,
-) -> Result<Adopted, Diagnostic> {
-    match failure {
-        CopyFailure::Refused(d) => Err(d),
-        CopyFailure::Unknown(why) => adopt_unknown(clients, ctx, wanted, &why).await,
+    resend: F,
+) -> Resolution
+where
+    F: FnOnce(Context) -> Fut,
+    Fut: Future<Output = Result<String, CopyFailure>>,
+{
+    let ctx = resolve_context();
+    let claim = Claim {
+        name: wanted.name,
+        source_id: wanted.source_id,
+        source_region: wanted.source_region,
+        first_attempt,
+        token_answer: None,
+    };
+    let why = match failure {
+        CopyFailure::Refused(d) => return Resolution::Refused(d),
         CopyFailure::NameTaken(ec2_says) => {
-            adopt_name_holder(clients, ctx, wanted, &ec2_says).await
+            return name_taken(clients, &ctx, wanted, claim, &ec2_says).await
+        }
+        CopyFailure::Unknown(why) => why,
+    };
+    tracing::info!(name = wanted.name, %why, "CopyImage outcome unknown; sending it again with the same ClientToken");
+    match resend(ctx.clone()).await {
+        Ok(id) => {
+            let mut warnings = Diagnostics::from(Diagnostic::warning(
+                CONFIRMED,
+                format!(
+                    "CopyImage's answer was lost ({why}). Sent again with the same ClientToken, it \
+                     was answered with {id}, which is recorded in the state as this resource."
+                ),
+            ));
+            let claim = Claim {
+                token_answer: Some(&id),
+                ..claim
+            };
+            if let Some(w) = also_named(clients, &ctx, wanted, claim, &id).await {
+                warnings.push(w);
+            }
+            Resolution::Ours { id, warnings }
+        }
+        Err(CopyFailure::NameTaken(ec2_says)) => {
+            name_taken(clients, &ctx, wanted, claim, &ec2_says).await
+        }
+        Err(CopyFailure::Unknown(again)) => {
+            let lost = format!(
+                "CopyImage of {} was sent, but its answer was lost ({why}); sent again with the same \
+                 ClientToken, its answer was lost too ({again})",
+                wanted.source_id
+            );
+            by_window(clients, &ctx, wanted, claim, &lost, |text| {
+                Resolution::Unknown(Diagnostic::error(UNKNOWN, text))
+            })
+            .await
+        }
+        Err(CopyFailure::Refused(d)) => {
+            let refused = d.clone();
+            let lost = format!(
+                "CopyImage of {} was sent, but its answer was lost ({why}); sent again, it was \
+                 refused: {}",
+                wanted.source_id, d.detail
+            );
+            by_window(clients, &ctx, wanted, claim, &lost, move |_| {
+                Resolution::Refused(refused)
+            })
+            .await
         }
     }
 }
 
-async fn adopt_unknown(
+const CONFIRMED: &str = "AMI copy confirmed after a lost answer";
+const ADOPTED: &str = "Adopted an existing AMI copy";
+const UNKNOWN: &str = "AMI copy outcome unknown";
+
+/// The account's images under the name, judged by the time window: one proven copy is adopted;
+/// otherwise `otherwise` words the outcome from `happened` and what the lookup found.
+async fn by_window(
     clients: &AwsClients,
     ctx: &Context,
     wanted: Wanted<'_>,
-    why: &str,
-) -> Result<Adopted, Diagnostic> {
-    let found = look_up(clients, ctx, wanted, Strictness::SourceIfReported).await;
-    let unknown = |what: String| {
-        Diagnostic::error(
-            "AMI copy outcome unknown",
-            format!(
-                "CopyImage of {} was sent, but its answer was lost ({why}), so EC2 may or may not \
-                 have made the copy. {what}",
-                wanted.source_id
-            ),
-        )
-    };
-    match found {
-        Found::One(image) => Ok(adopted(&image, |id| {
-            format!(
-                "CopyImage's answer was lost ({why}), but EC2 made the copy: {id}, named {:?}{}, \
-                 is recorded in the state as this resource.",
-                wanted.name,
-                matched_by(&image)
-            )
-        })),
-        Found::Several(images) => Err(unknown(format!(
-            "Several images match (name {:?}, copied from {}): {}. Keep one, with\n\n  {}\n\n\
-             and deregister the others.",
+    claim: Claim<'_>,
+    happened: &str,
+    otherwise: impl FnOnce(String) -> Resolution,
+) -> Resolution {
+    match look_up(clients, ctx, wanted, claim).await {
+        Ok((Verdict::One(image, proof), _)) => adopted(&image, happened, &proof),
+        Ok((Verdict::Several(images), _)) => otherwise(format!(
+            "{happened}. Several images could be this resource's copy, so none was adopted: {}. \
+             Import the one to keep with\n\n  {}\n\nand deregister the others.",
+            describe_all(&images),
+            import_command(clients, wanted, "ID")
+        )),
+        Ok((Verdict::None { holders }, _)) => otherwise(format!(
+            "{happened}. No image named {:?} made since this resource's first CopyImage is listed in \
+             {}{}. EC2 may list a new copy only after a while: check with `aws ec2 describe-images \
+             --owners self --region {} --filters Name=name,Values={:?}`.",
             wanted.name,
-            wanted.source_id,
-            ids(&images),
-            import_command(clients, wanted, "ID"),
-        ))),
-        Found::None {
-            others,
-            lookup_error,
-        } => Err(unknown(format!(
-            "No image named {:?} copied from {} was found in {}{}{}. EC2 may list a new copy only \
-             after a while: check with `aws ec2 describe-images --owners self --region {} \
-             --filters Name=name,Values={:?}`. If the copy is there, import it with\n\n  {}\n\n\
-             and if not, apply again.",
-            wanted.name,
-            wanted.source_id,
             wanted.region,
-            not_ours(&others),
-            lookup_error
-                .map(|e| format!(" (the last lookup failed: {e})"))
-                .unwrap_or_default(),
+            held_by(&holders),
             wanted.region,
             wanted.name,
-            import_command(clients, wanted, "ID"),
-        ))),
+        )),
+        Err(e) => otherwise(format!("{happened}. Looking for the copy failed: {e}.")),
     }
 }
 
-async fn adopt_name_holder(
+/// CopyImage said the name is taken: adopt the holder only with proof.
+async fn name_taken(
     clients: &AwsClients,
     ctx: &Context,
     wanted: Wanted<'_>,
+    claim: Claim<'_>,
     ec2_says: &str,
-) -> Result<Adopted, Diagnostic> {
-    let refused = |what: String| {
-        Diagnostic::error(
-            "Cannot copy AMI",
+) -> Resolution {
+    let happened = format!("CopyImage of {} failed: {ec2_says}", wanted.source_id);
+    match look_up(clients, ctx, wanted, claim).await {
+        Ok((Verdict::One(image, proof), _)) => adopted(&image, &happened, &proof),
+        Ok((Verdict::Several(images), _)) => Resolution::Unknown(Diagnostic::error(
+            UNKNOWN,
             format!(
-                "CopyImage of {} failed: {ec2_says}. {what}",
-                wanted.source_id
+                "{happened}. Several images made since this resource's first CopyImage hold the \
+                 name, so none was adopted: {}. Import the one to keep with\n\n  {}\n\nand \
+                 deregister the others.",
+                describe_all(&images),
+                import_command(clients, wanted, "ID")
             ),
-        )
-    };
-    match look_up(clients, ctx, wanted, Strictness::SourceRequired).await {
-        Found::One(image) => Ok(adopted(&image, |id| {
+        )),
+        Ok((Verdict::None { holders }, _)) if !holders.is_empty() => {
+            let id = holders[0].image_id().unwrap_or("ID").to_string();
+            Resolution::Refused(Diagnostic::error(
+                "AMI name already in use",
+                format!(
+                    "{happened}. The name {:?} is held by {}, which this resource did not make \
+                     (it existed before this resource first sent CopyImage), so it is left as it \
+                     is. Choose another name, or deregister that image, or take it over on \
+                     purpose with an import block:\n\n{}\n\nor `{}`. A create_before_destroy \
+                     replacement needs a new name: AMI names are unique in a region.",
+                    wanted.name,
+                    describe_all(&holders),
+                    import_block(clients, wanted, &id),
+                    import_command(clients, wanted, &id),
+                ),
+            ))
+        }
+        Ok((Verdict::None { .. }, _)) => Resolution::Refused(Diagnostic::error(
+            "AMI name already in use",
             format!(
-                "CopyImage said {NAME_TAKEN}: the name {:?} is held by {id}, a copy of {} from {} \
-                 made earlier (by an apply whose state was lost, for instance). It is recorded in \
-                 the state as this resource instead of failing.",
-                wanted.name, wanted.source_id, wanted.source_region
-            )
-        })),
-        Found::Several(images) => Err(refused(format!(
-            "Several copies of {} hold that name: {}. Import the one to keep with\n\n  {}",
-            wanted.source_id,
-            ids(&images),
-            import_command(clients, wanted, "ID"),
-        ))),
-        Found::None {
-            others,
-            lookup_error,
-        } => Err(refused(match (others.is_empty(), lookup_error) {
-            (false, _) => format!(
-                "The name {:?} is held by{}, so it is not this configuration's copy of {} from {}: \
-                 choose another name, or deregister that image, or import it if this resource \
-                 should manage it.",
-                wanted.name,
-                describe_all(&others),
-                wanted.source_id,
-                wanted.source_region
+                "{happened}. The image holding the name is not listed among the account's images \
+                 in {}.",
+                wanted.region
             ),
-            (true, Some(e)) => format!("Looking for the image holding the name failed: {e}"),
-            (true, None) => "The image holding the name is not listed among the account's \
-                             images in this region."
-                .to_string(),
-        })),
+        )),
+        Err(e) => Resolution::Refused(Diagnostic::error(
+            "AMI name already in use",
+            format!("{happened}. Looking for the image holding the name failed: {e}."),
+        )),
     }
 }
 
-/// `image` adopted, with the warning `detail(id)` says.
-fn adopted(image: &Image, detail: impl FnOnce(&str) -> String) -> Adopted {
-    let id = image_id(image);
-    Adopted {
-        warning: Diagnostic::warning(ADOPTED, detail(&id)),
-        id,
-    }
-}
-
-/// How closely an image must show that it was copied from the wanted source.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Strictness {
-    /// Backends that do not report an image's source (stock moto) are matched by name alone.
-    SourceIfReported,
-    /// Only an image that says it is a copy of the wanted source.
-    SourceRequired,
-}
-
-/// Whether `image` can be the wanted copy: its name, a live state, and the source it reports.
-fn is_wanted(image: &Image, wanted: Wanted<'_>, strictness: Strictness) -> bool {
-    let live = !matches!(
-        image.state(),
-        Some(ImageState::Deregistered | ImageState::Disabled)
+fn adopted(image: &Image, happened: &str, proof: &ownership::Proof) -> Resolution {
+    let id = image.image_id().unwrap_or_default().to_string();
+    let warning = Diagnostic::warning(
+        ADOPTED,
+        format!(
+            "{happened}. {} is this resource's copy: {}. It is recorded in the state as this \
+             resource.",
+            describe_holder(image),
+            proof.describe()
+        ),
     );
-    let source_ok = match reported(image.source_image_id()) {
-        Some(id) => id == wanted.source_id,
-        None => strictness == Strictness::SourceIfReported,
-    };
-    let region_ok = reported(image.source_image_region()).is_none_or(|r| r == wanted.source_region);
-    live && image.name() == Some(wanted.name) && source_ok && region_ok
+    Resolution::Ours {
+        id,
+        warnings: warning.into(),
+    }
 }
 
-/// What a lookup by name found.
-enum Found {
-    One(Box<Image>),
-    Several(Vec<Image>),
-    /// None of the wanted copy; `others` hold the name but are not it.
-    None {
-        others: Vec<Image>,
-        lookup_error: Option<String>,
-    },
+/// After a token answer `id`: other images under the name made since the first attempt, which a
+/// backend that ignores the token may have made for the earlier attempts. Named, never touched.
+async fn also_named(
+    clients: &AwsClients,
+    ctx: &Context,
+    wanted: Wanted<'_>,
+    claim: Claim<'_>,
+    id: &str,
+) -> Option<Diagnostic> {
+    let (images, skew) = images_named(clients, ctx, wanted).await.ok()?;
+    let since = claim.window_start(skew);
+    let others: Vec<Image> = images
+        .into_iter()
+        .filter(|i| i.image_id() != Some(id))
+        .filter(|i| {
+            ownership::judge(
+                i,
+                &Claim {
+                    token_answer: None,
+                    ..claim
+                },
+                since,
+            )
+            .is_ok()
+        })
+        .collect();
+    if others.is_empty() {
+        return None;
+    }
+    Some(Diagnostic::warning(
+        "Another image under the same name",
+        format!(
+            "Besides {id}, {} under the name {:?} since this resource's first CopyImage: the \
+             backend seems to ignore ClientToken, so an earlier attempt may have made it. It is not \
+             in the state and nothing was done to it; deregister it if it is not someone else's.",
+            if others.len() == 1 {
+                format!("{} was made", describe_all(&others))
+            } else {
+                format!("{} were made", describe_all(&others))
+            },
+            wanted.name
+        ),
+    ))
 }
 
-/// Looks for the wanted copy, a few times over a few seconds while none is listed (a new copy
-/// may not be listed yet); stops early on Ctrl-C.
+/// Looks for the wanted copy, a few times over a few seconds while nothing is listed under the
+/// name (a new copy may not be listed yet).
 async fn look_up(
     clients: &AwsClients,
     ctx: &Context,
     wanted: Wanted<'_>,
-    strictness: Strictness,
-) -> Found {
+    claim: Claim<'_>,
+) -> Result<(Verdict, Option<Skew>), String> {
     let mut pauses = LOOKUP_PAUSES_MS.iter();
     loop {
-        let (mut ours, others, lookup_error) = match images_named(clients, ctx, wanted).await {
-            Ok(images) => {
-                let (ours, others): (Vec<Image>, Vec<Image>) = images
-                    .into_iter()
-                    .partition(|i| is_wanted(i, wanted, strictness));
-                (ours, others, None)
-            }
-            Err(e) => (vec![], vec![], Some(e)),
+        let found = images_named(clients, ctx, wanted).await;
+        let retry = match &found {
+            Ok((images, _)) => images.is_empty(),
+            Err(_) => true,
         };
-        match ours.len() {
-            1 => return Found::One(Box::new(ours.remove(0))),
-            n if n > 1 => return Found::Several(ours),
-            _ => {}
-        }
-        // Someone else's image holding the name will not turn into ours.
-        let give_up = Found::None {
-            others: others.clone(),
-            lookup_error: lookup_error.clone(),
-        };
-        if !others.is_empty() {
-            return give_up;
-        }
-        let Some(ms) = pauses.next() else {
-            return give_up;
+        let pause = pauses.next().filter(|_| retry);
+        let Some(ms) = pause else {
+            let (images, skew) = found?;
+            return Ok((
+                ownership::pick(images, &claim, claim.window_start(skew)),
+                skew,
+            ));
         };
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_millis(*ms)) => {}
-            _ = ctx.stop.cancelled() => return give_up,
+            _ = ctx.stop.cancelled() => {
+                let (images, skew) = found?;
+                return Ok((ownership::pick(images, &claim, claim.window_start(skew)), skew));
+            }
         }
     }
 }
 
-/// The account's images in the destination region named `wanted.name` (deregistered ones left
-/// out).
+/// The account's images in the destination region named `wanted.name` (disabled ones included,
+/// deregistered ones not), and EC2's clock as the answer showed it.
 async fn images_named(
     clients: &AwsClients,
     ctx: &Context,
     wanted: Wanted<'_>,
-) -> Result<Vec<Image>, String> {
+) -> Result<(Vec<Image>, Option<Skew>), String> {
+    let date = DateHeader::default();
     let call = clients
         .ec2(wanted.region)
         .describe_images()
         .owners("self")
+        .include_disabled(true)
         .filters(Filter::builder().name("name").values(wanted.name).build())
+        .customize()
+        .interceptor(date.clone())
         .send();
     let what = format!("DescribeImages of the images named {:?}", wanted.name);
     let out = bounded(ctx, what, call).await.map_err(|e| e.describe())?;
-    Ok(out
+    let images = out
         .images()
         .iter()
-        .filter(|i| i.state() != Some(&ImageState::Deregistered))
+        .filter(|i| i.state() != Some(&aws_sdk_ec2::types::ImageState::Deregistered))
         .cloned()
-        .collect())
+        .collect();
+    Ok((images, date.skew()))
 }
 
-/// A value EC2 reported: absent and empty alike mean it said nothing.
-fn reported(v: Option<&str>) -> Option<&str> {
-    v.filter(|s| !s.is_empty())
-}
-
-fn image_id(image: &Image) -> String {
-    image.image_id().unwrap_or_default().to_string()
-}
-
-/// The import command for the copy, on a line of its own (Terraform wraps diagnostic text, which
-/// could split it): the resource's address when the name gives it away, and the id with its
-/// region when that is not the provider's.
+/// The import command for the copy: the resource's address when the name gives it away, and
+/// the id with its region when that is not the provider's.
 fn import_command(clients: &AwsClients, wanted: Wanted<'_>, id: &str) -> String {
-    let address = super::address::guess(wanted.name).unwrap_or_else(|| "ADDRESS".to_string());
+    format!(
+        "terraform import {} {}",
+        address(wanted),
+        import_id(clients, wanted, id)
+    )
+}
+
+/// The same as an `import` block, each line on its own (Terraform wraps diagnostic text).
+fn import_block(clients: &AwsClients, wanted: Wanted<'_>, id: &str) -> String {
+    format!(
+        "  import {{\n    to = {}\n    id = \"{}\"\n  }}",
+        address(wanted),
+        import_id(clients, wanted, id)
+    )
+}
+
+fn address(wanted: Wanted<'_>) -> String {
+    super::address::guess(wanted.name).unwrap_or_else(|| "ADDRESS".to_string())
+}
+
+fn import_id(clients: &AwsClients, wanted: Wanted<'_>, id: &str) -> String {
     if wanted.region == clients.region {
-        format!("terraform import {address} {id}")
+        id.to_string()
     } else {
-        format!("terraform import {address} {id}@{}", wanted.region)
+        format!("{id}@{}", wanted.region)
     }
 }
 
-fn ids(images: &[Image]) -> String {
-    images.iter().map(image_id).collect::<Vec<_>>().join(", ")
-}
-
-/// How an adopted copy was recognised, for the warning.
-fn matched_by(image: &Image) -> String {
-    match reported(image.source_image_id()) {
-        Some(src) => format!(", a copy of {src}"),
-        None => {
-            " (the backend reports no source image, so it was recognised by its name)".to_string()
-        }
-    }
-}
-
-/// " ami-1 (a copy of ami-2 from us-east-1)" for each image holding the name.
+/// "ami-1 (a copy of ami-2 from us-east-1, created ...), ami-3 (...)".
 fn describe_all(images: &[Image]) -> String {
-    let parts: Vec<String> = images.iter().map(describe_holder).collect();
-    format!(" {}", parts.join(", "))
+    images
+        .iter()
+        .map(describe_holder)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-fn describe_holder(image: &Image) -> String {
-    let id = image_id(image);
-    match (
-        reported(image.source_image_id()),
-        reported(image.source_image_region()),
-    ) {
-        (Some(src), Some(region)) => format!("{id} (a copy of {src} from {region})"),
-        (Some(src), None) => format!("{id} (a copy of {src})"),
-        (None, _) => format!("{id} (not a copy: EC2 reports no source image)"),
-    }
-}
-
-/// Images holding the name that are not the wanted copy, for the "not found" message.
-fn not_ours(others: &[Image]) -> String {
-    if others.is_empty() {
+/// " (the name is held by ...)" for the images under the name that are not this resource's.
+fn held_by(holders: &[Image]) -> String {
+    if holders.is_empty() {
         String::new()
     } else {
-        format!(" (the name is held by{})", describe_all(others))
+        format!(
+            " (the name is held by {}, not made by this resource)",
+            describe_all(holders)
+        )
     }
 }
 

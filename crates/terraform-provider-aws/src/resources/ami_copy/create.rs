@@ -1,10 +1,12 @@
 //! Create: CopyImage, record the id, wait for `available`, then the steps CopyImage cannot do
 //! (deprecation, deregistration protection). From the moment EC2 answers with an id, every
-//! answer carries it, so that Terraform never loses track of a copy that exists; when the answer
-//! is lost, or the name is taken by this configuration's earlier copy, that copy is adopted
-//! (`adopt`).
+//! answer carries it, so that Terraform never loses track of a copy that exists. When no answer
+//! gives the id, `adopt` resolves it with proof; when even that cannot tell, the instance is kept
+//! in the state without an id but with its ClientToken and first attempt time ("unresolved"), and
+//! the next apply (an update after `terraform untaint`, or the destroy of a replacement) resolves
+//! it with the same token.
 
-use super::adopt::{self, CopyFailure, Wanted};
+use super::adopt::{self, CopyFailure, Resolution, Wanted};
 use super::copy_state::Lifecycle;
 use super::flatten::{image_arn, observe, FlattenEnv};
 use super::image_ops;
@@ -30,17 +32,19 @@ pub async fn create(
     // Every call below gives up when Ctrl-C comes or `timeouts { create }` runs out.
     let ctx = &ctx.with_timeout("create", planned.timeout(Operation::Create));
     let region = planned.region_or(&clients.region).to_string();
-    let token = private::client_token(private).unwrap_or_else(private::new_client_token);
-    let (id, adopted) = match copy_image(clients, ctx, &region, &planned, token).await {
-        Ok(id) => (id, None),
-        Err(failure) => {
-            match adopt::recover(clients, ctx, wanted(&region, &planned), failure).await {
-                Ok(a) => (a.id, Some(a.warning)),
-                Err(d) => return ApplyResponse::failed(Value::Null, vec![], d.into()),
-            }
-        }
+    let (private, token, first_attempt) = attempt_record(private);
+    let private = &private;
+    let (id, warnings) = match copy_image(clients, ctx, &region, &planned, &token, false).await {
+        Ok(id) => (id, Diagnostics::new()),
+        Err(failure) => match resolve(clients, &region, &planned, &token, first_attempt, failure)
+            .await
+        {
+            Resolution::Ours { id, warnings } => (id, warnings),
+            Resolution::Refused(d) => return ApplyResponse::failed(Value::Null, vec![], d.into()),
+            Resolution::Unknown(d) => return unresolved(&planned, private, d),
+        },
     };
-    tracing::info!(image_id = %id, %region, adopted = adopted.is_some(), "AMI copy started");
+    tracing::info!(image_id = %id, %region, resolved = !warnings.is_empty(), "AMI copy started");
 
     let copy = AmiCopyState {
         arn: Some(image_arn(&clients.partition, &region, &id)),
@@ -50,12 +54,119 @@ pub async fn create(
     };
     let work = wait_and_finish(clients, ctx, &region, planned_value, copy.clone(), private);
     let mut response = keep_id(&copy, private, work).await;
-    if let Some(warning) = adopted {
-        let mut diagnostics = Diagnostics::from(warning);
+    if !warnings.is_empty() {
+        let mut diagnostics = warnings;
         diagnostics.extend(response.diagnostics);
         response.diagnostics = diagnostics;
     }
     response
+}
+
+/// The private data with this instance's ClientToken and first CopyImage attempt (kept from an
+/// earlier apply that could not resolve its copy, else now), and those two.
+fn attempt_record(private: &[u8]) -> (Vec<u8>, String, time::OffsetDateTime) {
+    let token = private::client_token(private).unwrap_or_else(private::new_client_token);
+    let first = private::first_attempt(private).unwrap_or_else(time::OffsetDateTime::now_utc);
+    let with_token = if private::client_token(private).is_some() {
+        private.to_vec()
+    } else {
+        private::with_client_token(&token)
+    };
+    (
+        private::with_first_attempt(&with_token, first),
+        token,
+        first,
+    )
+}
+
+/// Resolves a CopyImage that gave no id (see `adopt`), re-sending it with the same token.
+async fn resolve(
+    clients: &AwsClients,
+    region: &str,
+    planned: &AmiCopyState,
+    token: &str,
+    first_attempt: time::OffsetDateTime,
+    failure: CopyFailure,
+) -> Resolution {
+    let resend =
+        |c: Context| async move { copy_image(clients, &c, region, planned, token, true).await };
+    adopt::resolve(
+        clients,
+        wanted(region, planned),
+        first_attempt,
+        failure,
+        resend,
+    )
+    .await
+}
+
+/// A state recorded without an image id: its copy's outcome is still unknown, and its private
+/// data holds the ClientToken and first attempt that will resolve it.
+pub fn is_unresolved(state: &AmiCopyState, private: &[u8]) -> bool {
+    state.image_id().is_empty() && private::client_token(private).is_some()
+}
+
+/// Resolves an unresolved state's copy for a destroy: its id (this instance's, proven), `None`
+/// when none was made, or the error that keeps it in the state.
+pub async fn resolve_unresolved(
+    clients: &AwsClients,
+    state: &AmiCopyState,
+    private: &[u8],
+) -> Result<(Option<String>, Diagnostics), Diagnostic> {
+    let (_, token, first_attempt) = attempt_record(private);
+    let region = state.region_or(&clients.region);
+    let why = "an earlier apply did not learn it".to_string();
+    match resolve(
+        clients,
+        region,
+        state,
+        &token,
+        first_attempt,
+        CopyFailure::Unknown(why),
+    )
+    .await
+    {
+        Resolution::Ours { id, warnings } => Ok((Some(id), warnings)),
+        Resolution::Refused(d) => Ok((
+            None,
+            Diagnostic::warning(
+                "No AMI copy to destroy",
+                format!(
+                    "This resource was recorded without an image id, its copy's outcome unknown. \
+                     Resolving it found that no copy of its own exists: {}",
+                    d.detail
+                ),
+            )
+            .into(),
+        )),
+        Resolution::Unknown(d) => Err(d),
+    }
+}
+
+/// The answer when a copy's outcome stays unknown: an error, and the planned values without an
+/// id, pending, with the private data that lets the next apply resolve it.
+fn unresolved(planned: &AmiCopyState, private: &[u8], d: Diagnostic) -> ApplyResponse {
+    let state = AmiCopyState {
+        id: None,
+        arn: None,
+        state: Some(Lifecycle::Pending),
+        ..planned.clone()
+    };
+    let address = super::address::guess(planned.name.as_deref().unwrap_or_default())
+        .unwrap_or_else(|| "ADDRESS".to_string());
+    let d = Diagnostic {
+        detail: format!(
+            "{}\n\nThe state keeps this resource without an image id, with its CopyImage \
+             ClientToken and the time it was first sent, so that the next apply can tell which \
+             copy is its own: EC2 answers a CopyImage sent again with the same token with the copy \
+             the first request made, or makes it then. To keep that copy, run:\n\n  terraform \
+             untaint {address}\n  terraform apply\n\nOtherwise the next apply replaces this \
+             resource: it deregisters that copy, if EC2 made one, and copies again.",
+            d.detail
+        ),
+        ..d
+    };
+    ApplyResponse::failed(stored(state.to_cty()), private.to_vec(), d.into())
 }
 
 /// The copy this create asks for, as the adoption lookup matches it.
@@ -100,8 +211,16 @@ async fn copy_image(
     ctx: &Context,
     region: &str,
     planned: &AmiCopyState,
-    token: String,
+    token: &str,
+    resend: bool,
 ) -> Result<String, CopyFailure> {
+    if ctx.stop.is_cancelled() && !resend {
+        // Never sent: nothing was copied, and nothing is to be resolved.
+        return Err(CopyFailure::Refused(Diagnostic::error(
+            "AMI copy not started",
+            "Terraform was interrupted before CopyImage was sent: nothing was copied.",
+        )));
+    }
     let tags = asked_tags(clients, planned);
     let source = planned.source_ami_id.clone().unwrap_or_default();
     let mut req = clients
@@ -129,7 +248,17 @@ async fn copy_image(
             .tag_specifications(tag_spec(ResourceType::Image, &tags))
             .tag_specifications(tag_spec(ResourceType::Snapshot, &tags));
     }
-    match bounded(ctx, format!("CopyImage of {source}"), req.send()).await {
+    let what = format!("CopyImage of {source}");
+    let sent = if resend {
+        // The resolution's one re-send: a short retry policy within its own short bound.
+        let short = req
+            .customize()
+            .config_override(crate::ec2::optional_read::config());
+        bounded(ctx, what, short.send()).await
+    } else {
+        bounded(ctx, what, req.send()).await
+    };
+    match sent {
         Ok(out) => match out.image_id() {
             Some(id) if !id.is_empty() => Ok(id.to_string()),
             // EC2 accepted the call but named no image: it may have made one all the same.

@@ -3,6 +3,7 @@
 //! finishes the job.
 
 use super::copy_state::Lifecycle;
+use super::create;
 use super::flatten::snapshot_ids;
 use super::image_ops::{self, DeregisterError};
 use super::lifecycle::sentence;
@@ -10,13 +11,44 @@ use super::model::{attr, AmiCopyState, Cty, Operation};
 use crate::ec2::image_waiter::{wait_image, WaitFor};
 use crate::provider::clients::AwsClients;
 use aws_sdk_ec2::types::Image;
-use tfplugin::{ApplyResponse, Context, Diagnostic, Value};
+use tfplugin::{ApplyResponse, Context, Diagnostic, Diagnostics, Value};
 
-pub async fn delete(clients: &AwsClients, ctx: &Context, prior_value: &Value) -> ApplyResponse {
-    let prior = AmiCopyState::from_cty(prior_value);
+pub async fn delete(
+    clients: &AwsClients,
+    ctx: &Context,
+    prior_value: &Value,
+    private: &[u8],
+) -> ApplyResponse {
+    let mut prior = AmiCopyState::from_cty(prior_value);
     if prior.skip_destroy == Some(true) {
         tracing::info!(image_id = ?prior.id, "skip_destroy: leaving the AMI copy in place");
         return ApplyResponse::default();
+    }
+    let fail = |summary: &str, detail: String| {
+        ApplyResponse::failed(
+            prior_value.clone(),
+            private.to_vec(),
+            Diagnostic::error(summary, detail).into(),
+        )
+    };
+    let mut notes = Diagnostics::new();
+    if create::is_unresolved(&prior, private) {
+        // Recorded without an id: find its copy with its own ClientToken before anything else.
+        match create::resolve_unresolved(clients, &prior, private).await {
+            Ok((Some(id), warnings)) => {
+                prior.id = Some(id);
+                notes = warnings;
+            }
+            Ok((None, warnings)) => {
+                return ApplyResponse {
+                    diagnostics: warnings,
+                    ..Default::default()
+                }
+            }
+            Err(d) => {
+                return ApplyResponse::failed(prior_value.clone(), private.to_vec(), d.into())
+            }
+        }
     }
     let id = prior.image_id().to_string();
     if id.is_empty() {
@@ -25,13 +57,6 @@ pub async fn delete(clients: &AwsClients, ctx: &Context, prior_value: &Value) ->
     let region = prior.region_or(&clients.region).to_string();
     // Every call below gives up when Ctrl-C comes or `timeouts { delete }` runs out.
     let ctx = &ctx.with_timeout("delete", prior.timeout(Operation::Delete));
-    let fail = |summary: &str, detail: String| {
-        ApplyResponse::failed(
-            prior_value.clone(),
-            vec![],
-            Diagnostic::error(summary, detail).into(),
-        )
-    };
 
     let live = match image_ops::describe(clients, ctx, &region, &id).await {
         Ok(live) => live,
@@ -51,21 +76,27 @@ pub async fn delete(clients: &AwsClients, ctx: &Context, prior_value: &Value) ->
     }
 
     let left = delete_snapshots(clients, ctx, &region, &snapshots).await;
-    if left.is_empty() {
-        return ApplyResponse::default();
+    notes.extend(left.others_warnings());
+    if left.failed.is_empty() {
+        return ApplyResponse {
+            diagnostics: notes,
+            ..Default::default()
+        };
     }
     let mut r = fail(
         "AMI copy deregistered, snapshots left behind",
         format!(
             "AMI {id} is deregistered but {} of its snapshots could not be deleted: {}. Run destroy again \
              to retry, or delete them yourself.",
-            left.len(),
-            left.join("; ")
+            left.failed.len(),
+            left.failed.join("; ")
         ),
     );
     // The image is gone; what is left is its snapshots, which the state still names.
     r.new_state
         .set(attr::state, Value::string(Lifecycle::Deregistered.as_str()));
+    notes.extend(r.diagnostics);
+    r.diagnostics = notes;
     r
 }
 
@@ -105,17 +136,50 @@ async fn deregister_and_wait(
     Ok(deleted)
 }
 
-/// Deletes `snapshots`; returns the ones left, each with the reason.
+/// What deleting the copy's snapshots left.
+#[derive(Default)]
+struct Left {
+    /// Snapshots that could not be deleted, each with the reason: a retry may help.
+    failed: Vec<String>,
+    /// Snapshots another image uses, with that image: theirs now, left alone.
+    in_use_by_others: Vec<(String, String)>,
+}
+
+impl Left {
+    fn others_warnings(&self) -> Diagnostics {
+        let mut d = Diagnostics::new();
+        for (snapshot, users) in &self.in_use_by_others {
+            d.warning(
+                "Snapshot left to the image that uses it",
+                format!(
+                    "The copy's snapshot {snapshot} is used by {users}, registered from it outside \
+                     this resource, so it belongs to that image now and was not deleted. Delete it \
+                     once that image is deregistered."
+                ),
+            );
+        }
+        d
+    }
+}
+
+/// Deletes `snapshots`; a snapshot another image uses is that image's and is left, with a
+/// warning, not a failure that every later destroy would repeat.
 async fn delete_snapshots(
     clients: &AwsClients,
     ctx: &Context,
     region: &str,
     snapshots: &[String],
-) -> Vec<String> {
-    let mut left = Vec::new();
+) -> Left {
+    let mut left = Left::default();
     for s in snapshots {
-        if let Err(msg) = image_ops::delete_snapshot(clients, ctx, region, s).await {
-            left.push(format!("{s} ({msg})"));
+        match image_ops::delete_snapshot(clients, ctx, region, s).await {
+            Ok(()) => {}
+            Err(image_ops::SnapshotNotDeleted::InUseBy(users)) => {
+                left.in_use_by_others.push((s.clone(), users.join(", ")))
+            }
+            Err(image_ops::SnapshotNotDeleted::Other(msg)) => {
+                left.failed.push(format!("{s} ({msg})"))
+            }
         }
     }
     left

@@ -10,7 +10,7 @@ use crate::ec2::call::{bounded, CallError};
 use crate::ec2::errors::{
     error_code, is_image_not_found, is_snapshot_in_use, is_snapshot_not_found,
 };
-use crate::ec2::image_waiter::{wait_image, WaitFor};
+use crate::ec2::image_waiter::{wait_image, WaitError, WaitFor};
 use crate::provider::clients::AwsClients;
 use crate::tags::{TagDiff, Tags};
 use aws_sdk_ec2::types::{AttributeValue, Image, SnapshotReturnCodes, Tag};
@@ -59,7 +59,7 @@ pub async fn set_description(
     id: &str,
     description: &str,
     wait_for: Duration,
-) -> Result<Image, Diagnostic> {
+) -> Result<Change, Diagnostic> {
     let path = AttributePath::root(attr::description);
     let what = format!("ModifyImageAttribute on {id}");
     let call = clients
@@ -89,8 +89,20 @@ struct Shown {
     path: AttributePath,
 }
 
-/// Waits until DescribeImages shows a change just made (EC2 is eventually consistent), within
-/// what is left of the operation's time.
+/// The longest wait for DescribeImages to show a change EC2 accepted. EC2 shows it within
+/// seconds; a backend that accepts the call and ignores it (stock moto's description) must cost
+/// a warning, not the operation's whole timeout.
+pub const SHOWN_WAIT: Duration = Duration::from_secs(30);
+
+/// A change EC2 accepted: seen in DescribeImages, or not within [`SHOWN_WAIT`] (the warning
+/// says so; the state records what was asked, and the next refresh reads what EC2 shows).
+pub enum Change {
+    Shown(Box<Image>),
+    NotShown(Diagnostic),
+}
+
+/// Waits until DescribeImages shows a change just made (EC2 is eventually consistent), for at
+/// most [`SHOWN_WAIT`] and what is left of the operation's time.
 async fn wait_shown(
     clients: &AwsClients,
     ctx: &Context,
@@ -99,13 +111,31 @@ async fn wait_shown(
     visible: WaitFor,
     wait_for: Duration,
     shown: Shown,
-) -> Result<Image, Diagnostic> {
-    let budget = ctx.budget(wait_for);
-    wait_image(clients, region, id, visible, budget, &ctx.stop)
-        .await
-        .map_err(|e| {
-            Diagnostic::error(shown.summary, format!("After {}: {e}.", shown.after)).at(shown.path)
-        })
+) -> Result<Change, Diagnostic> {
+    let budget = ctx.budget(wait_for.min(SHOWN_WAIT));
+    match wait_image(clients, region, id, visible, budget, &ctx.stop).await {
+        Ok(image) => Ok(Change::Shown(Box::new(image))),
+        // Our own bound, not the operation's: the backend did not show the change.
+        Err(WaitError::Timeout { .. }) if ctx.remaining() != Some(Duration::ZERO) => {
+            Ok(Change::NotShown(
+                Diagnostic::warning(
+                    shown.summary,
+                    format!(
+                        "EC2 accepted {} on {id}, but DescribeImages did not show the change \
+                         within {}s. The state records the value asked for; the next refresh reads \
+                         what EC2 shows, and if the change is still missing, the next plan shows it \
+                         again.",
+                        shown.after,
+                        SHOWN_WAIT.as_secs()
+                    ),
+                )
+                .at(shown.path),
+            ))
+        }
+        Err(e) => Err(
+            Diagnostic::error(shown.summary, format!("After {}: {e}.", shown.after)).at(shown.path),
+        ),
+    }
 }
 
 /// Enable (`Some`) or disable (`None`) deprecation, then wait until DescribeImages shows it.
@@ -116,7 +146,7 @@ pub async fn set_deprecation(
     id: &str,
     when: Option<&str>,
     wait_for: Duration,
-) -> Result<Image, Diagnostic> {
+) -> Result<Change, Diagnostic> {
     let ec2 = clients.ec2(region);
     let path = AttributePath::root(attr::deprecation_time);
     let op = if when.is_some() {
@@ -323,16 +353,32 @@ pub async fn deregister(
     }
 }
 
-/// Deletes one snapshot, retrying while it is still "in use" by the image just deregistered;
-/// gone already counts as done.
+/// Why a snapshot was not deleted.
+#[derive(Debug)]
+pub enum SnapshotNotDeleted {
+    /// Still in use by the images named (registered from it outside this resource).
+    InUseBy(Vec<String>),
+    /// Anything else, in EC2's words (a retry may help).
+    Other(String),
+}
+
+/// EC2's code for a snapshot that is still pending (a copy in progress).
+const INCORRECT_STATE: &str = "IncorrectState";
+
+/// The longest pause between two DeleteSnapshot attempts on a snapshot still pending.
+const PENDING_PAUSE_CAP: Duration = Duration::from_secs(15);
+
+/// Deletes one snapshot; gone already counts as done. Retries while it is still "in use" by the
+/// image just deregistered (unless another image uses it: then it is that image's), and while it
+/// is still pending (`IncorrectState`), within the operation's time.
 pub async fn delete_snapshot(
     clients: &AwsClients,
     ctx: &Context,
     region: &str,
     snapshot_id: &str,
-) -> Result<(), String> {
+) -> Result<(), SnapshotNotDeleted> {
     let mut delay = Duration::from_millis(500);
-    let mut attempt = 0;
+    let mut in_use = 0;
     let what = format!("DeleteSnapshot {snapshot_id}");
     loop {
         let call = clients
@@ -343,20 +389,74 @@ pub async fn delete_snapshot(
         match bounded(ctx, what.clone(), call).await {
             Ok(_) => return Ok(()),
             Err(CallError::Failed(e)) if is_snapshot_not_found(&e) => return Ok(()),
-            Err(CallError::Failed(e)) if is_snapshot_in_use(&e) && attempt < IN_USE_RETRIES => {
-                attempt += 1;
-                // The pause is a call of its own: bounded the same way.
-                let pause = async {
-                    tokio::time::sleep(delay).await;
-                    Ok::<_, ()>(())
-                };
-                if let Err(e) = bounded(ctx, format!("{what} (waiting while in use)"), pause).await
-                {
-                    return Err(e.message(|_| String::new()));
+            Err(CallError::Failed(e)) if is_snapshot_in_use(&e) => {
+                let users = images_using_snapshot(clients, ctx, region, snapshot_id)
+                    .await
+                    .unwrap_or_default();
+                if !users.is_empty() {
+                    return Err(SnapshotNotDeleted::InUseBy(users));
                 }
-                delay *= 2;
+                in_use += 1;
+                if in_use > IN_USE_RETRIES {
+                    return Err(SnapshotNotDeleted::Other(
+                        crate::ec2::errors::describe_sdk_error(&e),
+                    ));
+                }
             }
-            Err(e) => return Err(e.describe()),
+            Err(CallError::Failed(e)) if error_code(&e).as_deref() == Some(INCORRECT_STATE) => {
+                tracing::info!(
+                    snapshot_id,
+                    "snapshot still pending; deleting it again shortly"
+                );
+            }
+            Err(e) => return Err(SnapshotNotDeleted::Other(e.describe())),
         }
+        // The pause is a call of its own: bounded the same way.
+        let pause = async {
+            tokio::time::sleep(delay).await;
+            Ok::<_, ()>(())
+        };
+        if let Err(e) = bounded(ctx, format!("{what} (waiting to retry)"), pause).await {
+            return Err(SnapshotNotDeleted::Other(e.message(|_| String::new())));
+        }
+        delay = (delay * 2).min(PENDING_PAUSE_CAP);
     }
+}
+
+/// The account's images (disabled ones included) whose block devices use `snapshot_id`. Listed
+/// and matched here rather than by the `block-device-mapping.snapshot-id` filter, which some
+/// backends lack; this runs only when a snapshot is found in use.
+pub async fn images_using_snapshot(
+    clients: &AwsClients,
+    ctx: &Context,
+    region: &str,
+    snapshot_id: &str,
+) -> Result<Vec<String>, String> {
+    let list = async {
+        let mut pages = clients
+            .ec2(region)
+            .describe_images()
+            .owners("self")
+            .include_disabled(true)
+            .into_paginator()
+            .send();
+        let mut users = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| crate::ec2::errors::describe_sdk_error(&e))?;
+            for image in page.images() {
+                let live = image.state() != Some(&aws_sdk_ec2::types::ImageState::Deregistered);
+                if live
+                    && super::flatten::snapshot_ids(image)
+                        .iter()
+                        .any(|s| s == snapshot_id)
+                {
+                    users.push(image.image_id().unwrap_or_default().to_string());
+                }
+            }
+        }
+        Ok::<_, String>(users)
+    };
+    bounded(ctx, format!("DescribeImages using {snapshot_id}"), list)
+        .await
+        .map_err(|e| e.describe())
 }

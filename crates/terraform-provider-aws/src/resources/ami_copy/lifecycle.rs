@@ -57,6 +57,14 @@ pub fn wait_outcome(
                 format!("{}.\n\n{}", sentence(e), resume()),
             ),
         ),
+        // Disabled outside Terraform: waiting will not help, and replacing is not ours to do.
+        WaitError::Failed { state, .. } if state == "disabled" => (
+            Some(Lifecycle::Pending),
+            Diagnostic::error(
+                "AMI copy disabled",
+                format!("{}.\n\n{}", sentence(e), resume()),
+            ),
+        ),
         WaitError::Failed { state, reason, .. } => (
             Some(Lifecycle::parse(state)),
             Diagnostic::error(
@@ -236,7 +244,8 @@ pub async fn finish_copy(
         let wait = planned.timeout(Operation::Create);
         match image_ops::set_deprecation(clients, ctx, region, &id, Some(when), wait).await {
             // A fresh answer may not show the new tags yet where EC2 is eventually consistent.
-            Ok(i) => image = with_tags(i, &missing),
+            Ok(image_ops::Change::Shown(i)) => image = with_tags(*i, &missing),
+            Ok(image_ops::Change::NotShown(warning)) => diags.push(warning),
             Err(d) => diags.push(d),
         }
     }

@@ -8,9 +8,9 @@
 //!   deprecation times are equal, and what to say when a wait ends early;
 //! - `flatten`: an EC2 image → the state; `private`: the CopyImage token and the unlisted mark
 //!   of a pending copy; `address`: the resource address for resume instructions;
-//! - `adopt`: the copy to adopt when CopyImage's answer was lost or its name is taken by this
-//!   configuration's earlier copy; `keep_id`: the id in the state whatever happens after
-//!   CopyImage.
+//! - `adopt`: what became of a CopyImage that gave no id (re-sent with its ClientToken, or an
+//!   image proven this instance's); `ownership`: whether an image is this instance's copy, and
+//!   why; `keep_id`: the id in the state whatever happens after CopyImage.
 //!
 //! Design decisions worth knowing:
 //! - `state` (computed): "available" normally; "pending" when an apply was interrupted (Ctrl-C:
@@ -48,6 +48,7 @@ mod keep_id;
 mod lifecycle;
 mod model;
 mod move_state;
+mod ownership;
 mod plan;
 mod private;
 mod read;
@@ -101,7 +102,17 @@ impl Resource for AmiCopy {
             ignore_tags: &clients.ignore_tags,
             now: time::OffsetDateTime::now_utc(),
         };
-        let p = plan::plan(&req.prior_state, &req.proposed_new_state, &req.config, &env);
+        let mut p = plan::plan(&req.prior_state, &req.proposed_new_state, &req.config, &env);
+        let prior = AmiCopyState::from_cty(&req.prior_state);
+        if !req.prior_state.is_null()
+            && create::is_unresolved(&prior, &req.prior_private)
+            && p.requires_replace.is_empty()
+        {
+            // A copy whose outcome an earlier apply could not learn: this update resolves it
+            // (see `create`), so everything EC2 decides is unknown until then, as on create.
+            p.planned =
+                plan::plan(&Value::Null, &req.proposed_new_state, &req.config, &env).planned;
+        }
         let planned_private = if req.prior_state.is_null() {
             // The CopyImage idempotency token, fixed for this planned create.
             private::with_client_token(&private::new_client_token())
@@ -142,6 +153,15 @@ impl Resource for AmiCopy {
         let (prior, planned, private) =
             (&req.prior_state, &req.planned_state, &req.planned_private);
         match self.state.clients() {
+            Ok(c) if create::is_unresolved(&AmiCopyState::from_cty(prior), private) => {
+                // Resolving the copy is the create this instance could not finish.
+                let mut r = create::create(&c, ctx, planned, private).await;
+                if r.new_state.is_null() {
+                    r.new_state = prior.clone();
+                    r.private = private.clone();
+                }
+                r
+            }
             Ok(c) => update::update(&c, ctx, prior, planned, private).await,
             Err(d) => ApplyResponse::failed(req.prior_state, req.planned_private, d),
         }
@@ -149,7 +169,7 @@ impl Resource for AmiCopy {
 
     async fn delete(&self, ctx: &Context, req: ApplyRequest) -> ApplyResponse {
         match self.state.clients() {
-            Ok(c) => delete::delete(&c, ctx, &req.prior_state).await,
+            Ok(c) => delete::delete(&c, ctx, &req.prior_state, &req.planned_private).await,
             Err(d) => ApplyResponse::failed(req.prior_state, vec![], d),
         }
     }

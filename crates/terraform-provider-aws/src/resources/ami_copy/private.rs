@@ -1,6 +1,8 @@
 //! The resource's private data: the CopyImage idempotency token, made at plan time so that a
-//! retried or re-sent apply of the same plan never starts a second copy; and when a refresh
-//! first kept a pending copy that EC2 did not list (see `read`).
+//! retried or re-sent apply of the same plan never starts a second copy; when this instance
+//! first sent CopyImage (kept with the token when its outcome is still unknown, so that a later
+//! apply can prove which image is its own, see `ownership`); and when a refresh first kept a
+//! pending copy that EC2 did not list (see `read`).
 
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -46,6 +48,23 @@ fn fields(private: &[u8]) -> serde_json::Map<String, serde_json::Value> {
     }
 }
 
+const FIRST_ATTEMPT: &str = "first_copy_attempt_ms";
+
+/// When this instance first sent CopyImage (Unix milliseconds, this machine's clock), if
+/// recorded.
+pub fn first_attempt(private: &[u8]) -> Option<time::OffsetDateTime> {
+    let ms = fields(private).get(FIRST_ATTEMPT)?.as_i64()?;
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()
+}
+
+/// `private` recording the first CopyImage attempt at `at` (the token is kept).
+pub fn with_first_attempt(private: &[u8], at: time::OffsetDateTime) -> Vec<u8> {
+    let mut m = fields(private);
+    let ms = i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX);
+    m.insert(FIRST_ATTEMPT.to_string(), ms.into());
+    serde_json::Value::Object(m).to_string().into_bytes()
+}
+
 const UNLISTED_SINCE: &str = "unlisted_since";
 
 /// When (Unix seconds) a refresh first found this pending copy unlisted, if one did.
@@ -81,6 +100,17 @@ mod tests {
         assert!(a.len() <= 64 && a.is_ascii());
         assert_eq!(client_token(&with_client_token(&a)), Some(a));
         assert_eq!(client_token(b"junk"), None);
+    }
+
+    #[test]
+    fn first_attempt_travels_with_the_token() {
+        let p = with_client_token("tok");
+        assert_eq!(first_attempt(&p), None);
+        let at = time::macros::datetime!(2026-12-06 10:00:00.123 UTC);
+        let p = with_first_attempt(&p, at);
+        assert_eq!(first_attempt(&p), Some(at));
+        assert_eq!(client_token(&p).as_deref(), Some("tok"));
+        assert_eq!(first_attempt(&with_unlisted_since(&p, 5)), Some(at));
     }
 
     #[test]

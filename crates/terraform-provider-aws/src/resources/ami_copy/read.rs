@@ -43,6 +43,11 @@ pub async fn read(
         diagnostics,
     };
     if id.is_empty() {
+        if super::create::is_unresolved(&current, private) {
+            // Its copy's outcome is still unknown: only an apply, re-sending CopyImage with its
+            // token, can resolve it. Kept as it is.
+            return Ok(unchanged(Diagnostics::new()));
+        }
         return Ok(Refreshed {
             new_state: Value::Null,
             ..unchanged(Diagnostics::new())

@@ -62,25 +62,27 @@ pub async fn update(
     } else {
         None
     };
-    let changed = match apply_changes(&target, &prior, &planned, resumed.as_ref()).await {
-        Ok(image) => image.or(resumed),
-        Err(mut d) => {
-            if ctx.stop.is_cancelled() || ctx.remaining() == Some(Duration::ZERO) {
-                // The call was abandoned: say what the state keeps.
-                d.detail.push_str(&format!(
-                    ".\n\nThe state keeps {} as it was before this apply; the next plan shows \
+    let mut warnings = Diagnostics::new();
+    let changed =
+        match apply_changes(&target, &prior, &planned, resumed.as_ref(), &mut warnings).await {
+            Ok(image) => image.or(resumed),
+            Err(mut d) => {
+                if ctx.stop.is_cancelled() || ctx.remaining() == Some(Duration::ZERO) {
+                    // The call was abandoned: say what the state keeps.
+                    d.detail.push_str(&format!(
+                        ".\n\nThe state keeps {} as it was before this apply; the next plan shows \
                      the change again and the next apply redoes it.",
-                    target.id
-                ));
+                        target.id
+                    ));
+                }
+                return keep_prior(d.into());
             }
-            return keep_prior(d.into());
-        }
-    };
+        };
     let new_state = new_state(&target, &prior, planned_value, changed).await;
     ApplyResponse {
         new_state,
         private: private.to_vec(),
-        diagnostics: Diagnostics::new(),
+        diagnostics: warnings,
     }
 }
 
@@ -126,6 +128,7 @@ async fn apply_changes(
     prior: &AmiCopyState,
     planned: &AmiCopyState,
     resumed: Option<&Image>,
+    warnings: &mut Diagnostics,
 ) -> Result<Option<Image>, Diagnostic> {
     let mut prior = prior.clone();
     if let Some(image) = resumed {
@@ -136,24 +139,20 @@ async fn apply_changes(
     let mut image = None;
     // Null and "" are the same description to EC2: no call between them.
     let description = |s: &AmiCopyState| s.description.clone().unwrap_or_default();
+    let mut seen = |change: image_ops::Change, image: &mut Option<Image>| match change {
+        image_ops::Change::Shown(i) => *image = Some(*i),
+        image_ops::Change::NotShown(w) => warnings.push(w),
+    };
     if description(prior) != description(planned) {
-        image = Some(
-            image_ops::set_description(
-                t.clients,
-                t.ctx,
-                &t.region,
-                &t.id,
-                &description(planned),
-                t.wait_for,
-            )
-            .await?,
-        );
+        let want = description(planned);
+        let set = image_ops::set_description(t.clients, t.ctx, &t.region, &t.id, &want, t.wait_for);
+        seen(set.await?, &mut image);
     }
     let deprecation = planned.deprecation_time.as_deref();
     if !resumed && deprecation_changes(prior.deprecation_time.as_deref(), deprecation) {
         let set =
             image_ops::set_deprecation(t.clients, t.ctx, &t.region, &t.id, deprecation, t.wait_for);
-        image = Some(set.await?);
+        seen(set.await?, &mut image);
     }
     if !resumed && prior.protection() != planned.protection() {
         image_ops::set_protection(t.clients, t.ctx, &t.region, &t.id, planned.protection()).await?;
