@@ -579,7 +579,6 @@ impl pb::provider_server::Provider for ProviderService {
             diags,
             mk
         );
-        let legacy = creates_computed_blocks(&entry.schema, &prior_state);
         let preq = PlanRequest {
             prior_state,
             proposed_new_state,
@@ -592,6 +591,7 @@ impl pb::provider_server::Provider for ProviderService {
             mk
         );
         diags.extend(resp.diagnostics);
+        let legacy = plans_unknown_computed_blocks(&entry.schema, &resp.planned_state);
         let planned = try_diag!(
             encode_dynamic(&resp.planned_state, &entry.ty, "planned state"),
             diags,
@@ -637,7 +637,7 @@ impl pb::provider_server::Provider for ProviderService {
             diags,
             mk
         );
-        let legacy = creates_computed_blocks(&entry.schema, &prior_state);
+        let legacy = plans_unknown_computed_blocks(&entry.schema, &planned_state);
         let areq = ApplyRequest {
             prior_state,
             planned_state,
@@ -716,12 +716,71 @@ impl pb::provider_server::Provider for ProviderService {
     }
 }
 
-/// Whether this plan or apply creates an object of a type with [computed
-/// blocks](crate::schema::NestedBlock::is_computed). How many such blocks the cloud will report
-/// is unknown until the object exists, and the protocol can only say so for a provider using
-/// the legacy type system (as terraform-plugin-sdk providers, whose states we read, do): only
-/// then does Terraform accept a planned placeholder element that turns into any number of
-/// blocks, or none. Updates plan the blocks as the prior state holds them and need no leniency.
-fn creates_computed_blocks(schema: &Schema, prior_state: &Value) -> bool {
-    prior_state.is_null() && schema.block.blocks.iter().any(|b| b.is_computed())
+/// Whether a planned state holds [computed blocks](crate::schema::NestedBlock::is_computed) still
+/// unknown: a create's, or an update's that plans them again (a resource that has yet to learn
+/// what its object is). How many such blocks the cloud will report is unknown until then, and
+/// the protocol can only say so for a provider using the legacy type system (as
+/// terraform-plugin-sdk providers, whose states we read, do): only then does Terraform accept a
+/// planned placeholder element that turns into any number of blocks, or none. Updates that plan
+/// the blocks as the prior state holds them need no leniency.
+fn plans_unknown_computed_blocks(schema: &Schema, planned: &Value) -> bool {
+    !planned.is_null()
+        && schema
+            .block
+            .blocks
+            .iter()
+            .filter(|b| b.is_computed())
+            .any(|b| planned.get(&b.type_name).contains_unknown())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Attribute, Block, NestedBlock, Nesting};
+    use crate::value::Type;
+
+    fn schema() -> Schema {
+        let device =
+            Block::new("a device").attr(Attribute::computed("name", Type::String, "its name"));
+        Schema {
+            version: 0,
+            block: Block::new("a resource")
+                .attr(Attribute::computed("id", Type::String, "the id"))
+                .block(NestedBlock::new("device", Nesting::Set, device)),
+        }
+    }
+
+    fn state(devices: Vec<Value>) -> Value {
+        let mut v = Value::Map(Default::default());
+        v.set("id", Value::string("x"));
+        v.set("device", Value::List(devices));
+        v
+    }
+
+    fn device(name: Value) -> Value {
+        let mut d = Value::Map(Default::default());
+        d.set("name", name);
+        d
+    }
+
+    #[test]
+    fn only_plans_with_unknown_computed_blocks_need_the_legacy_leniency() {
+        let s = schema();
+        // A create (or an update that has yet to learn its object): a placeholder of unknowns.
+        assert!(plans_unknown_computed_blocks(
+            &s,
+            &state(vec![device(Value::Unknown)])
+        ));
+        // Blocks as the prior state holds them: known, however many.
+        assert!(!plans_unknown_computed_blocks(
+            &s,
+            &state(vec![device(Value::string("a"))])
+        ));
+        assert!(!plans_unknown_computed_blocks(&s, &state(vec![])));
+        // Unknown attributes elsewhere do not count; a destroy plans nothing.
+        let mut unknown_id = state(vec![]);
+        unknown_id.set("id", Value::Unknown);
+        assert!(!plans_unknown_computed_blocks(&s, &unknown_id));
+        assert!(!plans_unknown_computed_blocks(&s, &Value::Null));
+    }
 }

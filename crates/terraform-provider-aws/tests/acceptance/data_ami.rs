@@ -9,7 +9,7 @@
 use crate::support;
 
 use serde_json::Value as Json;
-use support::{call_param, call_param_list, map, rt, state_map, Tf};
+use support::{call_param, call_param_list, map, rt, state_map, Lane, Tf};
 
 const REGION: &str = "us-east-1";
 const ACCOUNT: &str = "123456789012";
@@ -321,10 +321,9 @@ fn bad_arguments_are_refused_by_validate_with_their_path() {
     assert!(tf.ec2_calls().is_empty(), "validation must not call EC2");
 }
 
-#[test]
-fn the_seed_example_copies_the_image_it_looked_up() {
-    let tf = Tf::new("dami_golden");
-    let p = prefix("golden");
+fn the_seed_example_copies_the_image_it_looked_up(lane: Lane) {
+    let tf = Tf::in_lane(lane, &format!("dami_golden_{lane:?}").to_ascii_lowercase());
+    let p = prefix(&format!("golden-{lane:?}").to_ascii_lowercase());
     let golden = tf.make_source_ami(REGION, &format!("{p}-2025"));
     let copy_name = format!("{p}-copy");
     tf.write(&format!(
@@ -459,3 +458,5 @@ data "aws_ami" "copied" {{
     tf.assert_plan_empty();
     tf.destroy();
 }
+
+both_lanes!(the_seed_example_copies_the_image_it_looked_up);

@@ -11,6 +11,7 @@ mod cross_region;
 mod data_ami;
 mod destroy;
 mod dev_smoke;
+mod disabled;
 mod docs_drift;
 mod efficiency;
 mod finish_failures;

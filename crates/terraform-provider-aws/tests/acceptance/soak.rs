@@ -2,7 +2,9 @@
 //! answers 503, loses responses and is slow on every call. The apply is interrupted twice with
 //! Ctrl-C and resumed, the tags of every copy change, and everything is destroyed. Every plan
 //! between the steps must be the expected one; the emulator must show that every copy EC2 made
-//! was in state until destroy, that no name was copied twice, and that nothing is left.
+//! was in state until destroy, that no name was copied twice, and that nothing is left. Before
+//! destroy, a `create_before_destroy` replacement keeping its name and a second state with the
+//! same names must both fail on the names, and no image the state holds may be deleted.
 //!
 //! `AMICOPY_SOAK_COPIES` sets the number of copies: unset, 8 (what `make test` runs), and
 //! `make soak` runs 50. The figures (calls per action, retries, faults fired, wall time per step)
@@ -127,13 +129,20 @@ impl Soak {
         tags
     }
 
-    fn write_config(&self, generation: u32) {
+    fn write_config(&self, generation: u32, lifecycle: &str) {
+        let text = self.config(&self.tf, self.copies, generation, lifecycle);
+        self.tf.write(&text);
+    }
+
+    /// The soak's configuration for `tf`: `n` copies under the soak's names, tagged for
+    /// `generation`, with `lifecycle` (a `lifecycle` block, or nothing) in each.
+    fn config(&self, tf: &Tf, n: usize, generation: u32, lifecycle: &str) -> String {
         let tags: String = self
             .tags(generation)
             .iter()
             .map(|(k, v)| format!("    {k} = \"{v}\"\n"))
             .collect();
-        self.tf.write(&format!(
+        format!(
             r#"{provider}
 resource "aws_ami_copy" "c" {{
   count             = {n}
@@ -142,13 +151,103 @@ resource "aws_ami_copy" "c" {{
   source_ami_region = "{SOURCE_REGION}"
   tags = {{
 {tags}  }}
-}}
+{lifecycle}}}
 "#,
-            provider = self.tf.provider_block(REGION, ""),
-            n = self.copies,
+            provider = tf.provider_block(REGION, ""),
             prefix = self.prefix,
             source = self.source,
-        ));
+        )
+    }
+
+    /// The image ids the soak's state holds now.
+    fn state_ids(&self) -> Vec<String> {
+        let state = self.tf.state();
+        state["values"]["root_module"]["resources"]
+            .as_array()
+            .map(|rs| {
+                rs.iter()
+                    .filter_map(|r| r["values"]["id"].as_str().map(str::to_string))
+                    .filter(|id| !id.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Every image the state holds is still there: nothing took it over and deleted it.
+    fn check_state_images_live(&mut self, after: &str) {
+        for id in self.state_ids() {
+            let live = self
+                .checker
+                .find_image(REGION, &id)
+                .is_some_and(|i| i.state() != Some(&aws_sdk_ec2::types::ImageState::Deregistered));
+            if !live {
+                self.violation(format!(
+                    "after {after}: the state holds {id}, which EC2 no longer has"
+                ));
+            }
+        }
+    }
+
+    /// `-replace` of one copy that keeps its name, with `create_before_destroy`: the new copy
+    /// cannot have the name while the old one holds it. The apply must fail naming the name in
+    /// use, and the state must keep the old copy, live: never adopt it as the new one, which the
+    /// replacement would then destroy.
+    fn replace_keeping_the_name(&mut self, label: &str) {
+        self.write_config(2, "  lifecycle {\n    create_before_destroy = true\n  }\n");
+        let before = self.state_ids();
+        let p = self.parallelism_arg();
+        let run = self.step(
+            label,
+            &[
+                "apply",
+                "-auto-approve",
+                "-input=false",
+                "-no-color",
+                &p,
+                "-replace=aws_ami_copy.c[0]",
+            ],
+        );
+        if run.code == 0 {
+            self.violation(format!(
+                "{label}: succeeded, so the new copy got a name EC2 keeps unique"
+            ));
+        } else if !run.flat().contains("AMI name already in use") {
+            let e = commands::errors(&run);
+            self.violation(format!("{label}: failed for another reason: {e}"));
+        }
+        let after = self.state_ids();
+        if before != after {
+            self.violation(format!(
+                "{label}: the state changed from {before:?} to {after:?}"
+            ));
+        }
+        self.check_state_images_live(label);
+        self.write_config(2, "");
+    }
+
+    /// A second root module with the same names (a second state or workspace): its apply must
+    /// fail on the names, and its destroy must delete nothing of the first's.
+    fn second_state_with_the_same_names(&mut self, label: &str) {
+        let second = Tf::new("soak_second_state");
+        second.write(&self.config(&second, self.copies.min(3), 2, ""));
+        let apply = second.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+        let taken: Vec<String> = second.state_addresses();
+        if apply.code == 0 || !apply.flat().contains("AMI name already in use") {
+            let e = commands::errors(&apply);
+            self.violation(format!(
+                "{label}: the apply should fail on the names in use (exit {}): {e}",
+                apply.code
+            ));
+        }
+        if !taken.is_empty() {
+            self.violation(format!("{label}: the second state took {taken:?}"));
+        }
+        let destroy = second.run(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+        if destroy.code != 0 {
+            let e = commands::errors(&destroy);
+            self.violation(format!("{label}: its destroy failed: {e}"));
+        }
+        self.check_state_images_live(label);
     }
 
     /// Copy durations per name, and for every fifth copy a few seconds in which EC2 does not
@@ -546,7 +645,7 @@ fn soak_copies_under_faults_interrupted_twice_retagged_and_destroyed() {
     let copies = copies();
     let mut soak = Soak::new(copies);
     soak.copy_rules();
-    soak.write_config(1);
+    soak.write_config(1, "");
     soak.inject_faults();
     eprintln!(
         "soak: {copies} copies named {}NNN into {REGION}, -parallelism={}",
@@ -567,12 +666,18 @@ fn soak_copies_under_faults_interrupted_twice_retagged_and_destroyed() {
     soak.observe("the resumed apply", true);
     soak.check_plan_empty("plan after the resumed apply");
 
-    soak.write_config(2);
+    soak.write_config(2, "");
     soak.check_plan_updates_all("plan of the tags change");
     soak.apply("apply of the tags change");
     let images = soak.observe("the tags apply", true);
     soak.check_tags(&images, 2);
     soak.check_plan_empty("plan after the tags apply");
+
+    // Nothing of the user's is taken over: a replacement keeping its name, a second state with
+    // the same names.
+    soak.replace_keeping_the_name("apply -replace keeping the name (create_before_destroy)");
+    soak.second_state_with_the_same_names("a second state with the same names");
+    soak.check_plan_empty("plan after the name checks");
 
     let p = soak.parallelism_arg();
     let destroy = soak.step(

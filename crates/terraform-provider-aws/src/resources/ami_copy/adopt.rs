@@ -6,7 +6,8 @@
 //!   request is sent again with the same ClientToken. EC2 answers with the image the first
 //!   request made, or makes it now: either way the id is this instance's. This one resolution
 //!   runs even after Ctrl-C or the deadline, bounded by [`RESOLVE_LIMIT`], so that an image EC2
-//!   made is in the state rather than orphaned. If that answer is lost too, the account's images
+//!   made is in the state rather than orphaned (5 s once stopping, so that Ctrl-C still ends the
+//!   CLI within seconds). If that answer is lost too, the account's images
 //!   under the name are judged by the time window (`ownership`).
 //! - **`InvalidAMIName.Duplicate`**: the holder is adopted only if the time window proves it is
 //!   this instance's (a backend that ignores the token made it for an earlier attempt). Anything
@@ -30,8 +31,10 @@ use tfplugin::{Context, Diagnostic, Diagnostics};
 /// EC2's code for "an image of yours in this region already has that name".
 pub const NAME_TAKEN: &str = "InvalidAMIName.Duplicate";
 
-/// The most resolving an unknown outcome may take, Ctrl-C or not.
+/// The most resolving an unknown outcome may take; after Ctrl-C or the deadline,
+/// [`RESOLVE_LIMIT_STOPPING`], so that the CLI still stops within seconds.
 pub const RESOLVE_LIMIT: Duration = Duration::from_secs(15);
+pub const RESOLVE_LIMIT_STOPPING: Duration = Duration::from_secs(5);
 
 /// How long to look for a copy EC2 may not list yet (DescribeImages is eventually consistent):
 /// the pauses between lookups, about 6 s in all.
@@ -102,15 +105,23 @@ pub enum Resolution {
     Unknown(Diagnostic),
 }
 
-/// The context for resolving: not stopped by Ctrl-C, bounded by [`RESOLVE_LIMIT`].
-pub fn resolve_context() -> Context {
-    Context::default().with_timeout("create", RESOLVE_LIMIT)
+/// The context for resolving, given the operation's: never stopped by Ctrl-C, bounded by
+/// [`RESOLVE_LIMIT`], or [`RESOLVE_LIMIT_STOPPING`] once the operation is stopping.
+pub fn resolve_context(op: &Context) -> Context {
+    let stopping = op.stop.is_cancelled() || op.remaining() == Some(Duration::ZERO);
+    let limit = if stopping {
+        RESOLVE_LIMIT_STOPPING
+    } else {
+        RESOLVE_LIMIT
+    };
+    Context::default().with_timeout("create", limit)
 }
 
 /// Resolves `failure`, the answer to this instance's CopyImage first sent at `first_attempt`;
 /// `resend` sends it again with the same ClientToken, bounded by the context it is given.
 pub async fn resolve<F, Fut>(
     clients: &AwsClients,
+    op: &Context,
     wanted: Wanted<'_>,
     first_attempt: time::OffsetDateTime,
     failure: CopyFailure,
@@ -120,7 +131,7 @@ where
     F: FnOnce(Context) -> Fut,
     Fut: Future<Output = Result<String, CopyFailure>>,
 {
-    let ctx = resolve_context();
+    let ctx = resolve_context(op);
     let claim = Claim {
         name: wanted.name,
         source_id: wanted.source_id,

@@ -36,8 +36,16 @@ pub async fn create(
     let private = &private;
     let (id, warnings) = match copy_image(clients, ctx, &region, &planned, &token, false).await {
         Ok(id) => (id, Diagnostics::new()),
-        Err(failure) => match resolve(clients, &region, &planned, &token, first_attempt, failure)
-            .await
+        Err(failure) => match resolve(
+            clients,
+            ctx,
+            &region,
+            &planned,
+            &token,
+            first_attempt,
+            failure,
+        )
+        .await
         {
             Resolution::Ours { id, warnings } => (id, warnings),
             Resolution::Refused(d) => return ApplyResponse::failed(Value::Null, vec![], d.into()),
@@ -82,6 +90,7 @@ fn attempt_record(private: &[u8]) -> (Vec<u8>, String, time::OffsetDateTime) {
 /// Resolves a CopyImage that gave no id (see `adopt`), re-sending it with the same token.
 async fn resolve(
     clients: &AwsClients,
+    ctx: &Context,
     region: &str,
     planned: &AmiCopyState,
     token: &str,
@@ -92,6 +101,7 @@ async fn resolve(
         |c: Context| async move { copy_image(clients, &c, region, planned, token, true).await };
     adopt::resolve(
         clients,
+        ctx,
         wanted(region, planned),
         first_attempt,
         failure,
@@ -110,6 +120,7 @@ pub fn is_unresolved(state: &AmiCopyState, private: &[u8]) -> bool {
 /// when none was made, or the error that keeps it in the state.
 pub async fn resolve_unresolved(
     clients: &AwsClients,
+    ctx: &Context,
     state: &AmiCopyState,
     private: &[u8],
 ) -> Result<(Option<String>, Diagnostics), Diagnostic> {
@@ -118,6 +129,7 @@ pub async fn resolve_unresolved(
     let why = "an earlier apply did not learn it".to_string();
     match resolve(
         clients,
+        ctx,
         region,
         state,
         &token,

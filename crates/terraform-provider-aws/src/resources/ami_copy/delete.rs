@@ -34,7 +34,7 @@ pub async fn delete(
     let mut notes = Diagnostics::new();
     if create::is_unresolved(&prior, private) {
         // Recorded without an id: find its copy with its own ClientToken before anything else.
-        match create::resolve_unresolved(clients, &prior, private).await {
+        match create::resolve_unresolved(clients, ctx, &prior, private).await {
             Ok((Some(id), warnings)) => {
                 prior.id = Some(id);
                 notes = warnings;
