@@ -1,6 +1,8 @@
-//! Reading images by id, batched: Terraform refreshes resources concurrently, so the reads that
-//! arrive within a few milliseconds of each other in one region (and client configuration) are
-//! answered by one DescribeImages with up to [`MAX_IDS_PER_CALL`] ids instead of one call each.
+//! Reading images by id (refresh, plan-time checks of sources) and the account's images by name
+//! (plan-time checks of names), batched: Terraform plans and refreshes resources concurrently, so
+//! the reads that arrive within a few milliseconds of each other in one region (and client
+//! configuration) are answered by one DescribeImages with up to [`MAX_IDS_PER_CALL`] ids (or
+//! names) instead of one call each (see `ec2::batcher` for when a batch goes).
 //!
 //! Each caller gets exactly what a DescribeImages of its id alone would have told it: the image,
 //! `None` when it is gone, or the error. DescribeImages with ImageIds fails as a whole
@@ -8,25 +10,26 @@
 //! "gone" and the call is repeated without them, and when it names none each id is asked alone.
 //! A malformed id never joins a batch, so it cannot fail the others.
 
+use super::batcher::Batcher;
 use super::errors::{describe_sdk_error, error_code, is_image_not_found};
 use super::image_waiter::looks_like_image_id;
 use crate::provider::clients::AwsClients;
 use aws_sdk_ec2::types::{Image, ImageState};
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use std::time::Duration;
-use tokio::sync::{oneshot, Notify};
+use std::sync::OnceLock;
+use tokio::sync::oneshot;
 
 /// DescribeImages takes up to 200 ids; stay well under it.
 pub const MAX_IDS_PER_CALL: usize = 100;
-/// How long the first read of a batch waits for others. Terraform hands out its parallelism
-/// slots one by one as earlier reads finish, so concurrent reads arrive spread over a few
-/// milliseconds: 5 ms gathered about 3 reads per call for a plan of 50 copies, 20 ms about 8
-/// (and the plan got faster); a refresh barely notices 20 ms.
-const GATHER_WINDOW: Duration = Duration::from_millis(20);
+/// Names in one DescribeImages `name` filter (EC2 takes up to 200 filter values).
+pub const MAX_NAMES_PER_CALL: usize = 100;
 
 /// What a read of one id comes to: the live image, `None` when it is gone, or an error line.
 pub type ReadResult = Result<Option<Image>, String>;
+
+/// What a lookup of one name comes to: the account's images holding it (disabled ones included,
+/// deregistered ones not), or an error line.
+pub type NamedResult = Result<Vec<Image>, String>;
 
 /// DescribeImages of `id` in `region`, batched with the other reads arriving at the same time.
 pub async fn describe_image(clients: &AwsClients, region: &str, id: &str) -> ReadResult {
@@ -37,14 +40,67 @@ pub async fn describe_image(clients: &AwsClients, region: &str, id: &str) -> Rea
             .remove(id)
             .unwrap_or(Ok(None));
     }
-    let key = BatchKey {
-        owner: clients as *const AwsClients as usize,
-        region: region.to_string(),
-    };
     let (tx, rx) = oneshot::channel();
-    join(key, || clients.ec2(region), id, tx);
+    join(key(clients, region), || clients.ec2(region), id, tx);
     rx.await
         .unwrap_or_else(|_| Err("the batched DescribeImages ended unexpectedly".to_string()))
+}
+
+/// The account's images named `name` in `region`, batched with the other lookups by name
+/// arriving at the same time (one DescribeImages with a `name` filter for all of them).
+pub async fn images_named(clients: &AwsClients, region: &str, name: &str) -> NamedResult {
+    static BY_NAME: OnceLock<Batcher<BatchKey, String, NamedResult>> = OnceLock::new();
+    let batcher = BY_NAME.get_or_init(|| Batcher::new(MAX_NAMES_PER_CALL));
+    let client = clients.ec2(region);
+    let (tx, rx) = oneshot::channel();
+    batcher.join(
+        key(clients, region),
+        name.to_string(),
+        tx,
+        move |names| async move {
+            match describe_named(&client, &names).await {
+                Ok(mut found) => names
+                    .iter()
+                    .map(|n| Ok(found.remove(n).unwrap_or_default()))
+                    .collect(),
+                Err(e) => names.iter().map(|_| Err(e.clone())).collect(),
+            }
+        },
+    );
+    rx.await
+        .unwrap_or_else(|_| Err("the batched DescribeImages ended unexpectedly".to_string()))
+}
+
+/// One DescribeImages (every page) for the account's images with any of `names`.
+async fn describe_named(
+    client: &aws_sdk_ec2::Client,
+    names: &[String],
+) -> Result<HashMap<String, Vec<Image>>, String> {
+    let mut pages = client
+        .describe_images()
+        .owners("self")
+        .include_disabled(true)
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("name")
+                .set_values(Some(names.to_vec()))
+                .build(),
+        )
+        .into_paginator()
+        .send();
+    let mut found: HashMap<String, Vec<Image>> = HashMap::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| describe_sdk_error(&e))?;
+        for image in page.images() {
+            if image.state() == Some(&ImageState::Deregistered) {
+                continue;
+            }
+            if let Some(n) = image.name() {
+                found.entry(n.to_string()).or_default().push(image.clone());
+            }
+        }
+    }
+    Ok(found)
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -53,76 +109,34 @@ struct BatchKey {
     region: String,
 }
 
-/// The reads gathered so far for one key.
-struct Batch {
-    waiting: Mutex<Vec<(String, oneshot::Sender<ReadResult>)>>,
-    /// Signalled when the batch is full: send it now.
-    full: Notify,
+/// Reads batch per provider configuration (its clients) and region.
+fn key(clients: &AwsClients, region: &str) -> BatchKey {
+    BatchKey {
+        owner: clients as *const AwsClients as usize,
+        region: region.to_string(),
+    }
 }
 
-type Open = Mutex<HashMap<BatchKey, Arc<Batch>>>;
-
-fn open_batches() -> &'static Open {
-    static OPEN: OnceLock<Open> = OnceLock::new();
-    OPEN.get_or_init(|| Mutex::new(HashMap::new()))
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // The data (a list of senders) stays usable after a panic elsewhere.
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// Adds a read to the open batch of `key`, or opens one and sends it after the gather window
-/// (or as soon as it is full).
+/// Adds a read of `id` to the open batch of `key`, or opens one (see `ec2::batcher`).
 fn join(
     key: BatchKey,
     make_client: impl FnOnce() -> aws_sdk_ec2::Client,
     id: &str,
     tx: oneshot::Sender<ReadResult>,
 ) {
-    let mut open = lock(open_batches());
-    if let Some(batch) = open.get(&key) {
-        let mut waiting = lock(&batch.waiting);
-        waiting.push((id.to_string(), tx));
-        if waiting.len() >= MAX_IDS_PER_CALL {
-            // Later reads start a new batch; this one goes now.
-            batch.full.notify_one();
-            drop(waiting);
-            open.remove(&key);
-        }
-        return;
-    }
-    let batch = Arc::new(Batch {
-        waiting: Mutex::new(vec![(id.to_string(), tx)]),
-        full: Notify::new(),
-    });
-    open.insert(key.clone(), Arc::clone(&batch));
-    drop(open);
+    static BY_ID: OnceLock<Batcher<BatchKey, String, ReadResult>> = OnceLock::new();
+    let batcher = BY_ID.get_or_init(|| Batcher::new(MAX_IDS_PER_CALL));
     let client = make_client();
-    tokio::spawn(async move {
-        tokio::select! {
-            _ = tokio::time::sleep(GATHER_WINDOW) => {}
-            _ = batch.full.notified() => {}
-        }
-        {
-            // Close the batch unless a full batch already did (then a newer one may be open).
-            let mut open = lock(open_batches());
-            if open.get(&key).is_some_and(|b| Arc::ptr_eq(b, &batch)) {
-                open.remove(&key);
-            }
-        }
-        let waiting = std::mem::take(&mut *lock(&batch.waiting));
-        let ids: Vec<String> = waiting.iter().map(|(id, _)| id.clone()).collect();
-        let mut results = describe_batch(&client, &ids).await;
-        for (id, tx) in waiting {
-            let r = results
-                .get(&id)
-                .cloned()
-                .unwrap_or_else(|| Err(format!("no answer for {id}")));
-            // The reader may have gone (Ctrl-C); nothing to do then.
-            let _ = tx.send(r);
-        }
-        results.clear();
+    batcher.join(key, id.to_string(), tx, move |ids| async move {
+        let results = describe_batch(&client, &ids).await;
+        ids.iter()
+            .map(|id| {
+                results
+                    .get(id)
+                    .cloned()
+                    .unwrap_or_else(|| Err(format!("no answer for {id}")))
+            })
+            .collect()
     });
 }
 

@@ -14,12 +14,13 @@
 use super::backoff::{Backoff, BackoffConfig};
 use super::copy_eta::{self, EndWindow, ProgressHistory};
 use super::errors::{describe_sdk_error, is_transient};
+use super::lock;
 use crate::provider::clients::AwsClients;
 use aws_sdk_ec2::types::{Filter, Image, ImageState};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use tokio::sync::{oneshot, Notify};
 use tokio::time::Instant;
@@ -405,12 +406,6 @@ struct WaiterStatus {
     history: Option<ProgressHistory>,
     /// Taken when the loop delivers the result; `None` means finished.
     done: Option<oneshot::Sender<Result<Image, WaitError>>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic elsewhere while holding the lock leaves data that is still consistent enough to
-    // read (plain fields), so carry on rather than poison every later wait.
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 type Registry = Mutex<HashMap<LoopKey, Arc<RegionLoop>>>;

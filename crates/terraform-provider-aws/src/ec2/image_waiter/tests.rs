@@ -7,6 +7,7 @@ use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorFuture};
 use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
+use std::sync::MutexGuard;
 
 fn image(id: &str, state: ImageState) -> Image {
     Image::builder().image_id(id).state(state).build()
