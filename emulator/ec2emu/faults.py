@@ -1,11 +1,14 @@
 """Fault injection by action (POST/GET/DELETE /_ec2emu/faults).
 
 kinds: throttle (HTTP 503 RequestLimitExceeded, as EC2 throttles), http500 (InternalError),
-http503 (Unavailable), drop (the connection is closed with no HTTP response), drop_after (the
+http503 (Unavailable), unauthorized (HTTP 403 UnauthorizedOperation with an encoded authorization
+failure message, as EC2 answers a call an IAM policy denies; STS and other query services get
+AccessDenied), drop (the connection is closed with no HTTP response), drop_after (the
 request is served, then the connection is closed without sending the response: a lost
 response), latency (the call is delayed by latency_ms, or by a uniformly random time between latency_ms and
 latency_ms_max when that is given, and then served normally). A fault fires on each matching call with
-probability `rate`, or on the next `count` matching calls and is then spent.
+probability `rate`, or on the next `count` matching calls and is then spent. A fault matches
+either DryRun requests only (`"dry_run": true`) or only the others (the default).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any
 
 from .state import LOCK, STORE, Fault, next_id
 
-KINDS = ("throttle", "http500", "http503", "drop", "drop_after", "latency")
+KINDS = ("throttle", "http500", "http503", "unauthorized", "drop", "drop_after", "latency")
 
 
 def add(spec: dict[str, Any]) -> Fault:
@@ -57,6 +60,7 @@ def add(spec: dict[str, Any]) -> Fault:
         count=count,
         latency_ms=latency_ms,
         latency_ms_max=latency_ms_max,
+        dry_run=bool(spec.get("dry_run", False)),
     )
     with LOCK:
         STORE.faults.append(fault)
@@ -82,13 +86,17 @@ def listing() -> list[dict[str, Any]]:
         return [f.to_json() for f in STORE.faults]
 
 
-def pick(action: str | None, access_key_id: str | None) -> tuple[float, str | None]:
+def pick(
+    action: str | None, access_key_id: str | None, dry_run: bool = False
+) -> tuple[float, str | None]:
     """Decide the faults for one call: (latency seconds to add, failure kind or None)."""
     latency = 0.0
     failure = None
     with LOCK:
         for f in list(STORE.faults):
             if f.action not in ("*", action):
+                continue
+            if f.dry_run != dry_run:
                 continue
             if f.access_key_id is not None and f.access_key_id != access_key_id:
                 continue
@@ -113,11 +121,18 @@ _EC2_ERRORS = {
     "throttle": (503, "RequestLimitExceeded", "Request limit exceeded."),
     "http500": (500, "InternalError", "An internal error has occurred."),
     "http503": (503, "Unavailable", "The server is overloaded and can't handle the request."),
+    "unauthorized": (
+        403,
+        "UnauthorizedOperation",
+        "You are not authorized to perform this operation. Encoded authorization failure "
+        "message: ec2emu-encoded-denial",
+    ),
 }
 _QUERY_ERRORS = {  # STS and other awsQuery services
     "throttle": (400, "Throttling", "Rate exceeded", "Sender"),
     "http500": (500, "InternalFailure", "An internal error has occurred.", "Receiver"),
     "http503": (503, "ServiceUnavailable", "Service is unavailable.", "Receiver"),
+    "unauthorized": (403, "AccessDenied", "User is not authorized to perform this action.", "Sender"),
 }
 
 

@@ -45,7 +45,8 @@ class EmulatorMiddleware:
             "fault": None,
         }
 
-        latency, failure = faults.pick(action, akid)
+        dry_run = str(params.get("DryRun", "")).lower() == "true"
+        latency, failure = faults.pick(action, akid, dry_run)
         if latency:
             entry["fault"] = "latency"
             time.sleep(latency)

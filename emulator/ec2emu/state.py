@@ -59,6 +59,9 @@ class Fault:
     latency_ms: float = 0.0
     # Set: each call waits a uniformly random time between latency_ms and this.
     latency_ms_max: float | None = None
+    # True: fires only on DryRun requests; False (the default): only on the others. A dry run
+    # changes nothing, and plan-time checks send them, so faults meant for real calls skip them.
+    dry_run: bool = False
     fired: int = 0
 
     def to_json(self) -> dict[str, Any]:

@@ -189,3 +189,25 @@ def test_latency_range_delays_the_call_by_at_least_its_lower_bound(aws):
     ec2.describe_regions()
     assert time.monotonic() - t0 >= 0.3
     assert [c["fault"] for c in aws.calls("DescribeRegions")][-1] == "latency"
+
+
+def test_unauthorized_and_dry_run_matching(aws):
+    ec2 = aws.ec2()
+    source = make_source(ec2, "faults-dry-run-source")
+    # A fault for real calls leaves dry runs alone, and the other way round.
+    aws.fault(action="CopyImage", kind="unauthorized", rate=1.0)
+    with pytest.raises(ClientError) as e:
+        ec2.copy_image(Name="faults-dry-run", SourceImageId=source, SourceRegion="us-east-1", DryRun=True)
+    assert error_code(e.value) == "DryRunOperation"
+    with pytest.raises(ClientError) as e:
+        ec2.copy_image(Name="faults-dry-run", SourceImageId=source, SourceRegion="us-east-1")
+    assert error_code(e.value) == "UnauthorizedOperation"
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert "Encoded authorization failure message" in e.value.response["Error"]["Message"]
+    aws.emu.control("DELETE", "faults", params={"access_key_id": aws.akid})
+    aws.fault(action="CopyImage", kind="unauthorized", rate=1.0, dry_run=True)
+    with pytest.raises(ClientError) as e:
+        ec2.copy_image(Name="faults-dry-run", SourceImageId=source, SourceRegion="us-east-1", DryRun=True)
+    assert error_code(e.value) == "UnauthorizedOperation"
+    assert [c["fault"] for c in aws.calls("CopyImage")][-1] == "unauthorized"
+

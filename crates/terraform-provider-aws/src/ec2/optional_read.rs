@@ -24,17 +24,23 @@ const OPERATION_TIMEOUT: Duration = Duration::from_secs(10);
 /// `client.some_call()...customize().config_override(optional_read::config()).send()`.
 pub fn config() -> aws_sdk_ec2::config::Builder {
     aws_sdk_ec2::config::Builder::default()
-        .retry_config(
-            RetryConfig::standard()
-                .with_max_attempts(MAX_ATTEMPTS)
-                .with_initial_backoff(INITIAL_BACKOFF),
-        )
-        .timeout_config(
-            TimeoutConfig::builder()
-                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-                .operation_timeout(OPERATION_TIMEOUT)
-                .build(),
-        )
+        .retry_config(retry_config())
+        .timeout_config(timeout_config())
+}
+
+/// The retry policy of an optional read, for clients of other services.
+pub fn retry_config() -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(MAX_ATTEMPTS)
+        .with_initial_backoff(INITIAL_BACKOFF)
+}
+
+/// The timeouts of an optional read, for clients of other services.
+pub fn timeout_config() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+        .operation_timeout(OPERATION_TIMEOUT)
+        .build()
 }
 
 /// The value of an optional read, or `None` ("keep what you had") with one warning naming the

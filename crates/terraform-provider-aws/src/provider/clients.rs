@@ -21,6 +21,8 @@ pub struct AwsClients {
     pub(crate) sdk_config: aws_types::SdkConfig,
     /// `endpoints { ec2 }` or `AWS_ENDPOINT_URL_EC2`, applied to every EC2 client.
     pub(crate) ec2_endpoint: Option<String>,
+    /// `endpoints { kms }` or `AWS_ENDPOINT_URL_KMS`, for the KMS client.
+    pub(crate) kms_endpoint: Option<String>,
     /// `user_agent` and the retry token bucket, applied to every EC2 client.
     pub(crate) tuning: super::tuning::ClientTuning,
     pub(crate) ec2_clients: Mutex<BTreeMap<String, aws_sdk_ec2::Client>>,
@@ -43,6 +45,19 @@ impl AwsClients {
                 aws_sdk_ec2::Client::from_conf(self.tuning.ec2(b).build())
             })
             .clone()
+    }
+
+    /// A KMS client for `region` (only the plan-time key check uses one), with the short
+    /// retry policy of optional reads: a backend without KMS must not slow a plan.
+    pub fn kms(&self, region: &str) -> aws_sdk_kms::Client {
+        let mut b = aws_sdk_kms::config::Builder::from(&self.sdk_config)
+            .region(aws_types::region::Region::new(region.to_string()))
+            .retry_config(crate::ec2::optional_read::retry_config())
+            .timeout_config(crate::ec2::optional_read::timeout_config());
+        if let Some(url) = &self.kms_endpoint {
+            b = b.endpoint_url(url).use_fips(false).use_dual_stack(false);
+        }
+        aws_sdk_kms::Client::from_conf(b.build())
     }
 }
 

@@ -73,6 +73,8 @@ pub struct ProviderConfig {
     pub web_identity: Option<WebIdentity>,
     pub ec2_endpoint: Option<String>,
     pub sts_endpoint: Option<String>,
+    /// `endpoints { kms }`: only for the plan-time check of `kms_key_id`.
+    pub kms_endpoint: Option<String>,
     pub default_tags: Tags,
     pub ignore_tags: IgnoreTags,
     pub skip_credentials_validation: bool,
@@ -178,6 +180,7 @@ impl ProviderConfig {
                 .and_then(web_identity),
             ec2_endpoint: opt_str(endpoints.get("ec2")),
             sts_endpoint: opt_str(endpoints.get("sts")),
+            kms_endpoint: opt_str(endpoints.get("kms")),
             default_tags: first("default_tags").get("tags").as_string_map(),
             ignore_tags: IgnoreTags {
                 keys: ignore.get("keys").as_string_list(),

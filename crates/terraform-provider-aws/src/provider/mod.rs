@@ -143,6 +143,7 @@ async fn configure(
         ignore_tags: cfg.ignore_tags.clone(),
         sdk_config: sdk.config,
         ec2_endpoint: sdk.ec2_endpoint,
+        kms_endpoint: sdk.kms_endpoint,
         tuning: sdk.tuning,
         ec2_clients: Mutex::new(Default::default()),
     })

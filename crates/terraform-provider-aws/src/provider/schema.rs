@@ -126,12 +126,13 @@ fn web_identity_block() -> Block {
 fn endpoints_block() -> Block {
     let mut block = Block::new(
         "Custom service endpoints (e.g. a VPC endpoint or an emulator). Every key of hashicorp/aws is \
-         accepted; only `ec2` and `sts` are used.",
+         accepted; `ec2` and `sts` are used, and `kms` for the plan-time check of `kms_key_id`.",
     );
     for key in ENDPOINT_KEYS {
         let description = match key {
             "ec2" => "EC2 endpoint URL (http or https). Defaults to `AWS_ENDPOINT_URL_EC2`.".to_string(),
             "sts" => "STS endpoint URL (http or https). Defaults to `AWS_ENDPOINT_URL_STS`.".to_string(),
+            "kms" => "KMS endpoint URL (http or https), used only to check `kms_key_id` at plan time. Defaults to `AWS_ENDPOINT_URL_KMS`.".to_string(),
             other => format!(
                 "Endpoint URL for `{other}`. Accepted for compatibility with hashicorp/aws; not used by this provider."
             ),

@@ -35,6 +35,7 @@ pub struct Sdk {
     pub region: String,
     pub ec2_endpoint: Option<String>,
     pub sts_endpoint: Option<String>,
+    pub kms_endpoint: Option<String>,
     /// The region STS is called in (`sts_region`, else `region`).
     pub sts_region: String,
     pub tuning: ClientTuning,
@@ -245,6 +246,7 @@ fn imds_client(
 pub async fn build(cfg: &ProviderConfig, diags: &mut Diagnostics) -> Result<Sdk, Diagnostic> {
     let ec2_endpoint = endpoint(&cfg.ec2_endpoint, "AWS_ENDPOINT_URL_EC2");
     let sts_endpoint = endpoint(&cfg.sts_endpoint, "AWS_ENDPOINT_URL_STS");
+    let kms_endpoint = endpoint(&cfg.kms_endpoint, "AWS_ENDPOINT_URL_KMS");
     warn_insecure(cfg, diags);
     let http = http_client(cfg)?;
     let files = profile_files(cfg);
@@ -399,6 +401,7 @@ pub async fn build(cfg: &ProviderConfig, diags: &mut Diagnostics) -> Result<Sdk,
         region,
         ec2_endpoint,
         sts_endpoint,
+        kms_endpoint,
         sts_region,
         tuning,
     })

@@ -233,33 +233,8 @@ async fn copy_image(
             "Terraform was interrupted before CopyImage was sent: nothing was copied.",
         )));
     }
-    let tags = asked_tags(clients, planned);
     let source = planned.source_ami_id.clone().unwrap_or_default();
-    let mut req = clients
-        .ec2(region)
-        .copy_image()
-        .client_token(token)
-        .name(planned.name.clone().unwrap_or_default())
-        .source_image_id(&source)
-        .source_region(planned.source_ami_region.clone().unwrap_or_default())
-        .encrypted(planned.encrypted.unwrap_or(false))
-        // Always sent, "" when unset (as the Go provider does): without it EC2 gives the copy the
-        // source's description, which the configuration does not have.
-        .description(planned.description.clone().unwrap_or_default())
-        .set_kms_key_id(planned.kms_key_id.clone())
-        .set_destination_outpost_arn(planned.destination_outpost_arn.clone())
-        .set_destination_availability_zone(planned.destination_availability_zone.clone())
-        .set_snapshot_copy_completion_duration_minutes(
-            planned.snapshot_copy_completion_duration_minutes,
-        );
-    if planned.copy_tags == Some(true) {
-        req = req.copy_image_tags(true);
-    }
-    if !tags.is_empty() {
-        req = req
-            .tag_specifications(tag_spec(ResourceType::Image, &tags))
-            .tag_specifications(tag_spec(ResourceType::Snapshot, &tags));
-    }
+    let req = copy_request(clients, region, planned).client_token(token);
     let what = format!("CopyImage of {source}");
     let sent = if resend {
         // The resolution's one re-send: a short retry policy within its own short bound.
@@ -282,6 +257,42 @@ async fn copy_image(
         // Abandoned (Ctrl-C, `timeouts { create }`): the request may have been served.
         Err(e) => Err(CopyFailure::Unknown(e.why_abandoned().unwrap_or_default())),
     }
+}
+
+/// The CopyImage request for `planned` (without its ClientToken): every argument the
+/// configuration gives, and the tags at birth for the image and its snapshots. The plan-time dry
+/// run sends the same.
+pub fn copy_request(
+    clients: &AwsClients,
+    region: &str,
+    planned: &AmiCopyState,
+) -> aws_sdk_ec2::operation::copy_image::builders::CopyImageFluentBuilder {
+    let tags = asked_tags(clients, planned);
+    let mut req = clients
+        .ec2(region)
+        .copy_image()
+        .name(planned.name.clone().unwrap_or_default())
+        .source_image_id(planned.source_ami_id.clone().unwrap_or_default())
+        .source_region(planned.source_ami_region.clone().unwrap_or_default())
+        .encrypted(planned.encrypted.unwrap_or(false))
+        // Always sent, "" when unset (as the Go provider does): without it EC2 gives the copy the
+        // source's description, which the configuration does not have.
+        .description(planned.description.clone().unwrap_or_default())
+        .set_kms_key_id(planned.kms_key_id.clone())
+        .set_destination_outpost_arn(planned.destination_outpost_arn.clone())
+        .set_destination_availability_zone(planned.destination_availability_zone.clone())
+        .set_snapshot_copy_completion_duration_minutes(
+            planned.snapshot_copy_completion_duration_minutes,
+        );
+    if planned.copy_tags == Some(true) {
+        req = req.copy_image_tags(true);
+    }
+    if !tags.is_empty() {
+        req = req
+            .tag_specifications(tag_spec(ResourceType::Image, &tags))
+            .tag_specifications(tag_spec(ResourceType::Snapshot, &tags));
+    }
+    req
 }
 
 fn tag_spec(kind: ResourceType, tags: &Tags) -> TagSpecification {

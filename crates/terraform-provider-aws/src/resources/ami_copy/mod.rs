@@ -8,6 +8,7 @@
 //!   deprecation times are equal, and what to say when a wait ends early;
 //! - `flatten`: an EC2 image → the state; `private`: the CopyImage token and the unlisted mark
 //!   of a pending copy; `address`: the resource address for resume instructions;
+//! - `plan_checks`: what would make CopyImage fail, checked at plan time for every new copy;
 //! - `adopt`: what became of a CopyImage that gave no id (re-sent with its ClientToken, or an
 //!   image proven this instance's); `ownership`: whether an image is this instance's copy, and
 //!   why; `keep_id`: the id in the state whatever happens after CopyImage.
@@ -50,6 +51,7 @@ mod model;
 mod move_state;
 mod ownership;
 mod plan;
+mod plan_checks;
 mod private;
 mod read;
 mod schema;
@@ -87,7 +89,7 @@ impl Resource for AmiCopy {
         check_config(config)
     }
 
-    async fn plan(&self, _ctx: &Context, req: PlanRequest) -> PlanResponse {
+    async fn plan(&self, ctx: &Context, req: PlanRequest) -> PlanResponse {
         if req.proposed_new_state.is_null() {
             // Destroy: nothing to plan (skip_destroy is honoured by apply).
             return PlanResponse::default();
@@ -119,11 +121,19 @@ impl Resource for AmiCopy {
         } else {
             req.prior_private
         };
+        let mut diagnostics = p.diagnostics;
+        if req.prior_state.is_null() && !diagnostics.has_errors() {
+            // A new copy: a create, or the create half of a replacement (Terraform plans that
+            // with no prior state). Never a copy that stays.
+            let copy =
+                plan_checks::NewCopy::of(&p.planned, &req.proposed_new_state, &clients.region);
+            diagnostics.extend(plan_checks::check(&clients, ctx, &copy, &p.planned).await);
+        }
         PlanResponse {
             planned_state: p.planned,
             requires_replace: p.requires_replace,
             planned_private,
-            diagnostics: p.diagnostics,
+            diagnostics,
         }
     }
 

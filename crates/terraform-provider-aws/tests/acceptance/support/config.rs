@@ -26,6 +26,7 @@ impl Tf {
   endpoints {{
     ec2 = "{url}"
     sts = "{url}"
+    kms = "{url}"
   }}
 {retries}{extra}
 }}
