@@ -232,9 +232,10 @@ class Workdir:
         with open(os.path.join(self.path, "main.tf"), "w") as f:
             f.write(body)
 
-    def run(self, *args: str) -> tuple[float, float]:
+    def run(self, *args: str, env_extra: dict | None = None) -> tuple[float, float]:
         """Runs terraform; returns (elapsed seconds, wall-clock end)."""
-        env = dict(os.environ, TF_CLI_CONFIG_FILE=self.cli, CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1")
+        env = dict(os.environ, TF_CLI_CONFIG_FILE=self.cli, CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1",
+                   **(env_extra or {}))
         start = time.perf_counter()
         r = subprocess.run([TERRAFORM, *args], cwd=self.path, env=env, capture_output=True, text=True)
         end_wall = time.time()
@@ -246,8 +247,9 @@ class Workdir:
     def apply(self, parallelism: int = 10) -> tuple[float, float]:
         return self.run("apply", "-auto-approve", "-input=false", f"-parallelism={parallelism}")
 
-    def plan(self, parallelism: int = 10) -> float:
-        return self.run("plan", "-input=false", "-detailed-exitcode", f"-parallelism={parallelism}")[0]
+    def plan(self, parallelism: int = 10, *extra: str, env_extra: dict | None = None) -> float:
+        return self.run("plan", "-input=false", "-detailed-exitcode", f"-parallelism={parallelism}", *extra,
+                        env_extra=env_extra)[0]
 
     def destroy(self) -> None:
         self.run("destroy", "-auto-approve", "-input=false", "-parallelism=50")
@@ -327,12 +329,34 @@ def zero_length_copies(n: int, parallelism: int = 10) -> dict:
         clear_calls(EMU, key)
         plan_s = w.plan(parallelism)
         plan_calls = ec2_calls(EMU, key)
+        # The same plan without the refresh: what the refresh adds is the provider's reads.
+        plan_norefresh_s = w.plan(parallelism, "-refresh=false")
         rss = w.peak_rss_mib()
         w.destroy()
     finally:
         w.close()
-    return {"n": n, "parallelism": parallelism, "apply_s": apply_s, "plan_s": plan_s, "peak_rss_mib": rss,
+    return {"n": n, "parallelism": parallelism, "apply_s": apply_s, "plan_s": plan_s,
+            "plan_norefresh_s": plan_norefresh_s, "peak_rss_mib": rss,
             "apply_calls": by_action(apply_calls), "plan_calls": by_action(plan_calls)}
+
+
+def new_copies_plan(n: int, parallelism: int = 10) -> dict:
+    """Plan of n copies not made yet: with the plan-time checks (their calls and time) and
+    without them (AMICOPY_PLAN_CHECKS=false), best of 3 each, alternating."""
+    key, w = copies_workdir(f"new{n}p{parallelism}", 0.0, n)
+    try:
+        w.plan(parallelism)  # warm-up: provider binary and emulator caches
+        clear_calls(EMU, key)
+        w.plan(parallelism)
+        calls = ec2_calls(EMU, key)
+        with_checks, without = [], []
+        for _ in range(3):
+            with_checks.append(w.plan(parallelism))
+            without.append(w.plan(parallelism, env_extra={"AMICOPY_PLAN_CHECKS": "false"}))
+    finally:
+        w.close()
+    return {"n": n, "parallelism": parallelism, "plan_s": min(with_checks),
+            "plan_unchecked_s": min(without), "calls": by_action(calls)}
 
 
 def floor(n: int, parallelism: int = 10) -> dict:
@@ -448,6 +472,8 @@ def standard_run() -> dict:
         out["floor"] = [floor(n) for n in (1, 10, 50)]
         out["floor"].append(floor(50, parallelism=50))
         print("zero-length copies and floor done", flush=True)
+        out["new_plans"] = [new_copies_plan(1), new_copies_plan(50), new_copies_plan(50, parallelism=50)]
+        print("plans of new copies done", flush=True)
         out["timed"] = [timed_copies(10.0), timed_copies(60.0)]
         print("timed copies done", flush=True)
         out["cli"] = [f.result() for f in cli]
@@ -524,6 +550,26 @@ def render(results: dict) -> str:
             fp = f"{b['plan_s']:.2f} s" if b else "—"
             ratio = f"{a['plan_s'] / b['plan_s']:.2f}×" if b else "—"
             lines.append(f"| {key[0]} | {key[1]} | {a['apply_s']:.2f} s | {fa} | {a['plan_s']:.2f} s | {fp} | {ratio} |")
+        lines += ["", "Refresh cost: the plan of N existing copies beside the same plan with `-refresh=false` "
+                  "(same run, same working directory): what the provider's batched reads add.", "",
+                  "| N | parallelism | plan (refresh) | plan -refresh=false | plan ÷ plan -refresh=false |",
+                  "|---|---|---|---|---|"]
+        for key in sorted(z):
+            a = z[key]
+            if "plan_norefresh_s" in a:
+                lines.append(f"| {key[0]} | {key[1]} | {a['plan_s']:.2f} s | {a['plan_norefresh_s']:.2f} s | "
+                             f"**{a['plan_s'] / a['plan_norefresh_s']:.2f}×** |")
+        if std.get("new_plans"):
+            lines += ["", "## Plan-time checks: a plan of N new copies", "",
+                      "Every EC2 call such a plan makes is a check's (a plan without them makes none for new "
+                      "copies). Time: best of 3, with the checks and with `AMICOPY_PLAN_CHECKS=false`, alternating.", "",
+                      "| N | parallelism | plan | plan without checks | extra time | extra calls (by action) |",
+                      "|---|---|---|---|---|---|"]
+            for p in std["new_plans"]:
+                calls = sum(p["calls"].values())
+                parts = ", ".join(f"{k} {v}" for k, v in p["calls"].items()) or "none"
+                lines.append(f"| {p['n']} | {p['parallelism']} | {p['plan_s']:.2f} s | {p['plan_unchecked_s']:.2f} s | "
+                             f"{p['plan_s'] - p['plan_unchecked_s']:+.2f} s | **{calls}** ({parts}) |")
         lines += ["", "## EC2 calls per copy (from the emulator's call log)", "",
                   "| N | parallelism | apply: calls per copy (by action) | plan: calls per copy (by action) |",
                   "|---|---|---|---|"]

@@ -22,6 +22,7 @@ mod lifecycle;
 mod log_secrets;
 mod move_state;
 mod options;
+mod plan_checks;
 mod plugin_handshake;
 mod provider_block;
 mod real_aws;

@@ -122,12 +122,13 @@ impl Resource for AmiCopy {
             req.prior_private
         };
         let mut diagnostics = p.diagnostics;
-        if req.prior_state.is_null() && !diagnostics.has_errors() {
+        if req.prior_state.is_null() && !diagnostics.has_errors() && plan_checks::enabled() {
             // A new copy: a create, or the create half of a replacement (Terraform plans that
             // with no prior state). Never a copy that stays.
             let copy =
                 plan_checks::NewCopy::of(&p.planned, &req.proposed_new_state, &clients.region);
-            diagnostics.extend(plan_checks::check(&clients, ctx, &copy, &p.planned).await);
+            diagnostics
+                .extend(plan_checks::check(&clients, ctx, &copy, &p.planned, &req.config).await);
         }
         PlanResponse {
             planned_state: p.planned,

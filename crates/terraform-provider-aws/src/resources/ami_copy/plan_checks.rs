@@ -25,6 +25,18 @@ use tfplugin::{AttributePath, Diagnostic, Value};
 mod run;
 pub use run::check;
 
+/// `AMICOPY_PLAN_CHECKS=false` turns the checks off: for a backend where one misleads, and for
+/// `make bench`, which measures what they cost.
+const SWITCH: &str = "AMICOPY_PLAN_CHECKS";
+
+/// Whether the checks run (unless the environment turns them off).
+pub fn enabled() -> bool {
+    !matches!(
+        std::env::var(SWITCH).ok().as_deref().map(str::trim),
+        Some("false" | "0" | "off")
+    )
+}
+
 /// What the checks know of the new copy: the values known at plan (`None` when unknown).
 #[derive(Clone, Debug, Default)]
 pub struct NewCopy {

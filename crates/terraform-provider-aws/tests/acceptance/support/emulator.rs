@@ -56,8 +56,18 @@ impl Tf {
             .unwrap_or_else(|e| panic!("emulator control {path}: {e}"));
     }
 
-    /// The EC2 calls this test's provider made, optionally of one action, oldest first.
+    /// The calls this test's provider made, optionally of one action, oldest first; the
+    /// plan-time dry runs (`DryRun=true`, which change nothing) are left out: tests count what
+    /// the provider does. [`Tf::calls_with_dry_runs`] has them too.
     pub fn calls(&self, action: Option<&str>) -> Vec<Json> {
+        self.calls_with_dry_runs(action)
+            .into_iter()
+            .filter(|c| call_param(c, "DryRun").as_deref() != Some("true"))
+            .collect()
+    }
+
+    /// Every call this test's provider made, dry runs included.
+    pub fn calls_with_dry_runs(&self, action: Option<&str>) -> Vec<Json> {
         let mut url = format!(
             "{}?access_key_id={}",
             self.control_url("calls"),

@@ -21,7 +21,9 @@ use tokio::sync::OnceCell;
 /// All checks of one copy together may take this long; a check still waiting then is skipped.
 const CHECKS_LIMIT: Duration = Duration::from_secs(20);
 
-/// The request attributes a dry run needs known: with any of them unknown, it is skipped.
+/// The configured attributes the CopyImage request is made of: with any of them unknown at plan
+/// (from another resource made in the same apply), the dry run is skipped. (A computed value left
+/// unset is unknown in every create's plan, and sent as unset at apply too.)
 const DRY_RUN_INPUTS: &[&str] = &[
     attr::name,
     attr::source_ami_id,
@@ -33,7 +35,7 @@ const DRY_RUN_INPUTS: &[&str] = &[
     attr::destination_availability_zone,
     attr::snapshot_copy_completion_duration_minutes,
     attr::copy_tags,
-    attr::tags_all,
+    attr::tags,
 ];
 
 /// Every check of `copy` (planned as `planned`); the diagnostics they found.
@@ -42,12 +44,13 @@ pub async fn check(
     ctx: &Context,
     copy: &NewCopy,
     planned: &Value,
+    config: &Value,
 ) -> Diagnostics {
     let ctx = &ctx.with_timeout("plan checks", CHECKS_LIMIT);
     let (source, name, dry_run, key, region) = tokio::join!(
         source(clients, ctx, copy),
         name(clients, ctx, copy),
-        dry_run(clients, ctx, copy, planned),
+        dry_run(clients, ctx, copy, planned, config),
         key(clients, ctx, copy),
         region(clients, ctx, copy),
     );
@@ -131,10 +134,11 @@ async fn dry_run(
     ctx: &Context,
     copy: &NewCopy,
     planned: &Value,
+    config: &Value,
 ) -> Option<tfplugin::Diagnostic> {
     if DRY_RUN_INPUTS
         .iter()
-        .any(|a| planned.get(a).contains_unknown())
+        .any(|a| config.get(a).contains_unknown())
     {
         return skipped("permission", "the request is not known at plan time");
     }
@@ -206,21 +210,32 @@ async fn send_dry_run(
 
 async fn key(clients: &AwsClients, ctx: &Context, copy: &NewCopy) -> Option<tfplugin::Diagnostic> {
     let key = copy.kms_key_id.as_deref()?;
-    let call = clients.kms(&copy.region).describe_key().key_id(key).send();
-    let answer = match bounded(ctx, "KMS DescribeKey", call).await {
-        Ok(out) => match out.key_metadata().and_then(|m| m.key_state()) {
-            Some(state) => Ok(state.as_str().to_string()),
-            None => Err(false),
-        },
-        Err(CallError::Failed(e)) if error_code(&e).as_deref() == Some("NotFoundException") => {
-            Err(true)
-        }
-        Err(e) => {
-            skipped::<()>("key", e.describe());
-            Err(false)
-        }
-    };
-    judge_key(key, &copy.region, &answer)
+    static KEYS: OnceLock<Cells<Result<String, bool>>> = OnceLock::new();
+    let cell = shared(
+        &KEYS,
+        format!("{}|{}|{key}", config_key(clients), copy.region),
+    );
+    let answer = cell
+        .get_or_init(|| async {
+            let call = clients.kms(&copy.region).describe_key().key_id(key).send();
+            match bounded(ctx, "KMS DescribeKey", call).await {
+                Ok(out) => match out.key_metadata().and_then(|m| m.key_state()) {
+                    Some(state) => Ok(state.as_str().to_string()),
+                    None => Err(false),
+                },
+                Err(CallError::Failed(e))
+                    if error_code(&e).as_deref() == Some("NotFoundException") =>
+                {
+                    Err(true)
+                }
+                Err(e) => {
+                    skipped::<()>("key", e.describe());
+                    Err(false)
+                }
+            }
+        })
+        .await;
+    judge_key(key, &copy.region, answer)
 }
 
 /// Opt-in statuses by region, asked once per provider configuration.

@@ -1,0 +1,366 @@
+//! Checks at plan time: a plan that creates or replaces a copy says what would make CopyImage
+//! fail (source, name, permission, key, region, time), with read-only calls only, and never
+//! fails for a check it could not make. A plan with nothing to create makes no extra call.
+
+use crate::support::{ami_copy, ami_id, call_param, rt, Diag, Lane, Tf};
+use serde_json::Value as Json;
+
+const REGION: &str = "us-east-1";
+
+fn test_name(base: &str, lane: Lane) -> String {
+    format!("{base}_{lane:?}").to_ascii_lowercase()
+}
+
+/// EC2 calls that change something: all but the describes (`calls` leaves out the dry runs).
+fn mutating(tf: &Tf) -> Vec<Json> {
+    tf.ec2_calls()
+        .into_iter()
+        .filter(|c| {
+            !c["action"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("Describe")
+        })
+        .collect()
+}
+
+/// `terraform plan -json`: its exit code and the one diagnostic named `summary` (which must
+/// exist), after checking that the plan changed nothing in EC2.
+fn plan_with(tf: &Tf, summary: &str) -> (i32, Diag) {
+    tf.clear_calls();
+    let (code, diags) = tf.plan_json();
+    let found = diags
+        .iter()
+        .find(|d| d.summary == summary)
+        .unwrap_or_else(|| panic!("no {summary:?} among {diags:?}"))
+        .clone();
+    let changed = mutating(tf);
+    assert!(
+        changed.is_empty(),
+        "the plan changed something: {changed:?}"
+    );
+    (code, found)
+}
+
+fn source_not_found_is_an_error_at_source_ami_id(lane: Lane) {
+    let tf = Tf::in_lane(lane, &test_name("checks_source_missing", lane));
+    tf.write(&tf.copy_config(
+        REGION,
+        &test_name("tfacc-checks-source-missing", lane),
+        "ami-0123456789abcdef0",
+        "",
+    ));
+    let (code, d) = plan_with(&tf, "Source AMI not found");
+    assert_eq!(code, 1);
+    assert_eq!(d.severity, "error");
+    assert!(
+        d.snippet.contains("source_ami_id"),
+        "at source_ami_id: {d:?}"
+    );
+    assert!(
+        d.detail.contains("ami-0123456789abcdef0") && d.detail.contains(REGION),
+        "{d:?}"
+    );
+}
+
+/// The id is in the provider's region, the configuration names another: the error says so.
+#[test]
+fn a_source_in_the_providers_region_is_hinted_at() {
+    let tf = Tf::new("checks_source_elsewhere");
+    let source = tf.make_source_ami(REGION, "tfacc-checks-source-elsewhere-source");
+    tf.write(&format!(
+        "{}{}",
+        tf.provider_block(REGION, ""),
+        ami_copy("tfacc-checks-source-elsewhere", &source, "us-west-2", "")
+    ));
+    let (code, d) = plan_with(&tf, "Source AMI not found");
+    assert_eq!(code, 1);
+    assert!(
+        d.detail.contains("source_ami_region = \"us-east-1\""),
+        "{d:?}"
+    );
+}
+
+fn a_disabled_source_is_an_error(lane: Lane) {
+    let test = test_name("checks_source_disabled", lane);
+    let tf = Tf::in_lane(lane, &test);
+    let source = tf.make_source_ami(REGION, &format!("tfacc-{test}-source"));
+    let ec2 = tf.ec2(REGION);
+    rt().block_on(ec2.disable_image().image_id(&source).send())
+        .unwrap_or_else(|e| panic!("DisableImage: {e:?}"));
+    tf.write(&tf.copy_config(REGION, &format!("tfacc-{test}"), &source, ""));
+    let (code, d) = plan_with(&tf, "Source AMI cannot be copied");
+    assert_eq!(code, 1);
+    assert!(
+        d.detail.contains("disabled") && d.snippet.contains("source_ami_id"),
+        "{d:?}"
+    );
+}
+
+/// A source still being made (a copy in progress) is a warning: it may be done by the apply.
+#[test]
+fn a_pending_source_is_a_warning() {
+    let tf = Tf::new("checks_source_pending");
+    let base = tf.make_source_ami(REGION, "tfacc-checks-source-pending-base");
+    let pending_name = "tfacc-checks-source-pending-source";
+    tf.copy_duration(pending_name, 120.0);
+    let source = tf.copy_image_directly(REGION, &base, REGION, pending_name, None);
+    tf.write(&tf.copy_config(REGION, "tfacc-checks-source-pending", &source, ""));
+    let (code, d) = plan_with(&tf, "Source AMI not available yet");
+    assert_eq!(code, 0, "a warning only");
+    assert_eq!(d.severity, "warning");
+}
+
+/// A source whose deprecation time has passed is a warning with the date.
+#[test]
+fn a_deprecated_source_is_a_warning_with_the_date() {
+    let tf = Tf::new("checks_source_deprecated");
+    let source = tf.make_source_ami(REGION, "tfacc-checks-source-deprecated-source");
+    // EC2 rounds DeprecateAt to the nearest minute and refuses a past minute: "now" in the first
+    // half of a minute rounds down to its start, which has passed.
+    while time::OffsetDateTime::now_utc().second() >= 25 {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    rt().block_on(
+        tf.ec2(REGION)
+            .enable_image_deprecation()
+            .image_id(&source)
+            .deprecate_at(aws_smithy_types::DateTime::from_secs(now))
+            .send(),
+    )
+    .unwrap_or_else(|e| panic!("EnableImageDeprecation: {e:?}"));
+    tf.write(&tf.copy_config(REGION, "tfacc-checks-source-deprecated", &source, ""));
+    let (code, d) = plan_with(&tf, "Source AMI is deprecated");
+    assert_eq!(code, 0, "a warning only");
+    assert!(d.detail.contains("deprecated since 20"), "{d:?}");
+}
+
+fn a_name_in_use_is_a_warning_naming_the_holder(lane: Lane) {
+    let test = test_name("checks_name_held", lane);
+    let tf = Tf::in_lane(lane, &test);
+    let source = tf.make_source_ami(REGION, &format!("tfacc-{test}-source"));
+    let name = format!("tfacc-{test}");
+    let holder = tf.copy_image_directly(REGION, &source, REGION, &name, None);
+    tf.write(&tf.copy_config(REGION, &name, &source, ""));
+    let (code, d) = plan_with(&tf, "AMI name already in use");
+    assert_eq!(code, 0, "a warning only");
+    assert!(d.snippet.contains("name"), "at name: {d:?}");
+    for words in [holder.as_str(), "import {", "CopyImage will fail"] {
+        assert!(d.detail.contains(words), "{words:?} in {d:?}");
+    }
+    tf.deregister_out_of_band(REGION, &holder);
+}
+
+fn a_replacement_keeping_its_name_explains_create_before_destroy(lane: Lane) {
+    let test = test_name("checks_replace_name", lane);
+    let tf = Tf::in_lane(lane, &test);
+    let source = tf.make_source_ami(REGION, &format!("tfacc-{test}-source"));
+    tf.write(&tf.copy_config(REGION, &format!("tfacc-{test}"), &source, ""));
+    tf.apply();
+    let id = ami_id(&tf.resource("aws_ami_copy.test"));
+    tf.clear_calls();
+    let r = tf.run(&[
+        "plan",
+        "-json",
+        "-input=false",
+        "-no-color",
+        "-replace=aws_ami_copy.test",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.text());
+    let text = r.stdout.replace("\\n", " ");
+    assert!(
+        text.contains("AMI name already in use")
+            && text.contains("create_before_destroy")
+            && text.contains(&id),
+        "{}",
+        r.text()
+    );
+    assert!(mutating(&tf).is_empty());
+    tf.destroy();
+}
+
+fn a_denied_dry_run_is_an_error_saying_how_to_decode_it(lane: Lane) {
+    let test = test_name("checks_dry_run_denied", lane);
+    let tf = Tf::in_lane(lane, &test);
+    let source = tf.make_source_ami(REGION, &format!("tfacc-{test}-source"));
+    tf.write(&tf.copy_config(
+        REGION,
+        &format!("tfacc-{test}"),
+        &source,
+        "  tags = { Team = \"a\" }",
+    ));
+    tf.control(
+        "faults",
+        serde_json::json!({"action": "CopyImage", "kind": "unauthorized", "dry_run": true}),
+    );
+    let (code, d) = plan_with(&tf, "Not allowed to copy the AMI");
+    assert_eq!(code, 1);
+    for words in [
+        "UnauthorizedOperation",
+        "ec2:CreateTags",
+        "decode-authorization-message",
+    ] {
+        assert!(d.detail.contains(words), "{words:?} in {d:?}");
+    }
+    let dry_runs = tf.calls_with_dry_runs(Some("CopyImage"));
+    assert!(
+        dry_runs
+            .iter()
+            .all(|c| call_param(c, "DryRun").as_deref() == Some("true")),
+        "{dry_runs:?}"
+    );
+}
+
+/// KMS through the emulator's KMS (moto): `action` on a new key, `TrentService.<action>`.
+fn kms(tf: &Tf, action: &str, body: &str) -> Json {
+    let auth = format!(
+        "AWS4-HMAC-SHA256 Credential={}/20260101/{REGION}/kms/aws4_request, \
+         SignedHeaders=host;x-amz-date, Signature=0000",
+        tf.access_key
+    );
+    let mut resp = ureq::post(&format!("{}/", tf.emulator))
+        .header("Content-Type", "application/x-amz-json-1.1")
+        .header("X-Amz-Target", &format!("TrentService.{action}"))
+        .header("X-Amz-Date", "20260101T000000Z")
+        .header("Authorization", &auth)
+        .send(body)
+        .unwrap_or_else(|e| panic!("KMS {action}: {e}"));
+    resp.body_mut().read_json().unwrap_or(Json::Null)
+}
+
+fn a_disabled_or_missing_key_is_an_error_at_kms_key_id(lane: Lane) {
+    let test = test_name("checks_kms", lane);
+    let tf = Tf::in_lane(lane, &test);
+    let source = tf.make_source_ami(REGION, &format!("tfacc-{test}-source"));
+    let key = tf.create_kms_key(REGION);
+    kms(&tf, "DisableKey", &format!("{{\"KeyId\":\"{key}\"}}"));
+    let with_key = |k: &str| format!("  encrypted  = true\n  kms_key_id = \"{k}\"");
+    tf.write(&tf.copy_config(REGION, &format!("tfacc-{test}"), &source, &with_key(&key)));
+    let (code, d) = plan_with(&tf, "KMS key not usable");
+    assert_eq!(code, 1);
+    assert!(
+        d.detail.contains("Disabled") && d.snippet.contains("kms_key_id"),
+        "{d:?}"
+    );
+
+    let missing = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000";
+    tf.write(&tf.copy_config(
+        REGION,
+        &format!("tfacc-{test}"),
+        &source,
+        &with_key(missing),
+    ));
+    let (code, d) = plan_with(&tf, "KMS key not found");
+    assert_eq!(code, 1);
+    assert!(d.snippet.contains("kms_key_id"), "{d:?}");
+}
+
+fn a_region_not_enabled_is_an_error_at_region(lane: Lane) {
+    let test = test_name("checks_region", lane);
+    let tf = Tf::in_lane(lane, &test);
+    let source = tf.make_source_ami(REGION, &format!("tfacc-{test}-source"));
+    // The emulator (as moto) reports ap-east-1 as not opted in, as EC2 does for a new account.
+    tf.write(&tf.copy_config(
+        REGION,
+        &format!("tfacc-{test}"),
+        &source,
+        "  region = \"ap-east-1\"",
+    ));
+    let (code, d) = plan_with(&tf, "Region not enabled");
+    assert_eq!(code, 1);
+    assert!(
+        d.detail.contains("ap-east-1") && d.snippet.contains("region"),
+        "{d:?}"
+    );
+}
+
+fn a_time_based_copy_longer_than_the_create_timeout_is_a_warning(lane: Lane) {
+    let test = test_name("checks_time", lane);
+    let tf = Tf::in_lane(lane, &test);
+    let source = tf.make_source_ami(REGION, &format!("tfacc-{test}-source"));
+    let extra =
+        "  snapshot_copy_completion_duration_minutes = 60\n  timeouts {\n    create = \"30m\"\n  }";
+    tf.write(&tf.copy_config(REGION, &format!("tfacc-{test}"), &source, extra));
+    let (code, d) = plan_with(&tf, "Copy takes longer than the create timeout");
+    assert_eq!(code, 0);
+    assert!(d.detail.contains("60m"), "{d:?}");
+}
+
+/// A plan with nothing to create only refreshes (one DescribeImages by id); a plan of new
+/// copies asks each question once for all of them.
+fn checks_cost_nothing_without_a_new_copy_and_are_shared_by_a_fan_out(lane: Lane) {
+    let test = test_name("checks_budget", lane);
+    let tf = Tf::in_lane(lane, &test);
+    let source = tf.make_source_ami(REGION, &format!("tfacc-{test}-source"));
+    let mut body = tf.provider_block(REGION, "");
+    body.push_str(&format!(
+        "\nresource \"aws_ami_copy\" \"c\" {{\n  count             = 5\n  name              = \"tfacc-{test}-${{count.index}}\"\n  source_ami_id     = \"{source}\"\n  source_ami_region = \"{REGION}\"\n}}\n"
+    ));
+    tf.write(&body);
+    tf.clear_calls();
+    let (code, diags) = tf.plan_json();
+    assert_eq!(code, 0, "{diags:?}");
+    let calls = tf.ec2_calls();
+    let count = |action: &str| calls.iter().filter(|c| c["action"] == action).count();
+    assert_eq!(
+        count("CopyImage"),
+        1,
+        "one dry run for five identical requests: {calls:?}"
+    );
+    assert_eq!(count("DescribeRegions"), 1, "{calls:?}");
+    assert!(mutating(&tf).is_empty());
+
+    tf.apply();
+    tf.clear_calls();
+    tf.assert_plan_empty();
+    let actions: Vec<String> = tf
+        .ec2_calls()
+        .iter()
+        .map(|c| c["action"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(
+        actions.iter().all(|a| a == "DescribeImages"),
+        "only the refresh: {actions:?}"
+    );
+    let by_name = tf
+        .ec2_calls()
+        .iter()
+        .filter(|c| call_param(c, "Filter.1.Name").as_deref() == Some("name"))
+        .count();
+    assert_eq!(by_name, 0, "no name check without a new copy");
+    tf.destroy();
+}
+
+/// A check whose read is denied says nothing: the plan goes on.
+fn a_denied_read_skips_its_check(lane: Lane) {
+    let tf = Tf::in_lane(lane, &test_name("checks_denied_read", lane));
+    tf.write(&tf.copy_config(
+        REGION,
+        &test_name("tfacc-checks-denied-read", lane),
+        "ami-0123456789abcdef0",
+        "",
+    ));
+    tf.control(
+        "faults",
+        serde_json::json!({"action": "DescribeImages", "kind": "unauthorized"}),
+    );
+    tf.clear_calls();
+    let (code, diags) = tf.plan_json();
+    assert_eq!(code, 0, "the source check was skipped: {diags:?}");
+    assert!(diags.iter().all(|d| d.severity != "error"), "{diags:?}");
+    assert!(mutating(&tf).is_empty());
+}
+
+both_lanes!(
+    source_not_found_is_an_error_at_source_ami_id,
+    a_disabled_source_is_an_error,
+    a_name_in_use_is_a_warning_naming_the_holder,
+    a_replacement_keeping_its_name_explains_create_before_destroy,
+    a_denied_dry_run_is_an_error_saying_how_to_decode_it,
+    a_disabled_or_missing_key_is_an_error_at_kms_key_id,
+    a_region_not_enabled_is_an_error_at_region,
+    a_time_based_copy_longer_than_the_create_timeout_is_a_warning,
+    checks_cost_nothing_without_a_new_copy_and_are_shared_by_a_fan_out,
+    a_denied_read_skips_its_check,
+);
