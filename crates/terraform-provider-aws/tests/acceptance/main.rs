@@ -31,5 +31,6 @@ mod side_by_side;
 mod soak;
 mod state_compat;
 mod tags;
+mod tflocal;
 mod update;
 mod validation;
