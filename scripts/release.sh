@@ -7,7 +7,8 @@
 #   terraform-provider-aws_X.Y.Z_SHA256SUMS        over the zips and the manifest
 #   terraform-provider-aws_X.Y.Z_SHA256SUMS.sig    only when GPG_FINGERPRINT names a signing key
 #                                                  (a binary detached signature, as the registry
-#                                                  wants; GNUPGHOME picks the keyring)
+#                                                  wants; GNUPGHOME picks the keyring and
+#                                                  GPG_PASSPHRASE_FILE unlocks the key if needed)
 #
 # Usage: scripts/release.sh X.Y.Z
 #   PROVIDER_BINARY    the binary for this machine's platform (default target/release/terraform-provider-aws)
@@ -143,7 +144,10 @@ printf '{"version":1,"metadata":{"protocol_versions":["6.0"]}}\n' >"$dist/${name
 
 (cd "$dist" && sha256 "${name}_${version}_"*.zip "${name}_${version}_manifest.json" >"${name}_${version}_SHA256SUMS")
 if [ -n "${GPG_FINGERPRINT:-}" ]; then
-  gpg --batch --yes --local-user "$GPG_FINGERPRINT" --detach-sign \
+  # A key with a passphrase (the release workflow's): GPG_PASSPHRASE_FILE holds it.
+  passphrase=()
+  [ -z "${GPG_PASSPHRASE_FILE:-}" ] || passphrase=(--pinentry-mode loopback --passphrase-file "$GPG_PASSPHRASE_FILE")
+  gpg --batch --yes ${passphrase[@]+"${passphrase[@]}"} --local-user "$GPG_FINGERPRINT" --detach-sign \
     --output "$dist/${name}_${version}_SHA256SUMS.sig" "$dist/${name}_${version}_SHA256SUMS"
 fi
 echo "release $version in $dist:"

@@ -467,7 +467,7 @@ fn release_packages_the_five_platforms_and_windows_gets_the_exe() {
         } else {
             format!("terraform-provider-aws_v{VERSION}")
         };
-        assert_eq!(zip_entries(&zip), [exe.clone()], "{platform}");
+        assert_eq!(zip_entries(&zip), [exe.as_str()], "{platform}");
         // The archive holds that platform's binary, byte for byte.
         let out = Command::new("unzip")
             .arg("-p")
