@@ -19,6 +19,7 @@ mod import;
 mod interrupt_calls;
 mod lifecycle;
 mod log_secrets;
+mod modules;
 mod move_state;
 mod options;
 mod plugin_handshake;
