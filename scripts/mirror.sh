@@ -65,4 +65,4 @@ for f in "$provider_dir"/*.json; do
 done
 printf '{\n  "versions": {%s\n  }\n}\n' "$versions" >"$provider_dir/index.json"
 
-echo "network mirror in $out: amicopy/aws $version ($count platforms)"
+echo "network mirror in $out: amicopy/aws $version, platforms: $count"
