@@ -735,3 +735,22 @@ fn readme_figures_match_the_measurements() {
         "README.md must give the newest clean build time of bench/build-log.txt ({newest_clean_build} s)"
     );
 }
+
+/// The measurements the docs quote say when and on which commit they ran.
+#[test]
+fn bench_reports_record_their_commit_and_date() {
+    let dated = Regex::new(r"20[0-9]{2}-[0-9]{2}-[0-9]{2}").expect("regex");
+    let commit = Regex::new(r"commit [0-9a-f]{7,}").expect("regex");
+    let results = read(&repo_path("bench/results.md")).expect("bench/results.md");
+    let run = results
+        .lines()
+        .find(|l| l.starts_with("- **bench run**:"))
+        .expect("bench/results.md has no bench run line");
+    assert!(dated.is_match(run) && commit.is_match(run), "{run}");
+    let soak = read(&repo_path("bench/soak.md")).expect("bench/soak.md");
+    let run = soak
+        .lines()
+        .find(|l| l.starts_with("- **run**:"))
+        .expect("bench/soak.md has no run line (make soak writes it)");
+    assert!(dated.is_match(run) && commit.is_match(run), "{run}");
+}
