@@ -100,7 +100,10 @@ PY
 )
 [ "$found_id" = "$source_id" ] || { echo "data.aws_ami.golden found $found_id, not the source $source_id" >&2; exit 1; }
 echo "  found:     $found_id (data.aws_ami.golden)"
-[ -n "${copy_id:-}" ] && [ "$copy_id" != "${copy_id#ami-}" ] || { echo "no aws_ami_copy.example in the state" >&2; exit 1; }
+if [ -z "${copy_id:-}" ] || [ "$copy_id" = "${copy_id#ami-}" ]; then
+  echo "no aws_ami_copy.example in the state" >&2
+  exit 1
+fi
 echo "  id:        $copy_id"
 echo "  arn:       $copy_arn"
 echo "  state:     $copy_state"

@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
-"""Writes tests/fixtures/hashicorp_aws_provider_block.json: every argument, block and
-`endpoints` key of the hashicorp/aws 6.x `provider "aws"` block.
+"""Writes a fixture of every argument, block and `endpoints` key of the hashicorp/aws
+`provider "aws"` block of one release line:
+  tests/fixtures/hashicorp_aws_provider_block.json     6.x (the current line)
+  tests/fixtures/hashicorp_aws_5_provider_block.json   5.x (the last bindings of that line)
+The provider accepts the union of the two (tests hold its schema to both).
 
 Source: the generated CDK for Terraform bindings of hashicorp/aws published on npm,
 `@cdktf/provider-aws@21.22.1` (its package.json says it was generated from
@@ -16,8 +19,13 @@ and the provider_meta schema. Those few facts come from upstream's provider sour
 and are listed in UPSTREAM_FACTS below, as is `user_agent`, which upstream added to the
 provider block after 6.25.0 (the last bindings release).
 
+The 5.x fixture comes the same way from `@cdktf/provider-aws@20.1.0`, generated from
+hashicorp/aws 5.100.0, the last 5.x release (21.0.0 was generated from 6.0.0). The block facts
+below hold for 5.100.0 as well: `assume_role` became a list without a maximum in 5.67.0 (role
+chaining); `user_agent` is not in 5.x's block.
+
 Usage:
-    npm pack @cdktf/provider-aws@21.22.1            # 37 MB tarball
+    npm pack @cdktf/provider-aws@21.22.1            # 37 MB tarball (6.x; 20.1.0 for 5.x)
     tar xzf cdktf-provider-aws-21.22.1.tgz package/.jsii package/package.json
     python3 scripts/extract-provider-fixture.py package > \
         crates/terraform-provider-aws/tests/fixtures/hashicorp_aws_provider_block.json
@@ -52,13 +60,21 @@ UPSTREAM_FACTS = {
         "endpoints": {"nesting": "set", "max_items": None},
         "ignore_tags": {"nesting": "list", "max_items": 1},
     },
-    # Added to the provider block after 6.25.0.
+    # Added to the provider block after 6.25.0: only the 6.x fixture gets it.
     "extra_attributes": {"user_agent": ["list", "string"]},
+    "extra_attributes_from_major": 6,
     # ProviderMetaSchema: `provider_meta "aws" { user_agent = [...] }`.
     "provider_meta": {"user_agent": ["list", "string"]},
     # CDKTF's own meta-argument, not part of the provider schema.
     "not_schema": {"alias"},
 }
+
+
+EXTRACTED_BY = (
+    "scripts/extract-provider-fixture.py (names from the jsii manifest's "
+    "registry anchors; set/list, block nesting and counts, provider_meta and user_agent "
+    "from upstream's provider source, see the script)"
+)
 
 
 def tf_name(prop):
@@ -109,16 +125,16 @@ def main():
     with open(f"{pkg_dir}/.jsii") as f:
         types = json.load(f)["types"]
     attrs, blocks = struct(types, NS + "AwsProviderConfig")
-    attrs.update(UPSTREAM_FACTS["extra_attributes"])
+    major = int(pkg["cdktf"]["provider"]["version"].split(".")[0])
+    if major >= UPSTREAM_FACTS["extra_attributes_from_major"]:
+        attrs.update(UPSTREAM_FACTS["extra_attributes"])
     endpoints = blocks["endpoints"].pop("attributes")
     blocks["endpoints"]["keys"] = sorted(endpoints)
     out = {
         "source": {
             "package": f"npm {PACKAGE}@{pkg['version']}",
             "generated_from": f"{pkg['cdktf']['provider']['name']} {pkg['cdktf']['provider']['version']}",
-            "extracted_by": "scripts/extract-provider-fixture.py (names from the jsii manifest's "
-            "registry anchors; set/list, block nesting and counts, provider_meta and user_agent "
-            "from upstream's provider source, see the script)",
+            "extracted_by": EXTRACTED_BY,
         },
         "attributes": dict(sorted(attrs.items())),
         "blocks": blocks,

@@ -15,6 +15,6 @@ stock_ok=$(cat "$@" | grep -cE '^test [a-z_]+::stock::[a-z_0-9]+ \.\.\. ok$' || 
 stock_failed=$(cat "$@" | grep -E '^test [a-z_]+::stock::[a-z_0-9]+ \.\.\. FAILED$' | sed -E 's/^test ([^ ]+) .*/\1/' || true)
 if [ $((stock_ok)) -gt 0 ] || [ -n "$stock_failed" ]; then
   echo "stock lane: ${stock_ok} passed, $(printf '%s' "$stock_failed" | grep -c . || true) failed${stock_failed:+:}" \
-    $(printf '%s' "$stock_failed" | tr '\n' ' ')
+    "$(printf '%s' "$stock_failed" | tr '\n' ' ')"
 fi
 echo "total: ${passed} passed, ${failed} failed"

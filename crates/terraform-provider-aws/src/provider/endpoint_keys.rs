@@ -1,9 +1,13 @@
-//! Every key of upstream's `endpoints` block (hashicorp/aws 6.x): services and their alias keys.
-//! Only `ec2` and `sts` are used by this provider; the others are accepted so that existing
-//! provider blocks keep validating. A unit test holds this list equal to the checked-in fixture
-//! `tests/fixtures/hashicorp_aws_provider_block.json` (see scripts/extract-provider-fixture.py).
+//! Every key of upstream's `endpoints` block, services and their alias keys: the union of the
+//! last hashicorp/aws 5.x (5.100.0) and the current 6.x, so that a provider block written for
+//! either keeps validating (LocalStack's `tflocal` writes 5.x keys such as `iotanalytics` for
+//! any provider whose version it takes for < 6). Only `ec2` and `sts` are used by this provider;
+//! the others are validated as URLs and ignored. A unit test holds this list equal to the union
+//! of the checked-in fixtures `tests/fixtures/hashicorp_aws_provider_block.json` (6.x) and
+//! `tests/fixtures/hashicorp_aws_5_provider_block.json` (5.x), see
+//! scripts/extract-provider-fixture.py.
 
-pub const ENDPOINT_KEYS: [&str; 307] = [
+pub const ENDPOINT_KEYS: [&str; 314] = [
     "accessanalyzer",
     "account",
     "acm",
@@ -160,6 +164,8 @@ pub const ENDPOINT_KEYS: [&str; 307] = [
     "internetmonitor",
     "invoicing",
     "iot",
+    "iotanalytics",
+    "iotevents",
     "ivs",
     "ivschat",
     "kafka",
@@ -185,6 +191,7 @@ pub const ENDPOINT_KEYS: [&str; 307] = [
     "location",
     "locationservice",
     "logs",
+    "lookoutmetrics",
     "m2",
     "macie2",
     "managedgrafana",
@@ -216,6 +223,7 @@ pub const ENDPOINT_KEYS: [&str; 307] = [
     "opensearchingestion",
     "opensearchserverless",
     "opensearchservice",
+    "opsworks",
     "organizations",
     "osis",
     "outposts",
@@ -265,6 +273,7 @@ pub const ENDPOINT_KEYS: [&str; 307] = [
     "sagemaker",
     "scheduler",
     "schemas",
+    "sdb",
     "secretsmanager",
     "securityhub",
     "securitylake",
@@ -280,6 +289,7 @@ pub const ENDPOINT_KEYS: [&str; 307] = [
     "sfn",
     "shield",
     "signer",
+    "simpledb",
     "sns",
     "sqs",
     "ssm",
@@ -307,6 +317,7 @@ pub const ENDPOINT_KEYS: [&str; 307] = [
     "wafregional",
     "wafv2",
     "wellarchitected",
+    "worklink",
     "workmail",
     "workspaces",
     "workspacesweb",

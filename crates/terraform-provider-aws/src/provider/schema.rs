@@ -188,14 +188,20 @@ mod tests {
         }
     }
 
-    /// The checked-in list of hashicorp/aws 6.x's provider block (see
-    /// scripts/extract-provider-fixture.py): every name with the same type, nesting and count.
+    /// hashicorp/aws's provider block of the current 6.x line and of the last 5.x release, as
+    /// checked in by scripts/extract-provider-fixture.py.
+    fn fixtures() -> [serde_json::Value; 2] {
+        [
+            include_str!("../../tests/fixtures/hashicorp_aws_provider_block.json"),
+            include_str!("../../tests/fixtures/hashicorp_aws_5_provider_block.json"),
+        ]
+        .map(|text| serde_json::from_str(text).expect("fixture JSON"))
+    }
+
+    /// Both checked-in provider blocks (see `fixtures`): every name of either, with the same
+    /// type, nesting and count, and the `endpoints` keys exactly their union.
     #[test]
-    fn accepts_every_upstream_argument_block_and_endpoint_key() {
-        let fixture: serde_json::Value = serde_json::from_str(include_str!(
-            "../../tests/fixtures/hashicorp_aws_provider_block.json"
-        ))
-        .expect("fixture JSON");
+    fn accepts_every_argument_block_and_endpoint_key_of_5x_and_6x() {
         let ours = provider_schema().block;
         let type_json = tfplugin::codec::types::type_to_json;
         let same_attrs = |block: &Block, want: &serde_json::Value, at: &str| {
@@ -206,37 +212,49 @@ mod tests {
                 assert_eq!(&type_json(&a.ty), ty, "{at}{name} type");
             }
         };
-        same_attrs(&ours, &fixture["attributes"], "");
-        for (name, want) in fixture["blocks"].as_object().expect("blocks") {
-            let b = ours
-                .nested(name)
-                .unwrap_or_else(|| panic!("block {name} missing"));
-            let nesting = match b.nesting {
-                Nesting::List => "list",
-                Nesting::Set => "set",
-                _ => "other",
-            };
-            assert_eq!(nesting, want["nesting"], "{name} nesting");
-            assert_eq!(
-                Some(b.max_items).filter(|n| *n > 0),
-                want["max_items"].as_i64(),
-                "{name} max_items"
-            );
-            if name == "endpoints" {
-                let keys: Vec<&str> = want["keys"]
-                    .as_array()
-                    .expect("keys")
-                    .iter()
-                    .filter_map(|k| k.as_str())
-                    .collect();
-                assert_eq!(keys, ENDPOINT_KEYS.to_vec());
-                assert_eq!(b.block.attributes.len(), keys.len());
-            } else {
-                same_attrs(&b.block, &want["attributes"], &format!("{name}."));
+        let mut union: Vec<String> = vec![];
+        for fixture in fixtures() {
+            let from = &fixture["source"]["generated_from"];
+            same_attrs(&ours, &fixture["attributes"], "");
+            for (name, want) in fixture["blocks"].as_object().expect("blocks") {
+                let b = ours
+                    .nested(name)
+                    .unwrap_or_else(|| panic!("block {name} of {from} missing"));
+                let nesting = match b.nesting {
+                    Nesting::List => "list",
+                    Nesting::Set => "set",
+                    _ => "other",
+                };
+                assert_eq!(nesting, want["nesting"], "{name} nesting ({from})");
+                assert_eq!(
+                    Some(b.max_items).filter(|n| *n > 0),
+                    want["max_items"].as_i64(),
+                    "{name} max_items ({from})"
+                );
+                if name == "endpoints" {
+                    union.extend(
+                        want["keys"]
+                            .as_array()
+                            .expect("keys")
+                            .iter()
+                            .filter_map(|k| k.as_str().map(str::to_string)),
+                    );
+                } else {
+                    same_attrs(&b.block, &want["attributes"], &format!("{name}."));
+                }
             }
+            let meta = provider_meta_schema().block;
+            same_attrs(&meta, &fixture["provider_meta"], "provider_meta.");
         }
-        let meta = provider_meta_schema().block;
-        same_attrs(&meta, &fixture["provider_meta"], "provider_meta.");
+        union.sort();
+        union.dedup();
+        assert_eq!(union, ENDPOINT_KEYS.to_vec());
+        let endpoints = ours.nested("endpoints").expect("endpoints block");
+        assert_eq!(endpoints.block.attributes.len(), union.len());
+        // The union is not just 6.x: the keys 6.0 dropped, which tflocal still writes, are in.
+        for key in ["iotanalytics", "iotevents"] {
+            assert!(endpoints.block.attribute(key).is_some(), "endpoints.{key}");
+        }
     }
 
     #[test]

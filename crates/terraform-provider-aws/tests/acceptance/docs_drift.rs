@@ -295,6 +295,17 @@ fn every_example_validates_and_resource_examples_plan() {
             _ => panic!("examples/{rel}: not a Terraform file or an import command"),
         }
         let tf = Tf::new(&format!("docs_example_{i}"));
+        // An import block needs the resource it imports into: the folder's resource example.
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with("import") {
+            let resource = path.with_file_name("resource.tf");
+            let resource = read(&resource)
+                .unwrap_or_else(|| panic!("examples/{rel}: no resource.tf beside it"));
+            tf.write(&format!("{resource}\n{text}"));
+            let (valid, diags) = tf.validate_json();
+            assert!(valid, "examples/{rel} does not validate: {diags:#?}");
+            continue;
+        }
         // Examples that declare the provider requirement are used as they are.
         if text.contains("required_providers") {
             std::fs::write(tf.path().join("main.tf"), &text).expect("write example");
@@ -426,4 +437,320 @@ fn schema_names_include_block_and_object_fields() {
             "timeouts.create"
         ]
     );
+}
+
+/// Every file under `dir` (a repository path), relative to the repository.
+fn files_under(dir: &str) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if ![
+                    ".git",
+                    "target",
+                    ".tools",
+                    "dist",
+                    "__pycache__",
+                    ".terraform",
+                ]
+                .contains(&name.as_str())
+                {
+                    walk(root, &path, out);
+                }
+            } else if let Ok(rel) = path.strip_prefix(root) {
+                out.push(rel.display().to_string());
+            }
+        }
+    }
+    let root = support::repo_root();
+    let mut out = Vec::new();
+    walk(&root, &root.join(dir), &mut out);
+    out.sort();
+    out
+}
+
+/// The front matter of a page (between the leading `---` lines), or None.
+fn front_matter(page: &str) -> Option<&str> {
+    let rest = page.strip_prefix("---\n")?;
+    rest.find("\n---\n").map(|end| &rest[..end])
+}
+
+/// The value of `key: "value"` (or unquoted) in front matter.
+fn front_matter_value<'a>(front: &'a str, key: &str) -> Option<&'a str> {
+    front.lines().find_map(|l| {
+        l.strip_prefix(key)
+            .and_then(|r| r.strip_prefix(':'))
+            .map(|v| v.trim().trim_matches('"'))
+    })
+}
+
+/// docs/ holds the registry's pages and nothing else (the design document lives in DESIGN.md),
+/// each with the registry's front matter: a title, a description and, but for the provider's
+/// index page, a subcategory that groups it in the registry's navigation.
+#[test]
+fn docs_hold_only_registry_pages_with_their_front_matter() {
+    let page = Regex::new(r"^docs/(index\.md|(resources|data-sources|guides)/[a-z0-9_-]+\.md)$")
+        .expect("regex");
+    let mut problems = vec![];
+    let files = files_under("docs");
+    assert!(files.iter().any(|f| f == "docs/index.md"), "{files:?}");
+    for file in &files {
+        if !page.is_match(file) {
+            problems.push(format!(
+                "{file}: not a registry page (index, resources, data-sources, guides)"
+            ));
+            continue;
+        }
+        let text = read(&repo_path(file)).unwrap_or_default();
+        let Some(front) = front_matter(&text) else {
+            problems.push(format!("{file}: no front matter"));
+            continue;
+        };
+        for key in ["page_title", "description"] {
+            if front_matter_value(front, key).is_none() {
+                problems.push(format!("{file}: front matter has no {key}"));
+            }
+        }
+        if file != "docs/index.md" {
+            match front_matter_value(front, "subcategory") {
+                Some(v) if !v.is_empty() => {}
+                _ => problems.push(format!("{file}: front matter has no subcategory")),
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The design document is where contributors look, and nothing points at its old place; every
+/// relative link of the Markdown files resolves.
+#[test]
+fn design_document_is_at_the_top_and_every_relative_link_resolves() {
+    let design = read(&repo_path("DESIGN.md")).expect("DESIGN.md");
+    assert!(
+        design.starts_with("# How the provider is built"),
+        "DESIGN.md's title"
+    );
+    let old = ["docs", "design.md"].join("/");
+    let mut problems = vec![];
+    for dir in [
+        ".github", "crates", "docs", "examples", "scripts", "bench", "emulator",
+    ] {
+        for file in files_under(dir) {
+            if let Some(text) = read(&repo_path(&file)) {
+                if text.contains(&old) {
+                    problems.push(format!("{file} still names {old}"));
+                }
+            }
+        }
+    }
+    let link = Regex::new(r"\]\(([^)#\s]+)(#[^)]*)?\)").expect("regex");
+    let mut markdown: Vec<String> = files_under("docs");
+    markdown.extend(["README.md", "DESIGN.md", "CHANGELOG.md"].map(String::from));
+    for file in &markdown {
+        let text = read(&repo_path(file)).unwrap_or_default();
+        if text.contains(&old) {
+            problems.push(format!("{file} still names {old}"));
+        }
+        let dir = repo_path(file)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        for caps in link.captures_iter(&text) {
+            let target = &caps[1];
+            if target.contains("://") || target.starts_with("mailto:") {
+                continue;
+            }
+            if !dir.join(target).exists() {
+                problems.push(format!("{file}: link to {target}, which does not exist"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The section of a page under `## heading`, up to the next `## `.
+fn section<'a>(page: &'a str, heading: &str) -> Option<&'a str> {
+    let start = page.find(&format!("\n## {heading}\n"))? + heading.len() + 5;
+    let rest = &page[start..];
+    Some(rest.find("\n## ").map_or(rest, |end| &rest[..end]))
+}
+
+/// Resources that support import have both registry examples (`import.sh`, and an import block
+/// in `import-by-string-id.tf`), and their page's `## Import` section shows exactly those, in
+/// the registry's form: the import block first, then the `terraform import` command.
+#[test]
+fn import_sections_show_the_import_examples_in_the_registry_form() {
+    let mut checked = 0;
+    for file in files_under("examples/resources") {
+        let Some(dir) = file.strip_suffix("/import.sh") else {
+            continue;
+        };
+        let type_name = dir.rsplit('/').next().unwrap_or_default();
+        let short = type_name.strip_prefix("aws_").unwrap_or(type_name);
+        let page_path = format!("docs/resources/{short}.md");
+        let page = read(&repo_path(&page_path)).unwrap_or_else(|| panic!("{page_path} missing"));
+        let import =
+            section(&page, "Import").unwrap_or_else(|| panic!("{page_path}: no ## Import"));
+        let command = read(&repo_path(&file))
+            .unwrap_or_default()
+            .lines()
+            .find(|l| l.starts_with("terraform import "))
+            .unwrap_or_else(|| panic!("{file}: no terraform import command"))
+            .to_string();
+        let block_file = format!("{dir}/import-by-string-id.tf");
+        let block = read(&repo_path(&block_file))
+            .unwrap_or_else(|| panic!("{block_file} missing beside {file}"));
+        let block_at = import
+            .find(&format!("```terraform\n{}```", block))
+            .unwrap_or_else(|| {
+                panic!("{page_path}: the Import section does not show {block_file}:\n{import}")
+            });
+        let command_at = import
+            .find(&format!("```console\n% {command}\n```"))
+            .unwrap_or_else(|| {
+                panic!("{page_path}: the Import section does not show {file}:\n{import}")
+            });
+        assert!(
+            block_at < command_at,
+            "{page_path}: the import block comes first"
+        );
+        for words in [
+            "use an [`import` block]",
+            "Using [`terraform import`]",
+            &format!("to import `{type_name}` using the `id`"),
+        ] {
+            assert!(
+                import.contains(words),
+                "{page_path}: the Import section lacks \"{words}\""
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 1, "no examples/resources/*/import.sh");
+}
+
+/// The resource page marks as **extension** exactly the arguments and attributes that
+/// hashicorp/aws's `aws_ami_copy` lacks (tests/fixtures/hashicorp_aws_ami_copy_names.json, from
+/// its published bindings), and its Extensions section names each of them.
+#[test]
+fn extensions_are_marked_on_the_resource_page() {
+    let fixture: Json = serde_json::from_str(include_str!(
+        "../fixtures/hashicorp_aws_ami_copy_names.json"
+    ))
+    .expect("fixture JSON");
+    let upstream: BTreeSet<&str> = fixture["names"]
+        .as_array()
+        .expect("names")
+        .iter()
+        .filter_map(|n| n.as_str())
+        .collect();
+    let page = read(&repo_path("docs/resources/ami_copy.md")).expect("ami_copy.md");
+    let extensions = section(&page, "Extensions").expect("ami_copy.md: no ## Extensions section");
+    let head = Regex::new(r"^\* `([a-z0-9_]+)` - (.*)$").expect("regex");
+    let mut problems = vec![];
+    let mut seen = 0;
+    for reference in ["Argument Reference", "Attribute Reference"] {
+        let text = section(&page, reference).unwrap_or_else(|| panic!("no ## {reference}"));
+        for caps in text.lines().filter_map(|l| head.captures(l)) {
+            let (name, rest) = (&caps[1], &caps[2]);
+            seen += 1;
+            let marked = rest.to_lowercase().contains("**extension**");
+            let extension = !upstream.contains(name);
+            if marked != extension {
+                problems.push(format!(
+                    "`{name}`: {} in hashicorp/aws, but {}marked as an extension",
+                    if extension { "not" } else { "is" },
+                    if marked { "" } else { "not " }
+                ));
+            }
+            if extension && !extensions.contains(&format!("`{name}`")) {
+                problems.push(format!("`{name}` is not named in the Extensions section"));
+            }
+        }
+    }
+    assert!(seen > 20, "read only {seen} reference bullets");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// LICENSE holds the license Cargo.toml declares, in full.
+#[test]
+fn license_file_matches_cargo_toml() {
+    let cargo = read(&repo_path("Cargo.toml")).expect("Cargo.toml");
+    assert!(
+        cargo.contains("license = \"MPL-2.0\""),
+        "Cargo.toml's license changed"
+    );
+    let license = read(&repo_path("LICENSE")).expect("LICENSE");
+    assert!(license.starts_with("Mozilla Public License Version 2.0\n"));
+    for part in [
+        "1. Definitions",
+        "10. Versions of the License",
+        "Exhibit B - \"Incompatible With Secondary Licenses\" Notice",
+    ] {
+        assert!(license.contains(part), "LICENSE lacks {part:?}");
+    }
+}
+
+/// The README's figures come from what was measured: the binary size from bench/results.md's
+/// binary size row, the first build from bench/build-log.txt, and the minimum Rust version is
+/// Cargo.toml's `rust-version`.
+#[test]
+fn readme_figures_match_the_measurements() {
+    let readme = read(&repo_path("README.md")).expect("README.md");
+    let results = read(&repo_path("bench/results.md")).expect("bench/results.md");
+    let size = Regex::new(r"\| binary size [^|]*\| ([0-9.]+) MB \|").expect("regex");
+    let measured = size
+        .captures(&results)
+        .map(|c| c[1].to_string())
+        .expect("bench/results.md has no binary size row");
+    assert!(
+        readme.contains(&format!("stripped binary of {measured} MB")),
+        "README.md must give the binary size bench/results.md measured ({measured} MB)"
+    );
+
+    let cargo = read(&repo_path("Cargo.toml")).expect("Cargo.toml");
+    let rust = Regex::new(r#"rust-version = "([0-9.]+)""#)
+        .expect("regex")
+        .captures(&cargo)
+        .map(|c| c[1].to_string())
+        .expect("Cargo.toml has a rust-version");
+    assert!(
+        readme.contains(&format!("Rust {rust} or later")),
+        "README.md must state the minimum Rust version, {rust}"
+    );
+
+    let log = read(&repo_path("bench/build-log.txt")).expect("bench/build-log.txt");
+    let newest_clean_build = log
+        .lines()
+        .filter(|l| !l.starts_with('#') && l.contains("release build, clean"))
+        .filter_map(|l| l.split('|').nth(2).map(|s| s.trim().to_string()))
+        .next_back()
+        .expect("bench/build-log.txt has a clean release build");
+    assert!(
+        readme.contains(&format!("{newest_clean_build} s")),
+        "README.md must give the newest clean build time of bench/build-log.txt ({newest_clean_build} s)"
+    );
+}
+
+/// The measurements the docs quote say when and on which commit they ran.
+#[test]
+fn bench_reports_record_their_commit_and_date() {
+    let dated = Regex::new(r"20[0-9]{2}-[0-9]{2}-[0-9]{2}").expect("regex");
+    let commit = Regex::new(r"commit [0-9a-f]{7,}").expect("regex");
+    let results = read(&repo_path("bench/results.md")).expect("bench/results.md");
+    let run = results
+        .lines()
+        .find(|l| l.starts_with("- **bench run**:"))
+        .expect("bench/results.md has no bench run line");
+    assert!(dated.is_match(run) && commit.is_match(run), "{run}");
+    let soak = read(&repo_path("bench/soak.md")).expect("bench/soak.md");
+    let run = soak
+        .lines()
+        .find(|l| l.starts_with("- **run**:"))
+        .expect("bench/soak.md has no run line (make soak writes it)");
+    assert!(dated.is_match(run) && commit.is_match(run), "{run}");
 }

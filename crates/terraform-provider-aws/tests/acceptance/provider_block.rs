@@ -426,20 +426,39 @@ fn arguments_unknown_at_plan_are_named_in_a_warning() {
     );
 }
 
-/// hashicorp/aws 6.x's provider block, as checked in by scripts/extract-provider-fixture.py.
-fn upstream_fixture() -> Json {
-    serde_json::from_str(include_str!(
-        "../fixtures/hashicorp_aws_provider_block.json"
-    ))
-    .expect("fixture JSON")
+/// hashicorp/aws's provider block, as checked in by scripts/extract-provider-fixture.py: the
+/// current 6.x line and the last 5.x release. A provider block written for either must work.
+fn upstream_fixtures() -> [Json; 2] {
+    [
+        include_str!("../fixtures/hashicorp_aws_provider_block.json"),
+        include_str!("../fixtures/hashicorp_aws_5_provider_block.json"),
+    ]
+    .map(|text| serde_json::from_str(text).expect("fixture JSON"))
+}
+
+/// Every `endpoints` key of 5.x and 6.x, sorted.
+fn upstream_endpoint_keys() -> Vec<String> {
+    let mut keys: Vec<String> = upstream_fixtures()
+        .iter()
+        .flat_map(|f| {
+            f["blocks"]["endpoints"]["keys"]
+                .as_array()
+                .expect("endpoint keys")
+                .iter()
+                .filter_map(|k| k.as_str().map(str::to_string))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
 }
 
 #[test]
-fn schema_is_a_superset_of_hashicorp_aws_6() {
+fn schema_is_a_superset_of_hashicorp_aws_5_and_6() {
     let tf = Tf::new("provider_schema_superset");
     tf.write("");
     let schema = provider_schema(&tf);
-    let upstream = upstream_fixture();
     let block = &schema["provider"]["block"];
     let same_attributes = |ours: &Json, want: &Json, at: &str| {
         for (name, ty) in want.as_object().expect("fixture attributes") {
@@ -448,26 +467,26 @@ fn schema_is_a_superset_of_hashicorp_aws_6() {
             assert_eq!(a["optional"], true, "{at}{name} must be optional");
         }
     };
-    same_attributes(block, &upstream["attributes"], "");
-    for (name, want) in upstream["blocks"].as_object().expect("fixture blocks") {
-        let ours = &block["block_types"][name];
-        assert_eq!(ours["nesting_mode"], want["nesting"], "{name} nesting");
-        assert_eq!(
-            ours["max_items"].as_i64(),
-            want["max_items"].as_i64(),
-            "{name} block count"
-        );
-        if name == "endpoints" {
-            for key in want["keys"].as_array().expect("endpoint keys") {
-                let key = key.as_str().expect("key");
-                assert_eq!(
-                    ours["block"]["attributes"][key]["type"], "string",
-                    "endpoints.{key}"
-                );
+    for upstream in upstream_fixtures() {
+        same_attributes(block, &upstream["attributes"], "");
+        for (name, want) in upstream["blocks"].as_object().expect("fixture blocks") {
+            let ours = &block["block_types"][name];
+            assert_eq!(ours["nesting_mode"], want["nesting"], "{name} nesting");
+            assert_eq!(
+                ours["max_items"].as_i64(),
+                want["max_items"].as_i64(),
+                "{name} block count"
+            );
+            if name != "endpoints" {
+                same_attributes(&ours["block"], &want["attributes"], &format!("{name}."));
             }
-        } else {
-            same_attributes(&ours["block"], &want["attributes"], &format!("{name}."));
         }
+    }
+    for key in upstream_endpoint_keys() {
+        assert_eq!(
+            block["block_types"]["endpoints"]["block"]["attributes"][&key]["type"], "string",
+            "endpoints.{key}"
+        );
     }
     // `providers schema -json` does not show provider_meta; the every-argument test below
     // declares it in a module and must validate.
@@ -565,17 +584,12 @@ fn every_argument(
     ]
 }
 
-/// Every upstream `endpoints` key: EC2 and STS at `endpoint`, the rest at a host that must
-/// never be called.
+/// Every upstream `endpoints` key of 5.x and 6.x: EC2 and STS at `endpoint`, the rest at a host
+/// that must never be called.
 fn endpoints_block(endpoint: &str) -> String {
-    let upstream = upstream_fixture();
     let mut lines = vec!["{".to_string()];
-    for key in upstream["blocks"]["endpoints"]["keys"]
-        .as_array()
-        .expect("endpoint keys")
-    {
-        let key = key.as_str().expect("key");
-        let url = match key {
+    for key in upstream_endpoint_keys() {
+        let url = match key.as_str() {
             "ec2" | "sts" => endpoint.to_string(),
             _ => format!("http://{key}.unused.amicopy.invalid"),
         };
@@ -585,7 +599,7 @@ fn endpoints_block(endpoint: &str) -> String {
     lines.join("\n")
 }
 
-/// One configuration that sets every argument, block and endpoints key of hashicorp/aws 6.x
+/// One configuration that sets every argument, block and endpoints key of hashicorp/aws 5.x and 6.x
 /// (and a module's provider_meta) validates, plans and applies a copy: the arguments this
 /// provider honours take effect (proxy, user_agent, role chain), the others are accepted.
 #[test]
@@ -609,18 +623,19 @@ fn every_upstream_argument_at_once_applies_a_copy() {
     .expect("write shared credentials");
 
     let arguments = every_argument(&tf, &proxy.url, &endpoint, &ca);
-    let upstream = upstream_fixture();
     let set: Vec<&str> = arguments.iter().map(|(k, _)| *k).collect();
-    for name in upstream["attributes"]
-        .as_object()
-        .expect("attributes")
-        .keys()
-        .chain(upstream["blocks"].as_object().expect("blocks").keys())
-    {
-        assert!(
-            set.contains(&name.as_str()) || name == "forbidden_account_ids",
-            "the configuration must set {name}"
-        );
+    for upstream in upstream_fixtures() {
+        for name in upstream["attributes"]
+            .as_object()
+            .expect("attributes")
+            .keys()
+            .chain(upstream["blocks"].as_object().expect("blocks").keys())
+        {
+            assert!(
+                set.contains(&name.as_str()) || name == "forbidden_account_ids",
+                "the configuration must set {name}"
+            );
+        }
     }
     let mut body = String::from(
         "terraform {\n  provider_meta \"aws\" {\n    user_agent = [\"tfacc-module/1.0\"]\n  }\n}\n\nprovider \"aws\" {\n",

@@ -1,6 +1,6 @@
 //! `aws_ami_copy`: copies an AMI (within a region or across regions) with its snapshots.
 //!
-//! Reading order (see also `docs/design.md`):
+//! Reading order (see also `DESIGN.md`):
 //! - `schema`: every attribute with its rules; `model`: the same attributes as Rust fields;
 //! - `validate`, `plan`: static checks and planning, pure and unit-tested;
 //! - `create`, `read`, `update`, `delete`: the verbs, which only order steps;

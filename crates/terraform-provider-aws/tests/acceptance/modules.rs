@@ -1,0 +1,100 @@
+//! The pattern docs/guides/hashicorp-aws-modules.md recommends: the root gives amicopy/aws its
+//! own local name (`awscopy`) and hands it to a module that requires `amicopy/aws` under the
+//! local name `aws`, whose `aws_ami_copy` blocks read as they did for hashicorp/aws. Init (the
+//! module is installed), apply, a clean plan and destroy, against the emulator.
+
+use crate::support::Tf;
+
+const REGION: &str = "us-east-1";
+const SOURCE_REGION: &str = "us-west-1";
+
+/// The guide's module: copies of one source image, one per region, and their ids.
+const MODULE: &str = r#"terraform {
+  required_providers {
+    aws = { source = "amicopy/aws" }
+  }
+}
+
+variable "source_ami_id" { type = string }
+variable "regions" { type = set(string) }
+
+resource "aws_ami_copy" "this" {
+  for_each          = var.regions
+  region            = each.key
+  name              = "tfacc-modules-${each.key}"
+  source_ami_id     = var.source_ami_id
+  source_ami_region = "us-west-1"
+}
+
+output "image_ids" {
+  value = { for region, copy in aws_ami_copy.this : region => copy.id }
+}
+"#;
+
+#[test]
+fn a_module_requiring_amicopy_aws_gets_it_under_another_local_name() {
+    let tf = Tf::new("modules_pattern");
+    let source = tf.make_source_ami(SOURCE_REGION, "tfacc-modules-source");
+    let module_dir = tf.path().join("modules/ami-copies");
+    std::fs::create_dir_all(&module_dir).expect("module dir");
+    std::fs::write(module_dir.join("main.tf"), MODULE).expect("module");
+    // The test's provider block for the emulator, under the root's local name `awscopy`.
+    let provider =
+        tf.provider_block(REGION, "")
+            .replacen("provider \"aws\"", "provider \"awscopy\"", 1);
+    std::fs::write(
+        tf.path().join("main.tf"),
+        format!(
+            r#"terraform {{
+  required_providers {{
+    awscopy = {{ source = "amicopy/aws" }}
+  }}
+}}
+
+{provider}
+module "golden_copies" {{
+  source    = "./modules/ami-copies"
+  providers = {{ aws = awscopy }}
+
+  source_ami_id = "{source}"
+  regions       = ["{REGION}", "{SOURCE_REGION}"]
+}}
+
+output "image_ids" {{
+  value = module.golden_copies.image_ids
+}}
+"#
+        ),
+    )
+    .expect("root module");
+
+    tf.ok(&["init", "-input=false", "-no-color"]);
+    tf.apply();
+    let r = tf.ok(&["output", "-json", "image_ids"]);
+    let ids: serde_json::Value = serde_json::from_str(&r.stdout).expect("output JSON");
+    for region in [REGION, SOURCE_REGION] {
+        let id = ids[region]
+            .as_str()
+            .unwrap_or_else(|| panic!("no copy for {region}: {ids}"));
+        assert!(tf.find_image(region, id).is_some(), "{id} not in {region}");
+    }
+    let state = tf.state();
+    let addresses: Vec<&str> = state["values"]["root_module"]["child_modules"][0]["resources"]
+        .as_array()
+        .map(|rs| rs.iter().filter_map(|r| r["address"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        addresses,
+        [
+            format!("module.golden_copies.aws_ami_copy.this[\"{REGION}\"]"),
+            format!("module.golden_copies.aws_ami_copy.this[\"{SOURCE_REGION}\"]"),
+        ],
+        "{state}"
+    );
+    tf.assert_plan_empty();
+    tf.destroy();
+    for region in [REGION, SOURCE_REGION] {
+        let id = ids[region].as_str().unwrap_or_default();
+        assert!(tf.find_image(region, id).is_none(), "{id} left in {region}");
+    }
+}
