@@ -253,47 +253,6 @@ fn out_of_band_changes_are_detected_and_reverted_in_place() {
     tf.destroy();
 }
 
-/// A source image registered with a description (stock moto ignores a description set later).
-fn described_source(tf: &Tf, name: &str) -> String {
-    use aws_sdk_ec2::types::{BlockDeviceMapping, EbsBlockDevice};
-    let ec2 = tf.ec2(REGION);
-    crate::support::rt().block_on(async {
-        let vol = ec2
-            .create_volume()
-            .availability_zone(format!("{REGION}a"))
-            .size(8)
-            .send()
-            .await
-            .expect("CreateVolume");
-        let snap = ec2
-            .create_snapshot()
-            .volume_id(vol.volume_id().unwrap_or_default())
-            .send()
-            .await
-            .expect("CreateSnapshot");
-        let mapping = BlockDeviceMapping::builder()
-            .device_name("/dev/xvda")
-            .ebs(
-                EbsBlockDevice::builder()
-                    .snapshot_id(snap.snapshot_id().unwrap_or_default())
-                    .build(),
-            )
-            .build();
-        ec2.register_image()
-            .name(name)
-            .description("the source's description")
-            .virtualization_type("hvm")
-            .root_device_name("/dev/xvda")
-            .block_device_mappings(mapping)
-            .send()
-            .await
-            .expect("RegisterImage")
-            .image_id()
-            .expect("image id")
-            .to_string()
-    })
-}
-
 /// The source has a description and the configuration none. EC2 gives the copy the empty one
 /// asked for: the plan is clean. Stock moto gives it the source's and ignores the
 /// ModifyImageAttribute that would clear it: the apply waits a bounded while for the change to
@@ -301,7 +260,11 @@ fn described_source(tf: &Tf, name: &str) -> String {
 fn a_copy_without_a_description_of_a_described_source_plans_clean(lane: Lane) {
     let test = format!("inherited_description_{lane:?}").to_ascii_lowercase();
     let tf = Tf::in_lane(lane, &test);
-    let source = described_source(&tf, &format!("tfacc-{test}-source"));
+    let source = tf.make_described_source_ami(
+        REGION,
+        &format!("tfacc-{test}-source"),
+        "the source's description",
+    );
     tf.write(&tf.copy_config(REGION, &format!("tfacc-{test}"), &source, ""));
     tf.apply();
     match lane {

@@ -104,6 +104,7 @@ impl Resource for AmiCopy {
             ignore_tags: &clients.ignore_tags,
             now: time::OffsetDateTime::now_utc(),
         };
+        plan_checks::remember(&clients, &req.prior_state);
         let mut p = plan::plan(&req.prior_state, &req.proposed_new_state, &req.config, &env);
         let prior = AmiCopyState::from_cty(&req.prior_state);
         if !req.prior_state.is_null()
@@ -122,11 +123,19 @@ impl Resource for AmiCopy {
             req.prior_private
         };
         let mut diagnostics = p.diagnostics;
-        if req.prior_state.is_null() && !diagnostics.has_errors() && plan_checks::enabled() {
-            // A new copy: a create, or the create half of a replacement (Terraform plans that
-            // with no prior state). Never a copy that stays.
-            let copy =
-                plan_checks::NewCopy::of(&p.planned, &req.proposed_new_state, &clients.region);
+        // A new copy: a create (a tainted copy is planned as one too), or a replacement. Terraform
+        // plans a replacement twice: first with the prior state, where `requires_replace` says
+        // so, then its new copy with no prior state, and it shows only the errors of that second
+        // call. So a replacement is checked in the first call; a forced one (`-replace`, which
+        // the provider is not told of) only in the second, where warnings are lost. Never a copy
+        // that stays.
+        let new_copy = req.prior_state.is_null() || !p.requires_replace.is_empty();
+        if new_copy && !diagnostics.has_errors() && plan_checks::enabled() {
+            let mut copy = plan_checks::NewCopy::of(&p.planned, &clients.region);
+            copy.managed_holder = copy
+                .name
+                .as_deref()
+                .and_then(|n| plan_checks::managed(&clients, &copy.region, n));
             diagnostics
                 .extend(plan_checks::check(&clients, ctx, &copy, &p.planned, &req.config).await);
         }
@@ -151,11 +160,14 @@ impl Resource for AmiCopy {
             Err(d) => return ReadResponse::failed(req, d),
         };
         match read::read(&clients, ctx, &req.current_state, &req.private).await {
-            Ok(r) => ReadResponse {
-                new_state: r.new_state,
-                private: r.private,
-                diagnostics: r.diagnostics,
-            },
+            Ok(r) => {
+                plan_checks::remember(&clients, &r.new_state);
+                ReadResponse {
+                    new_state: r.new_state,
+                    private: r.private,
+                    diagnostics: r.diagnostics,
+                }
+            }
             Err(diagnostics) => ReadResponse::failed(req, diagnostics),
         }
     }

@@ -18,7 +18,10 @@
 use super::model::{attr, AmiCopyState, Cty, Operation};
 use super::ownership::describe_holder;
 use crate::ec2::image_reader::{NamedResult, ReadResult};
+use crate::provider::clients::AwsClients;
 use aws_sdk_ec2::types::ImageState;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 use tfplugin::{AttributePath, Diagnostic, Value};
 
@@ -48,14 +51,13 @@ pub struct NewCopy {
     pub kms_key_id: Option<String>,
     pub completion_minutes: Option<i64>,
     pub create_timeout: Duration,
-    /// The id of the copy this plan replaces, if it is a replacement.
-    pub replacing: Option<String>,
+    /// The copy of this configuration that holds the planned name, if one does (see `managed`).
+    pub managed_holder: Option<String>,
 }
 
 impl NewCopy {
-    /// From the planned state; `proposed` (Terraform's proposed new state) still holds the id of
-    /// the copy being replaced when this is the create half of a replacement.
-    pub fn of(planned: &Value, proposed: &Value, provider_region: &str) -> NewCopy {
+    /// From the planned state.
+    pub fn of(planned: &Value, provider_region: &str) -> NewCopy {
         let known = |a: &str| {
             planned
                 .get(a)
@@ -75,13 +77,51 @@ impl NewCopy {
                 .get(attr::snapshot_copy_completion_duration_minutes)
                 .as_i64(),
             create_timeout: state.timeout(Operation::Create),
-            replacing: proposed
-                .get(attr::id)
-                .as_str()
-                .filter(|s| !s.is_empty())
-                .map(str::to_string),
+            managed_holder: None,
         }
     }
+}
+
+/// The copies this provider process has met in the state (refreshed or planned), by provider
+/// configuration, region and name. Terraform plans a replacement's new copy as a create, with
+/// nothing of the old one; a name held by one of these is held by this configuration, which is
+/// what the warning on a replacement that keeps its name needs to know. Only words depend on it.
+type Managed = Mutex<HashMap<(usize, String, String), String>>;
+
+fn managed_copies() -> &'static Managed {
+    static MANAGED: OnceLock<Managed> = OnceLock::new();
+    MANAGED.get_or_init(Default::default)
+}
+
+/// Remembers a copy in the state (see [`Managed`]).
+pub fn remember(clients: &AwsClients, state: &Value) {
+    let copy = AmiCopyState::from_cty(state);
+    let (Some(name), id) = (copy.name.as_deref(), copy.image_id()) else {
+        return;
+    };
+    if name.is_empty() || id.is_empty() {
+        return;
+    }
+    let region = copy.region_or(&clients.region).to_string();
+    crate::ec2::lock(managed_copies()).insert(
+        (
+            clients as *const AwsClients as usize,
+            region,
+            name.to_string(),
+        ),
+        id.to_string(),
+    );
+}
+
+/// The copy of this configuration named `name` in `region`, if the process has met one.
+pub fn managed(clients: &AwsClients, region: &str, name: &str) -> Option<String> {
+    crate::ec2::lock(managed_copies())
+        .get(&(
+            clients as *const AwsClients as usize,
+            region.to_string(),
+            name.to_string(),
+        ))
+        .cloned()
 }
 
 fn at(a: &str) -> AttributePath {
@@ -179,18 +219,19 @@ pub fn judge_name(copy: &NewCopy, name: &str, holders: &NamedResult) -> Option<D
     let first = holders.first()?;
     let described: Vec<String> = holders.iter().map(describe_holder).collect();
     let ours = copy
-        .replacing
+        .managed_holder
         .as_deref()
         .is_some_and(|id| holders.iter().any(|h| h.image_id() == Some(id)));
     let detail = if ours {
         format!(
-            "This plan replaces {} and keeps its name {name:?}, which it holds in {}. AMI names are \
-             unique in a region: the old copy is destroyed before the new one is made, unless the \
-             resource has create_before_destroy, and then CopyImage fails on the name. A \
-             create_before_destroy replacement needs a new name (with a timestamp or a random_id \
-             in it, for example).",
-            described.join(", "),
-            copy.region
+            "The name {name:?} is held in {} by {}, a copy this configuration manages. If this plan \
+             replaces that copy and keeps its name, the old copy is destroyed before the new one is \
+             made, unless the resource has create_before_destroy: then CopyImage fails on the name, \
+             since AMI names are unique in a region, and a create_before_destroy replacement needs \
+             a new name (with a timestamp or a random_id in it, for example). Two resources cannot \
+             share the name either.",
+            copy.region,
+            described.join(", ")
         )
     } else {
         let id = first.image_id().unwrap_or("ID");

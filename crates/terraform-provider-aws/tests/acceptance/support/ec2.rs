@@ -237,8 +237,8 @@ impl Tf {
         }
     }
 
-    /// Creates a symmetric KMS key through the emulator's KMS (moto); returns its ARN.
-    pub fn create_kms_key(&self, region: &str) -> String {
+    /// A call to the emulator's KMS (moto): `TrentService.<action>` with a JSON `body`.
+    pub fn kms(&self, region: &str, action: &str, body: &str) -> Json {
         let auth = format!(
             "AWS4-HMAC-SHA256 Credential={}/20260101/{region}/kms/aws4_request, \
              SignedHeaders=host;x-amz-date, Signature=0000",
@@ -246,12 +246,21 @@ impl Tf {
         );
         let mut resp = ureq::post(&format!("{}/", self.emulator))
             .header("Content-Type", "application/x-amz-json-1.1")
-            .header("X-Amz-Target", "TrentService.CreateKey")
+            .header("X-Amz-Target", &format!("TrentService.{action}"))
             .header("X-Amz-Date", "20260101T000000Z")
             .header("Authorization", &auth)
-            .send("{\"Description\":\"amicopy acceptance test\"}")
-            .unwrap_or_else(|e| panic!("KMS CreateKey: {e}"));
-        let v: Json = resp.body_mut().read_json().expect("CreateKey json");
+            .send(body)
+            .unwrap_or_else(|e| panic!("KMS {action}: {e}"));
+        resp.body_mut().read_json().unwrap_or(Json::Null)
+    }
+
+    /// Creates a symmetric KMS key through the emulator's KMS (moto); returns its ARN.
+    pub fn create_kms_key(&self, region: &str) -> String {
+        let v = self.kms(
+            region,
+            "CreateKey",
+            "{\"Description\":\"amicopy acceptance test\"}",
+        );
         v["KeyMetadata"]["Arn"]
             .as_str()
             .expect("key arn")
@@ -260,6 +269,21 @@ impl Tf {
 
     /// `make_source_ami` with a choice of ENA support.
     pub fn make_source_ami_with(&self, region: &str, name: &str, ena: bool) -> String {
+        self.make_source(region, name, ena, None)
+    }
+
+    /// `make_source_ami` registered with a description (stock moto ignores one set later).
+    pub fn make_described_source_ami(&self, region: &str, name: &str, description: &str) -> String {
+        self.make_source(region, name, true, Some(description))
+    }
+
+    fn make_source(
+        &self,
+        region: &str,
+        name: &str,
+        ena: bool,
+        description: Option<&str>,
+    ) -> String {
         use aws_sdk_ec2::types::{BlockDeviceMapping, EbsBlockDevice};
         let ec2 = self.ec2(region);
         rt().block_on(async {
@@ -280,6 +304,7 @@ impl Tf {
             let img = ec2
                 .register_image()
                 .name(name)
+                .set_description(description.map(str::to_string))
                 .architecture(aws_sdk_ec2::types::ArchitectureValues::X8664)
                 .virtualization_type("hvm")
                 .root_device_name("/dev/xvda")

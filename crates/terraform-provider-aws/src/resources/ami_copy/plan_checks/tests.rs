@@ -68,12 +68,12 @@ fn sources() {
     assert_eq!(judge(Ok(Some(later)), None), None);
 }
 
-fn copy(replacing: Option<&str>) -> NewCopy {
+fn copy(managed_holder: Option<&str>) -> NewCopy {
     NewCopy {
         region: "us-east-1".into(),
         provider_region: "us-east-1".into(),
         name: Some("copy".into()),
-        replacing: replacing.map(str::to_string),
+        managed_holder: managed_holder.map(str::to_string),
         create_timeout: Duration::from_secs(2400),
         ..Default::default()
     }
@@ -112,7 +112,8 @@ fn names() {
         "{}",
         d.detail
     );
-    // The copy this plan replaces holds the name: the create_before_destroy advice.
+    // A copy of this configuration holds the name (a replacement keeping it): the
+    // create_before_destroy advice instead of an import.
     let d = judge_name(&copy(Some("ami-22222222")), "copy", &Ok(vec![holder])).expect("a warning");
     assert!(
         d.detail.contains("create_before_destroy") && !d.detail.contains("import {"),
@@ -180,18 +181,14 @@ fn regions_keys_and_time() {
 }
 
 #[test]
-fn a_replacement_names_the_copy_it_replaces() {
-    let mut proposed = Value::Map(Default::default());
-    proposed.set(attr::id, Value::string("ami-0123456789abcdef0"));
+fn the_new_copy_is_read_from_the_plan() {
     let mut planned = Value::Map(Default::default());
     planned.set(attr::id, Value::Unknown);
     planned.set(attr::name, Value::string("copy"));
     planned.set(attr::source_ami_id, Value::Unknown);
-    let copy = NewCopy::of(&planned, &proposed, "us-east-1");
-    assert_eq!(copy.replacing.as_deref(), Some("ami-0123456789abcdef0"));
+    let copy = NewCopy::of(&planned, "us-east-1");
     assert_eq!(copy.name.as_deref(), Some("copy"));
     assert_eq!(copy.source_id, None, "unknown at plan: skipped");
     assert_eq!(copy.region, "us-east-1");
-    let create = NewCopy::of(&planned, &Value::Map(Default::default()), "us-east-1");
-    assert_eq!(create.replacing, None);
+    assert_eq!(copy.managed_holder, None);
 }
