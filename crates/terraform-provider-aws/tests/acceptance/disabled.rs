@@ -40,13 +40,7 @@ fn a_disabled_copy_stays_in_the_state(lane: Lane) {
 
     set_disabled(&tf, &id, true);
     tf.clear_calls();
-    tf.ok(&[
-        "apply",
-        "-refresh-only",
-        "-auto-approve",
-        "-input=false",
-        "-no-color",
-    ]);
+    tf.apply_refresh_only();
     let r = tf.resource("aws_ami_copy.test");
     assert_eq!(ami_id(&r), id, "still in the state: {r}");
     assert_eq!(r["state"], "disabled", "{r}");
@@ -69,13 +63,7 @@ fn a_disabled_copy_stays_in_the_state(lane: Lane) {
     }
 
     set_disabled(&tf, &id, false);
-    tf.ok(&[
-        "apply",
-        "-refresh-only",
-        "-auto-approve",
-        "-input=false",
-        "-no-color",
-    ]);
+    tf.apply_refresh_only();
     assert_eq!(tf.resource("aws_ami_copy.test")["state"], "available");
     tf.assert_plan_empty();
 

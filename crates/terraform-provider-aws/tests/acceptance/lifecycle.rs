@@ -210,13 +210,7 @@ fn out_of_band_deregistration_is_drift_and_plans_a_create(lane: Lane) {
         plan.text()
     );
 
-    tf.ok(&[
-        "apply",
-        "-refresh-only",
-        "-auto-approve",
-        "-input=false",
-        "-no-color",
-    ]);
+    tf.apply_refresh_only();
     assert!(
         tf.resource_entry("aws_ami_copy.test").is_null(),
         "refresh must drop the vanished copy"

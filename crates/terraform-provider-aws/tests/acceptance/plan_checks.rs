@@ -11,6 +11,14 @@ fn test_name(base: &str, lane: Lane) -> String {
     format!("{base}_{lane:?}").to_ascii_lowercase()
 }
 
+/// A test's working directory in `lane`, its name and a source image made for it.
+fn with_source(base: &str, lane: Lane) -> (Tf, String, String) {
+    let test = test_name(base, lane);
+    let tf = Tf::in_lane(lane, &test);
+    let source = tf.make_source_ami(REGION, &format!("tfacc-{test}-source"));
+    (tf, test, source)
+}
+
 /// EC2 calls that change something: all but the describes (`calls` leaves out the dry runs).
 fn mutating(tf: &Tf) -> Vec<Json> {
     tf.ec2_calls()
@@ -82,9 +90,7 @@ fn a_source_in_the_providers_region_is_hinted_at() {
 }
 
 fn a_disabled_source_is_an_error(lane: Lane) {
-    let test = test_name("checks_source_disabled", lane);
-    let tf = Tf::in_lane(lane, &test);
-    let source = tf.make_source_ami(REGION, &format!("tfacc-{test}-source"));
+    let (tf, test, source) = with_source("checks_source_disabled", lane);
     let ec2 = tf.ec2(REGION);
     rt().block_on(ec2.disable_image().image_id(&source).send())
         .unwrap_or_else(|e| panic!("DisableImage: {e:?}"));
@@ -137,9 +143,7 @@ fn a_deprecated_source_is_a_warning_with_the_date() {
 }
 
 fn a_name_in_use_is_a_warning_naming_the_holder(lane: Lane) {
-    let test = test_name("checks_name_held", lane);
-    let tf = Tf::in_lane(lane, &test);
-    let source = tf.make_source_ami(REGION, &format!("tfacc-{test}-source"));
+    let (tf, test, source) = with_source("checks_name_held", lane);
     let name = format!("tfacc-{test}");
     let holder = tf.copy_image_directly(REGION, &source, REGION, &name, None);
     tf.write(&tf.copy_config(REGION, &name, &source, ""));
@@ -156,9 +160,7 @@ fn a_name_in_use_is_a_warning_naming_the_holder(lane: Lane) {
 /// what that means with `create_before_destroy`. (A replacement forced with `-replace` is not
 /// told to the provider, and Terraform shows only the errors of a replacement's second plan.)
 fn a_replacement_keeping_its_name_explains_create_before_destroy(lane: Lane) {
-    let test = test_name("checks_replace_name", lane);
-    let tf = Tf::in_lane(lane, &test);
-    let source = tf.make_source_ami(REGION, &format!("tfacc-{test}-source"));
+    let (tf, test, source) = with_source("checks_replace_name", lane);
     tf.write(&tf.copy_config(REGION, &format!("tfacc-{test}"), &source, ""));
     tf.apply();
     let id = ami_id(&tf.resource("aws_ami_copy.test"));
@@ -180,9 +182,7 @@ fn a_replacement_keeping_its_name_explains_create_before_destroy(lane: Lane) {
 }
 
 fn a_denied_dry_run_is_an_error_saying_how_to_decode_it(lane: Lane) {
-    let test = test_name("checks_dry_run_denied", lane);
-    let tf = Tf::in_lane(lane, &test);
-    let source = tf.make_source_ami(REGION, &format!("tfacc-{test}-source"));
+    let (tf, test, source) = with_source("checks_dry_run_denied", lane);
     tf.write(&tf.copy_config(
         REGION,
         &format!("tfacc-{test}"),
@@ -212,9 +212,7 @@ fn a_denied_dry_run_is_an_error_saying_how_to_decode_it(lane: Lane) {
 }
 
 fn a_disabled_or_missing_key_is_an_error_at_kms_key_id(lane: Lane) {
-    let test = test_name("checks_kms", lane);
-    let tf = Tf::in_lane(lane, &test);
-    let source = tf.make_source_ami(REGION, &format!("tfacc-{test}-source"));
+    let (tf, test, source) = with_source("checks_kms", lane);
     let key = tf.create_kms_key(REGION);
     // moto's DisableKey takes the key id, not the ARN.
     let key_id = key.rsplit('/').next().unwrap_or_default();
@@ -241,9 +239,7 @@ fn a_disabled_or_missing_key_is_an_error_at_kms_key_id(lane: Lane) {
 }
 
 fn a_region_not_enabled_is_an_error_at_region(lane: Lane) {
-    let test = test_name("checks_region", lane);
-    let tf = Tf::in_lane(lane, &test);
-    let source = tf.make_source_ami(REGION, &format!("tfacc-{test}-source"));
+    let (tf, test, source) = with_source("checks_region", lane);
     // The emulator (as moto) reports ap-east-1 as not opted in, as EC2 does for a new account.
     tf.write(&tf.copy_config(
         REGION,
@@ -260,9 +256,7 @@ fn a_region_not_enabled_is_an_error_at_region(lane: Lane) {
 }
 
 fn a_time_based_copy_longer_than_the_create_timeout_is_a_warning(lane: Lane) {
-    let test = test_name("checks_time", lane);
-    let tf = Tf::in_lane(lane, &test);
-    let source = tf.make_source_ami(REGION, &format!("tfacc-{test}-source"));
+    let (tf, test, source) = with_source("checks_time", lane);
     let extra =
         "  snapshot_copy_completion_duration_minutes = 60\n  timeouts {\n    create = \"30m\"\n  }";
     tf.write(&tf.copy_config(REGION, &format!("tfacc-{test}"), &source, extra));
@@ -274,9 +268,7 @@ fn a_time_based_copy_longer_than_the_create_timeout_is_a_warning(lane: Lane) {
 /// A plan with nothing to create only refreshes (one DescribeImages by id); a plan of new
 /// copies asks each question once for all of them.
 fn checks_cost_nothing_without_a_new_copy_and_are_shared_by_a_fan_out(lane: Lane) {
-    let test = test_name("checks_budget", lane);
-    let tf = Tf::in_lane(lane, &test);
-    let source = tf.make_source_ami(REGION, &format!("tfacc-{test}-source"));
+    let (tf, test, source) = with_source("checks_budget", lane);
     let mut body = tf.provider_block(REGION, "");
     body.push_str(&format!(
         "\nresource \"aws_ami_copy\" \"c\" {{\n  count             = 5\n  name              = \"tfacc-{test}-${{count.index}}\"\n  source_ami_id     = \"{source}\"\n  source_ami_region = \"{REGION}\"\n}}\n"

@@ -385,13 +385,7 @@ fn ignore_tags_hides_keys_and_prefixes_set_outside_terraform() {
             .expect("CreateTags");
     });
     tf.assert_plan_empty();
-    tf.ok(&[
-        "apply",
-        "-refresh-only",
-        "-auto-approve",
-        "-input=false",
-        "-no-color",
-    ]);
+    tf.apply_refresh_only();
     let r = tf.resource("aws_ami_copy.test");
     assert_eq!(
         state_map(&r, "tags_all"),

@@ -137,6 +137,17 @@ impl Tf {
         self.ok(&["apply", "-auto-approve", "-input=false", "-no-color"])
     }
 
+    /// `apply -refresh-only`: the state takes what EC2 reports now, nothing else changes.
+    pub fn apply_refresh_only(&self) -> Run {
+        self.ok(&[
+            "apply",
+            "-refresh-only",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+        ])
+    }
+
     pub fn destroy(&self) -> Run {
         self.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"])
     }
