@@ -329,8 +329,13 @@ def zero_length_copies(n: int, parallelism: int = 10) -> dict:
         clear_calls(EMU, key)
         plan_s = w.plan(parallelism)
         plan_calls = ec2_calls(EMU, key)
-        # The same plan without the refresh: what the refresh adds is the provider's reads.
-        plan_norefresh_s = w.plan(parallelism, "-refresh=false")
+        # The same plan without the refresh, alternating, best of 3 each: what the refresh adds
+        # is the provider's reads.
+        refreshed, unrefreshed = [plan_s], []
+        for _ in range(3):
+            unrefreshed.append(w.plan(parallelism, "-refresh=false"))
+            refreshed.append(w.plan(parallelism))
+        plan_s, plan_norefresh_s = min(refreshed), min(unrefreshed)
         rss = w.peak_rss_mib()
         w.destroy()
     finally:
@@ -551,7 +556,8 @@ def render(results: dict) -> str:
             ratio = f"{a['plan_s'] / b['plan_s']:.2f}×" if b else "—"
             lines.append(f"| {key[0]} | {key[1]} | {a['apply_s']:.2f} s | {fa} | {a['plan_s']:.2f} s | {fp} | {ratio} |")
         lines += ["", "Refresh cost: the plan of N existing copies beside the same plan with `-refresh=false` "
-                  "(same run, same working directory): what the provider's batched reads add.", "",
+                  "(same run, same working directory, alternating, best of 4 and of 3): what the provider's "
+                  "batched reads add. The plan column above is the same best.", "",
                   "| N | parallelism | plan (refresh) | plan -refresh=false | plan ÷ plan -refresh=false |",
                   "|---|---|---|---|---|"]
         for key in sorted(z):
