@@ -360,7 +360,10 @@ async fn look_up(
             Ok((images, _)) => images.is_empty(),
             Err(_) => true,
         };
-        let pause = pauses.next().filter(|_| retry);
+        // No pause that would outlast the resolution's own bound.
+        let pause = pauses.next().filter(|ms| {
+            retry && ctx.budget(Duration::from_millis(**ms)) == Duration::from_millis(**ms)
+        });
         let Some(ms) = pause else {
             let (images, skew) = found?;
             return Ok((
