@@ -209,14 +209,14 @@ async fn by_window(
     otherwise: impl FnOnce(String) -> Resolution,
 ) -> Resolution {
     match look_up(clients, ctx, wanted, claim).await {
-        Ok((Verdict::One(image, proof), _)) => adopted(&image, happened, &proof),
-        Ok((Verdict::Several(images), _)) => otherwise(format!(
+        Ok(Verdict::One(image, proof)) => adopted(&image, happened, &proof),
+        Ok(Verdict::Several(images)) => otherwise(format!(
             "{happened}. Several images could be this resource's copy, so none was adopted: {}. \
              Import the one to keep with\n\n  {}\n\nand deregister the others.",
             describe_all(&images),
             import_command(clients, wanted, "ID")
         )),
-        Ok((Verdict::None { holders }, _)) => otherwise(format!(
+        Ok(Verdict::None { holders }) => otherwise(format!(
             "{happened}. No image named {:?} made since this resource's first CopyImage is listed in \
              {}{}. EC2 may list a new copy only after a while: check with `aws ec2 describe-images \
              --owners self --region {} --filters Name=name,Values={:?}`.",
@@ -240,8 +240,8 @@ async fn name_taken(
 ) -> Resolution {
     let happened = format!("CopyImage of {} failed: {ec2_says}", wanted.source_id);
     match look_up(clients, ctx, wanted, claim).await {
-        Ok((Verdict::One(image, proof), _)) => adopted(&image, &happened, &proof),
-        Ok((Verdict::Several(images), _)) => Resolution::Unknown(Diagnostic::error(
+        Ok(Verdict::One(image, proof)) => adopted(&image, &happened, &proof),
+        Ok(Verdict::Several(images)) => Resolution::Unknown(Diagnostic::error(
             UNKNOWN,
             format!(
                 "{happened}. Several images made since this resource's first CopyImage hold the \
@@ -251,7 +251,7 @@ async fn name_taken(
                 import_command(clients, wanted, "ID")
             ),
         )),
-        Ok((Verdict::None { holders }, _)) if !holders.is_empty() => {
+        Ok(Verdict::None { holders }) if !holders.is_empty() => {
             let id = holders[0].image_id().unwrap_or("ID").to_string();
             Resolution::Refused(Diagnostic::error(
                 "AMI name already in use",
@@ -268,7 +268,7 @@ async fn name_taken(
                 ),
             ))
         }
-        Ok((Verdict::None { .. }, _)) => Resolution::Refused(Diagnostic::error(
+        Ok(Verdict::None { .. }) => Resolution::Refused(Diagnostic::error(
             "AMI name already in use",
             format!(
                 "{happened}. The image holding the name is not listed among the account's images \
@@ -352,7 +352,7 @@ async fn look_up(
     ctx: &Context,
     wanted: Wanted<'_>,
     claim: Claim<'_>,
-) -> Result<(Verdict, Option<Skew>), String> {
+) -> Result<Verdict, String> {
     let mut pauses = LOOKUP_PAUSES_MS.iter();
     loop {
         let found = images_named(clients, ctx, wanted).await;
@@ -366,16 +366,13 @@ async fn look_up(
         });
         let Some(ms) = pause else {
             let (images, skew) = found?;
-            return Ok((
-                ownership::pick(images, &claim, claim.window_start(skew)),
-                skew,
-            ));
+            return Ok(ownership::pick(images, &claim, claim.window_start(skew)));
         };
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_millis(*ms)) => {}
             _ = ctx.stop.cancelled() => {
                 let (images, skew) = found?;
-                return Ok((ownership::pick(images, &claim, claim.window_start(skew)), skew));
+                return Ok(ownership::pick(images, &claim, claim.window_start(skew)));
             }
         }
     }
