@@ -341,14 +341,7 @@ fn moved_state_plans_clean(test: &str, shape: Shape) {
         let r = tf.run(&full);
         assert_eq!(r.code, 0, "terraform {args:?} is not empty:\n{}", r.text());
     }
-    let changing: Vec<_> = tf
-        .ec2_calls()
-        .into_iter()
-        .filter(|c| {
-            let action = c["action"].as_str().unwrap_or_default();
-            !action.starts_with("Describe")
-        })
-        .collect();
+    let changing = tf.mutating_calls();
     assert!(changing.is_empty(), "plans changed EC2: {changing:?}");
     assert_eq!(tf.resource("aws_ami_copy.test")["id"], id.as_str());
 }

@@ -94,16 +94,7 @@ fn terraform_import_of_a_cross_region_copy_plans_clean(lane: Lane) {
         );
         tf.clear_calls();
         tf.apply();
-        let changing: Vec<_> = tf
-            .ec2_calls()
-            .into_iter()
-            .filter(|c| {
-                !c["action"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .starts_with("Describe")
-            })
-            .collect();
+        let changing = tf.mutating_calls();
         assert!(changing.is_empty(), "{changing:?}");
     }
     let r = tf.resource("aws_ami_copy.test");

@@ -19,19 +19,6 @@ fn with_source(base: &str, lane: Lane) -> (Tf, String, String) {
     (tf, test, source)
 }
 
-/// EC2 calls that change something: all but the describes (`calls` leaves out the dry runs).
-fn mutating(tf: &Tf) -> Vec<Json> {
-    tf.ec2_calls()
-        .into_iter()
-        .filter(|c| {
-            !c["action"]
-                .as_str()
-                .unwrap_or_default()
-                .starts_with("Describe")
-        })
-        .collect()
-}
-
 /// `terraform plan -json`: its exit code and the one diagnostic named `summary` (which must
 /// exist), after checking that the plan changed nothing in EC2.
 fn plan_with(tf: &Tf, summary: &str) -> (i32, Diag) {
@@ -42,7 +29,7 @@ fn plan_with(tf: &Tf, summary: &str) -> (i32, Diag) {
         .find(|d| d.summary == summary)
         .unwrap_or_else(|| panic!("no {summary:?} among {diags:?}"))
         .clone();
-    let changed = mutating(tf);
+    let changed = tf.mutating_calls();
     assert!(
         changed.is_empty(),
         "the plan changed something: {changed:?}"
@@ -285,7 +272,7 @@ fn checks_cost_nothing_without_a_new_copy_and_are_shared_by_a_fan_out(lane: Lane
         "one dry run for five identical requests: {calls:?}"
     );
     assert_eq!(count("DescribeRegions"), 1, "{calls:?}");
-    assert!(mutating(&tf).is_empty());
+    assert!(tf.mutating_calls().is_empty());
 
     tf.apply();
     tf.clear_calls();
@@ -325,7 +312,7 @@ fn a_denied_read_skips_its_check(lane: Lane) {
     let (code, diags) = tf.plan_json();
     assert_eq!(code, 0, "the source check was skipped: {diags:?}");
     assert!(diags.iter().all(|d| d.severity != "error"), "{diags:?}");
-    assert!(mutating(&tf).is_empty());
+    assert!(tf.mutating_calls().is_empty());
 }
 
 both_lanes!(

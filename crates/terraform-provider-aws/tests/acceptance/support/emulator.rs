@@ -105,6 +105,20 @@ impl Tf {
         self.calls(None).into_iter().filter(is_ec2_call).collect()
     }
 
+    /// The EC2 calls this test's provider made that can change something: all but the
+    /// describes (and the dry runs, which `calls` leaves out).
+    pub fn mutating_calls(&self) -> Vec<Json> {
+        self.ec2_calls()
+            .into_iter()
+            .filter(|c| {
+                !c["action"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .starts_with("Describe")
+            })
+            .collect()
+    }
+
     /// Forgets this test's call log (keeps rules and faults).
     pub fn clear_calls(&self) {
         let url = format!(
