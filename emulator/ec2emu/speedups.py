@@ -1,4 +1,4 @@
-"""Start-up speed-ups that change no behaviour.
+"""Speed-ups that change no behaviour: at start-up, and on every request.
 
 1. moto builds many botocore sessions while it imports (RegionsAndZonesBackend alone calls
    Session().get_available_regions eleven times) and each session re-parses the same botocore
@@ -7,6 +7,16 @@
 2. moto.ec2.models.instance_types parses ~90 instance-type-offering files (one per region and
    location type) at import: load each region's file on first use instead. The data and every
    lookup (`OFFERINGS[location_type][region]`, `.get(region, [])`, iteration) stay the same.
+
+Per request (a DescribeImages of ten images took 7.7 ms, most of it outside EC2's logic):
+3. moto's dispatcher lists its package directory on disk (hundreds of stat calls) to recognise a
+   service host: list it once. The installed package does not change while the server runs.
+4. moto finds a response class's action methods with inspect.getmembers on every call: remember
+   them per class, once the fidelity layer has patched the classes (the first request comes
+   after every install()).
+5. moto's serializer tests every attribute path of a response against each of the service's
+   response transformers (EC2: about 20 `endswith` per attribute): find the transformer of a path
+   once per response.
 """
 
 from __future__ import annotations
@@ -19,13 +29,19 @@ from typing import Any
 _done = False
 
 
-def install() -> None:
+def install(per_request: bool = True) -> None:
+    """per_request=False leaves the request path as moto has it (for the test that compares
+    answers with and without these speed-ups)."""
     global _done
     if _done:
         return
     _cache_botocore_json()
     _memoize_available_regions()
     _lazy_instance_type_offerings()
+    if per_request:
+        _list_moto_modules_once()
+        _remember_action_methods()
+        _transformer_per_path()
     _done = True
 
 
@@ -171,3 +187,66 @@ def _lazy_instance_type_offerings() -> None:
             for name in orig_listdir(root / location_type)
         }
         it.INSTANCE_TYPE_OFFERINGS[location_type] = _LazyRegions(location_type, files)
+
+
+def _list_moto_modules_once() -> None:
+    from moto import backends
+
+    orig = backends.list_of_moto_modules
+    listed: list[str] = []
+    lock = threading.Lock()
+
+    def list_of_moto_modules():  # type: ignore[no-untyped-def]
+        with lock:
+            if not listed:
+                listed.extend(orig())
+        return iter(listed)
+
+    backends.list_of_moto_modules = list_of_moto_modules
+
+
+def _remember_action_methods() -> None:
+    """moto.core.responses imported the helper by name: replace it there."""
+    from moto.core import responses
+
+    orig = responses.method_names_from_class
+    memo: dict[type, list[str]] = {}
+    lock = threading.Lock()
+
+    def method_names_from_class(clazz):  # type: ignore[no-untyped-def]
+        with lock:
+            names = memo.get(clazz)
+        if names is None:
+            names = orig(clazz)
+            with lock:
+                memo[clazz] = names
+        return list(names)
+
+    responses.method_names_from_class = method_names_from_class
+
+
+def _transformer_per_path() -> None:
+    """A picker lives for one response; it keeps, per attribute path, the one transformer (or
+    none) that the original loop would pick, and lets the original run with only that one."""
+    from moto.core.serialize import AttributePicker
+
+    orig = AttributePicker.__call__
+
+    def pick(self, context):  # type: ignore[no-untyped-def]
+        every = self.response_transformers
+        if not every:
+            return orig(self, context)
+        by_path = self.__dict__.setdefault("_ec2emu_transformer_by_path", {})
+        path = f"{context.key_path}.{context.key}"
+        only = by_path.get(path)
+        if only is None:
+            # The original applies the first transformer whose path ends the attribute's path.
+            only = next(({p: t} for p, t in every.items() if path.endswith(p)), {})
+            by_path[path] = only
+        self.response_transformers = only
+        try:
+            return orig(self, context)
+        finally:
+            self.response_transformers = every
+
+    AttributePicker.__call__ = pick
