@@ -13,6 +13,9 @@ pub struct Context {
     pub stop: CancellationToken,
     /// The operation's time limit, if it has one.
     pub deadline: Option<Deadline>,
+    /// ReadResource only: Terraform announced this read by upgrading the same resource's state
+    /// just before (a refresh; see [`crate::expected_reads`]).
+    pub announced_read: bool,
 }
 
 /// When an operation's time limit runs out, and which limit it is (for messages).
@@ -43,6 +46,7 @@ impl Context {
         Context {
             stop: self.stop.clone(),
             deadline,
+            announced_read: self.announced_read,
         }
     }
 

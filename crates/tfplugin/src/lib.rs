@@ -9,7 +9,7 @@
 //! The framework part, shared by every resource: [`schema`] (attributes with their declared
 //! rules), [`config_checks`] (validators), [`plan_defaults`] (defaults, unknowns, replacements),
 //! [`apply_result`] (the new state after an apply), [`configured`] (what `configure` hands to
-//! resources).
+//! resources), [`expected_reads`] (the refresh reads Terraform has announced, for batching).
 //!
 //! The protocol part: `handshake` (go-plugin environment and stdout line), `tls` (pinned mTLS
 //! with P-521 client certificates), `server` (runtime, accept loop, Shutdown), `service` (the
@@ -28,6 +28,7 @@ pub mod context;
 mod convert;
 pub mod data_source;
 pub mod diag;
+pub mod expected_reads;
 pub mod handshake;
 mod logging;
 pub mod plan_defaults;

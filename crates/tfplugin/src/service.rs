@@ -158,6 +158,7 @@ impl ProviderService {
         Context {
             stop: self.stop.clone(),
             deadline: None,
+            announced_read: false,
         }
     }
 
@@ -472,6 +473,7 @@ impl pb::provider_server::Provider for ProviderService {
             diags,
             mk
         );
+        crate::expected_reads::announce(&req.type_name, &upgraded);
         ok(pb::upgrade_resource_state::Response {
             upgraded_state: Some(state),
             diagnostics: convert::diagnostics(&diags),
@@ -526,12 +528,16 @@ impl pb::provider_server::Provider for ProviderService {
             diags,
             mk
         );
+        let ctx = Context {
+            announced_read: crate::expected_reads::arrived(&req.type_name, &current_state),
+            ..self.ctx()
+        };
         let rreq = ReadRequest {
             current_state,
             private: req.private,
         };
         let resp = try_diag!(
-            guarded("ReadResource", entry.resource.read(&self.ctx(), rreq)).await,
+            guarded("ReadResource", entry.resource.read(&ctx, rreq)).await,
             diags,
             mk
         );

@@ -1,8 +1,12 @@
 //! Gathering reads that arrive together into one call. Terraform plans and refreshes resources
 //! concurrently, handing out its parallelism slots one by one as earlier work finishes, so
-//! concurrent reads arrive spread over a few milliseconds. A batch is sent when no new read has
-//! joined it for [`IDLE_GAP`] (everyone who was coming has come), after [`WINDOW`] at the most
-//! (a steady trickle must not hold the first read), or at once when it is full.
+//! concurrent reads arrive spread over a few milliseconds. A batch is sent at once when it is
+//! full, and at the latest [`WINDOW`] after its first read (a steady trickle must not hold the
+//! first read). Otherwise it goes:
+//! - for reads Terraform announced (a refresh; see `tfplugin::expected_reads`), as soon as no
+//!   announced read is still on its way: every read that is coming has joined;
+//! - for every other read, when no new read has joined it for [`IDLE_GAP`] (everyone who was
+//!   coming has probably come).
 
 use super::lock;
 use std::collections::HashMap;
@@ -17,6 +21,9 @@ use tokio::time::Instant;
 pub const IDLE_GAP: Duration = Duration::from_millis(3);
 /// And at the latest this long after its first read.
 pub const WINDOW: Duration = Duration::from_millis(20);
+/// How often a batch of announced reads looks again whether more are on their way (an
+/// announcement can also lapse or be taken by a read of another batch, which does not wake it).
+const LOOK_AGAIN: Duration = Duration::from_millis(1);
 
 /// The reads gathered so far for one key.
 struct Batch<T, R> {
@@ -30,6 +37,8 @@ struct Batch<T, R> {
 pub struct Batcher<K, T, R> {
     open: Mutex<HashMap<K, Arc<Batch<T, R>>>>,
     max: usize,
+    /// For announced reads: whether any announced read is still on its way.
+    more_coming: Option<fn() -> bool>,
 }
 
 impl<K, T, R> Batcher<K, T, R>
@@ -38,11 +47,22 @@ where
     T: Clone + Send + 'static,
     R: Send + 'static,
 {
-    /// A batcher sending at most `max` reads in one batch.
+    /// A batcher sending at most `max` reads in one batch, once no read has joined it for
+    /// [`IDLE_GAP`].
     pub fn new(max: usize) -> Self {
         Batcher {
             open: Mutex::new(HashMap::new()),
             max,
+            more_coming: None,
+        }
+    }
+
+    /// A batcher of announced reads, sending at most `max` in one batch, as soon as
+    /// `more_coming` says no announced read is still on its way.
+    pub fn announced(max: usize, more_coming: fn() -> bool) -> Self {
+        Batcher {
+            more_coming: Some(more_coming),
+            ..Batcher::new(max)
         }
     }
 
@@ -75,9 +95,9 @@ where
         });
         open.insert(key.clone(), Arc::clone(&batch));
         drop(open);
-        let max = self.max;
+        let (max, more_coming) = (self.max, self.more_coming);
         tokio::spawn(async move {
-            gather(&batch, max).await;
+            gather(&batch, max, more_coming).await;
             {
                 // Close the batch unless a full batch already did (then a newer one may be open).
                 let mut open = lock(&self.open);
@@ -96,16 +116,22 @@ where
     }
 }
 
-/// Waits until the batch should go: full, idle for [`IDLE_GAP`], or [`WINDOW`] after it opened.
-async fn gather<T, R>(batch: &Batch<T, R>, max: usize) {
+/// Waits until the batch should go: full, [`WINDOW`] after it opened, or else when no announced
+/// read is on its way (`more_coming`) or it has been idle for [`IDLE_GAP`] (without it).
+async fn gather<T, R>(batch: &Batch<T, R>, max: usize, more_coming: Option<fn() -> bool>) {
     let opened = Instant::now();
     loop {
         if lock(&batch.waiting).len() >= max {
             return;
         }
-        let idle_until = *lock(&batch.last_join) + IDLE_GAP;
-        let until = idle_until.min(opened + WINDOW);
-        if Instant::now() >= until {
+        let now = Instant::now();
+        let until = match more_coming {
+            Some(more_coming) if !more_coming() => return,
+            Some(_) => now + LOOK_AGAIN,
+            None => *lock(&batch.last_join) + IDLE_GAP,
+        }
+        .min(opened + WINDOW);
+        if now >= until {
             return;
         }
         tokio::select! {
@@ -183,5 +209,48 @@ mod tests {
         for (i, r) in rest.into_iter().enumerate() {
             assert_eq!(r.await.ok(), Some(i as u32 + 1));
         }
+    }
+
+    /// Announced reads still on their way, for the test below.
+    static COMING: AtomicUsize = AtomicUsize::new(0);
+
+    #[tokio::test(start_paused = true)]
+    async fn announced_reads_go_once_the_last_announced_one_has_joined() {
+        static ANNOUNCED: OnceLock<Batcher<u8, u32, u32>> = OnceLock::new();
+        let batcher =
+            ANNOUNCED.get_or_init(|| Batcher::announced(100, || COMING.load(Ordering::SeqCst) > 0));
+        let calls = std::sync::Arc::new(AtomicUsize::new(0));
+        let ask = |item: u32| {
+            let (tx, rx) = oneshot::channel();
+            let calls = calls.clone();
+            // Like the provider: the read is no longer "on its way" once it arrives.
+            COMING.fetch_sub(1, Ordering::SeqCst);
+            batcher.join(0, item, tx, move |items: Vec<u32>| async move {
+                calls.fetch_add(1, Ordering::SeqCst);
+                items
+            });
+            rx
+        };
+        // Two reads announced; the second arrives well after the idle gap, and still shares
+        // the first one's call, sent as soon as it joined.
+        COMING.store(2, Ordering::SeqCst);
+        let mut a = ask(1);
+        tokio::time::sleep(IDLE_GAP * 2).await;
+        assert!(a.try_recv().is_err(), "waits for the announced read");
+        let b = ask(2);
+        let joined = Instant::now();
+        assert_eq!((a.await.ok(), b.await.ok()), (Some(1), Some(2)));
+        assert!(
+            joined.elapsed() <= LOOK_AGAIN,
+            "no idle gap once nothing more is coming"
+        );
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+
+        // An announced read that never comes holds a batch no longer than the window.
+        COMING.store(2, Ordering::SeqCst);
+        let started = Instant::now();
+        assert_eq!(ask(3).await.ok(), Some(3));
+        assert!(started.elapsed() >= WINDOW && started.elapsed() <= WINDOW + LOOK_AGAIN);
+        COMING.store(0, Ordering::SeqCst);
     }
 }

@@ -33,6 +33,16 @@ pub type NamedResult = Result<Vec<Image>, String>;
 
 /// DescribeImages of `id` in `region`, batched with the other reads arriving at the same time.
 pub async fn describe_image(clients: &AwsClients, region: &str, id: &str) -> ReadResult {
+    read_by_id(clients, region, id, false).await
+}
+
+/// [`describe_image`] for a refresh read Terraform announced (`tfplugin::expected_reads`): its
+/// batch goes as soon as every announced read has joined it, with no idle wait.
+pub async fn describe_announced_image(clients: &AwsClients, region: &str, id: &str) -> ReadResult {
+    read_by_id(clients, region, id, true).await
+}
+
+async fn read_by_id(clients: &AwsClients, region: &str, id: &str, announced: bool) -> ReadResult {
     if !looks_like_image_id(id) {
         // EC2 answers for it alone (InvalidAMIID.Malformed), as before batching.
         return describe_batch(&clients.ec2(region), &[id.to_string()])
@@ -41,7 +51,13 @@ pub async fn describe_image(clients: &AwsClients, region: &str, id: &str) -> Rea
             .unwrap_or(Ok(None));
     }
     let (tx, rx) = oneshot::channel();
-    join(key(clients, region), || clients.ec2(region), id, tx);
+    join(
+        key(clients, region),
+        || clients.ec2(region),
+        id,
+        announced,
+        tx,
+    );
     rx.await
         .unwrap_or_else(|_| Err("the batched DescribeImages ended unexpectedly".to_string()))
 }
@@ -117,15 +133,26 @@ fn key(clients: &AwsClients, region: &str) -> BatchKey {
     }
 }
 
-/// Adds a read of `id` to the open batch of `key`, or opens one (see `ec2::batcher`).
+/// Adds a read of `id` to the open batch of `key`, or opens one (see `ec2::batcher`); announced
+/// reads batch apart from the others, since their batches go by another rule.
 fn join(
     key: BatchKey,
     make_client: impl FnOnce() -> aws_sdk_ec2::Client,
     id: &str,
+    announced: bool,
     tx: oneshot::Sender<ReadResult>,
 ) {
     static BY_ID: OnceLock<Batcher<BatchKey, String, ReadResult>> = OnceLock::new();
-    let batcher = BY_ID.get_or_init(|| Batcher::new(MAX_IDS_PER_CALL));
+    static ANNOUNCED_BY_ID: OnceLock<Batcher<BatchKey, String, ReadResult>> = OnceLock::new();
+    let batcher = if announced {
+        ANNOUNCED_BY_ID.get_or_init(|| {
+            Batcher::announced(MAX_IDS_PER_CALL, || {
+                tfplugin::expected_reads::outstanding() > 0
+            })
+        })
+    } else {
+        BY_ID.get_or_init(|| Batcher::new(MAX_IDS_PER_CALL))
+    };
     let client = make_client();
     batcher.join(key, id.to_string(), tx, move |ids| async move {
         let results = describe_batch(&client, &ids).await;

@@ -237,35 +237,40 @@ async fn a_malformed_id_fails_only_itself() {
 
 #[tokio::test]
 async fn reads_arriving_together_share_one_call() {
-    let fake = FakeEc2::new(
-        &[
-            ("ami-1", "available"),
-            ("ami-2", "available"),
-            ("ami-3", "available"),
-        ],
-        NotFoundStyle::NamesMissing,
-    );
-    let key = BatchKey {
-        owner: usize::MAX,
-        region: "us-test-1".to_string(),
-    };
-    let mut answers = Vec::new();
-    for id in ["ami-1", "ami-2", "ami-3", "ami-9"] {
-        let (tx, rx) = oneshot::channel();
-        join(key.clone(), || fake.client(), id, tx);
-        answers.push(rx);
+    // Announced refresh reads and the others batch apart, by their own rules: both share calls.
+    for announced in [false, true] {
+        let fake = FakeEc2::new(
+            &[
+                ("ami-1", "available"),
+                ("ami-2", "available"),
+                ("ami-3", "available"),
+            ],
+            NotFoundStyle::NamesMissing,
+        );
+        let key = BatchKey {
+            owner: usize::MAX - usize::from(announced),
+            region: "us-test-1".to_string(),
+        };
+        let mut answers = Vec::new();
+        for id in ["ami-1", "ami-2", "ami-3", "ami-9"] {
+            let (tx, rx) = oneshot::channel();
+            join(key.clone(), || fake.client(), id, announced, tx);
+            answers.push(rx);
+        }
+        let mut found = Vec::new();
+        for rx in answers {
+            found.push(rx.await.expect("answered").expect("no error").is_some());
+        }
+        assert_eq!(found, vec![true, true, true, false]);
+        // One batch: the call with every id, then the retry without the one that does not
+        // exist.
+        assert_eq!(
+            fake.calls(),
+            vec![
+                ids(&["ami-1", "ami-2", "ami-3", "ami-9"]),
+                ids(&["ami-1", "ami-2", "ami-3"])
+            ],
+            "announced: {announced}"
+        );
     }
-    let mut found = Vec::new();
-    for rx in answers {
-        found.push(rx.await.expect("answered").expect("no error").is_some());
-    }
-    assert_eq!(found, vec![true, true, true, false]);
-    // One batch: the call with every id, then the retry without the one that does not exist.
-    assert_eq!(
-        fake.calls(),
-        vec![
-            ids(&["ami-1", "ami-2", "ami-3", "ami-9"]),
-            ids(&["ami-1", "ami-2", "ami-3"])
-        ]
-    );
 }

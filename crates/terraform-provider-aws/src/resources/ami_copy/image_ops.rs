@@ -21,15 +21,23 @@ use tfplugin::{AttributePath, Context, Diagnostic};
 const IN_USE_RETRIES: u32 = 5;
 
 /// DescribeImages of the copy, batched with the reads of other copies that arrive at the same
-/// time (see `ec2::image_reader`): `Ok(None)` when it is gone (NotFound, not listed, or
-/// `deregistered`); malformed ids, every other error, an interruption and a timeout are errors.
+/// time (see `ec2::image_reader`; a refresh Terraform announced batches by its own rule):
+/// `Ok(None)` when it is gone (NotFound, not listed, or `deregistered`); malformed ids, every
+/// other error, an interruption and a timeout are errors.
 pub async fn describe(
     clients: &AwsClients,
     ctx: &Context,
     region: &str,
     id: &str,
 ) -> Result<Option<Image>, String> {
-    let read = crate::ec2::image_reader::describe_image(clients, region, id);
+    use crate::ec2::image_reader::{describe_announced_image, describe_image};
+    let read = async {
+        if ctx.announced_read {
+            describe_announced_image(clients, region, id).await
+        } else {
+            describe_image(clients, region, id).await
+        }
+    };
     bounded(ctx, format!("DescribeImages of {id}"), read)
         .await
         .map_err(|e| e.describe())
