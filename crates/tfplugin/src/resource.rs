@@ -69,7 +69,9 @@ pub trait Resource: Send + Sync + 'static {
     async fn create(&self, ctx: &Context, req: ApplyRequest) -> ApplyResponse;
 
     /// Describes the object of `req.current_state` as it is now; a null new state means it is
-    /// gone (Terraform then drops it from the state and plans a new one).
+    /// gone (Terraform then drops it from the state and plans a new one). `ctx.announced_read`
+    /// says the read is part of a refresh that Terraform announced: a resource that batches its
+    /// reads can send a batch once no announced read is on its way ([`crate::expected_reads`]).
     async fn read(&self, ctx: &Context, req: ReadRequest) -> ReadResponse;
 
     /// Changes the object of `req.prior_state` in place to match `req.planned_state`.
