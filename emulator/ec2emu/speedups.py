@@ -17,6 +17,9 @@ Per request (a DescribeImages of ten images took 7.7 ms, most of it outside EC2'
 5. moto's serializer tests every attribute path of a response against each of the service's
    response transformers (EC2: about 20 `endswith` per attribute): find the transformer of a path
    once per response.
+6. For every attribute of every answer, moto's serializer builds six alias providers to list the
+   names the attribute may have on the Python object. The list depends only on the attribute's
+   name, the object's class and the botocore shape (and its parent): remember it per those.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ def install(per_request: bool = True) -> None:
         _list_moto_modules_once()
         _remember_action_methods()
         _transformer_per_path()
+        _remember_possible_keys()
     _done = True
 
 
@@ -250,3 +254,38 @@ def _transformer_per_path() -> None:
             self.response_transformers = every
 
     AttributePicker.__call__ = pick
+
+
+def _remember_possible_keys() -> None:
+    """The alias providers read only the key, the object's class (and its `Meta` aliases, if it
+    has any: such objects are not remembered), the shape and the shape's current parent. The
+    memo holds the shapes themselves, so an id is never reused while it is remembered."""
+    from moto.core import serialize
+
+    orig = serialize.XFormedAttributePicker.get_possible_keys
+    no_parent = object()
+    memo: dict[tuple, tuple[str, ...]] = {}
+    lock = threading.Lock()
+
+    def get_possible_keys(self, context):  # type: ignore[no-untyped-def]
+        obj = context.obj
+        if self.alias_providers is not serialize.DEFAULT_ALIAS_PROVIDERS or hasattr(obj, "Meta"):
+            return orig(self, context)
+        shape = context.shape
+        key = (type(self), context.key, type(obj), shape, getattr(shape, "parent", no_parent))
+        with lock:
+            keys = memo.get(key)
+        if keys is None:
+            try:
+                keys = tuple(orig(self, context))
+            except Exception:
+                # The original is lazy: a provider that fails after the name the caller wanted
+                # is never reached there. Let it run as it would.
+                return orig(self, context)
+            with lock:
+                if len(memo) > 50_000:  # shapes are long-lived; this only bounds a surprise
+                    memo.clear()
+                memo[key] = keys
+        return iter(keys)
+
+    serialize.XFormedAttributePicker.get_possible_keys = get_possible_keys
