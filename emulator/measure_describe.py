@@ -20,18 +20,15 @@ ONE = r"""
 import sys, time
 from ec2emu import speedups
 speedups.install(per_request=sys.argv[1] == "on")
-from ec2emu.server import build_server
+from ec2emu.server import build_server, signed_post
 from werkzeug.test import Client
 
 server, _ = build_server("127.0.0.1", 0)
 server.server_close()
 client = Client(server.app)
-AUTH = ("AWS4-HMAC-SHA256 Credential=AKIDMEASURE/20200101/us-east-1/ec2/aws4_request, "
-        "SignedHeaders=host, Signature=0")
 
 def call(body):
-    r = client.post("/", data=body + "&Version=2016-11-15", headers={
-        "Authorization": AUTH, "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    r = signed_post(client, body + "&Version=2016-11-15", key="AKIDMEASURE")
     assert r.status_code == 200, r.get_data(as_text=True)[:300]
     return r.get_data(as_text=True)
 

@@ -47,10 +47,24 @@ def reset_backends() -> None:
     state.reset()
 
 
-_WARM_AUTH = (
-    "AWS4-HMAC-SHA256 Credential=EC2EMUWARMUP/20200101/{region}/{service}/aws4_request, "
+_AUTH = (
+    "AWS4-HMAC-SHA256 Credential={key}/20200101/{region}/{service}/aws4_request, "
     "SignedHeaders=host, Signature=0"
 )
+
+
+def signed_post(client: Any, body: str, service: str = "ec2", region: str = "us-east-1",
+                key: str = "EC2EMUWARMUP") -> Any:
+    """POSTs a query-protocol call through a werkzeug test client, in-process. moto takes the
+    region, service and access key id from the Authorization header and checks no signature."""
+    return client.post(
+        "/",
+        data=body,
+        headers={
+            "Authorization": _AUTH.format(key=key, region=region, service=service),
+            "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+        },
+    )
 
 
 def warm_up(inner_app: Any) -> None:
@@ -58,18 +72,8 @@ def warm_up(inner_app: Any) -> None:
     from werkzeug.test import Client
 
     client = Client(inner_app)
-    for service, body in (
-        ("ec2", "Action=DescribeImages&Version=2016-11-15&ImageId.1=ami-12345678"),
-        ("sts", "Action=GetCallerIdentity&Version=2011-06-15"),
-    ):
-        client.post(
-            "/",
-            data=body,
-            headers={
-                "Authorization": _WARM_AUTH.format(region="us-east-1", service=service),
-                "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
-            },
-        )
+    signed_post(client, "Action=DescribeImages&Version=2016-11-15&ImageId.1=ami-12345678")
+    signed_post(client, "Action=GetCallerIdentity&Version=2011-06-15", service="sts")
 
 
 def wait_until_answering(host: str, port: int, timeout: float = 10.0) -> None:

@@ -14,22 +14,19 @@ SERVE = r"""
 import json, sys
 from ec2emu import speedups
 speedups.install(per_request=sys.argv[1] == "on")
-from ec2emu.server import build_server
+from ec2emu.server import build_server, signed_post
 from werkzeug.test import Client
 
 server, _ = build_server("127.0.0.1", 0)
+server.server_close()
 from moto.moto_api._internal import mock_random
 mock_random.seed(20261206)
-server.server_close()
 client = Client(server.app)
-AUTH = ("AWS4-HMAC-SHA256 Credential=AKIDSPEEDUPS/20200101/{region}/{service}/aws4_request, "
-        "SignedHeaders=host, Signature=0")
 
 def call(body, region="us-east-1", service="ec2"):
     version = "2011-06-15" if service == "sts" else "2016-11-15"
-    r = client.post("/", data=body + "&Version=" + version, headers={
-        "Authorization": AUTH.format(region=region, service=service),
-        "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    r = signed_post(client, body + "&Version=" + version, service=service, region=region,
+                    key="AKIDSPEEDUPS")
     return [r.status_code, r.get_data(as_text=True)]
 
 out = []

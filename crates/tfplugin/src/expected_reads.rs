@@ -12,7 +12,7 @@
 
 use crate::value::Value;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 /// How long an upgrade's announcement stands. Terraform reads within a few milliseconds of the
@@ -20,7 +20,8 @@ use std::time::{Duration, Instant};
 pub const LIFETIME: Duration = Duration::from_millis(20);
 
 /// Announced reads by (resource type, id), with when they were announced.
-static ANNOUNCED: Mutex<Option<HashMap<(String, String), Instant>>> = Mutex::new(None);
+static ANNOUNCED: LazyLock<Mutex<HashMap<(String, String), Instant>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
 
 /// The resource's `id` attribute, when its state has a known, non-empty one.
 fn id_of(state: &Value) -> Option<String> {
@@ -33,11 +34,10 @@ fn id_of(state: &Value) -> Option<String> {
 
 fn with_announced<R>(f: impl FnOnce(&mut HashMap<(String, String), Instant>) -> R) -> R {
     // A panic elsewhere while holding the lock leaves the map usable: it only holds hints.
-    let mut guard = ANNOUNCED.lock().unwrap_or_else(|p| p.into_inner());
-    let map = guard.get_or_insert_with(HashMap::new);
+    let mut map = ANNOUNCED.lock().unwrap_or_else(|p| p.into_inner());
     let now = Instant::now();
     map.retain(|_, at| now.duration_since(*at) < LIFETIME);
-    f(map)
+    f(&mut map)
 }
 
 /// UpgradeResourceState of `state` answered: a read of it is probably next.

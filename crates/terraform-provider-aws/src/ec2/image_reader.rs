@@ -32,17 +32,14 @@ pub type ReadResult = Result<Option<Image>, String>;
 pub type NamedResult = Result<Vec<Image>, String>;
 
 /// DescribeImages of `id` in `region`, batched with the other reads arriving at the same time.
-pub async fn describe_image(clients: &AwsClients, region: &str, id: &str) -> ReadResult {
-    read_by_id(clients, region, id, false).await
-}
-
-/// [`describe_image`] for a refresh read Terraform announced (`tfplugin::expected_reads`): its
-/// batch goes as soon as every announced read has joined it, with no idle wait.
-pub async fn describe_announced_image(clients: &AwsClients, region: &str, id: &str) -> ReadResult {
-    read_by_id(clients, region, id, true).await
-}
-
-async fn read_by_id(clients: &AwsClients, region: &str, id: &str, announced: bool) -> ReadResult {
+/// `announced`: a refresh read Terraform announced (`tfplugin::expected_reads`, the
+/// `announced_read` of its context); its batch goes as soon as every announced read has joined.
+pub async fn describe_image(
+    clients: &AwsClients,
+    region: &str,
+    id: &str,
+    announced: bool,
+) -> ReadResult {
     if !looks_like_image_id(id) {
         // EC2 answers for it alone (InvalidAMIID.Malformed), as before batching.
         return describe_batch(&clients.ec2(region), &[id.to_string()])

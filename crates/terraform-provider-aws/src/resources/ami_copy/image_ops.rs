@@ -30,14 +30,7 @@ pub async fn describe(
     region: &str,
     id: &str,
 ) -> Result<Option<Image>, String> {
-    use crate::ec2::image_reader::{describe_announced_image, describe_image};
-    let read = async {
-        if ctx.announced_read {
-            describe_announced_image(clients, region, id).await
-        } else {
-            describe_image(clients, region, id).await
-        }
-    };
+    let read = crate::ec2::image_reader::describe_image(clients, region, id, ctx.announced_read);
     bounded(ctx, format!("DescribeImages of {id}"), read)
         .await
         .map_err(|e| e.describe())

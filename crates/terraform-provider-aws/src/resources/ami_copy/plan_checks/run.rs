@@ -91,7 +91,13 @@ async fn source(
     copy: &NewCopy,
 ) -> Option<tfplugin::Diagnostic> {
     let (id, region) = (copy.source_id.as_deref()?, copy.source_region.as_deref()?);
-    let found = match bounded(ctx, "DescribeImages", describe_image(clients, region, id)).await {
+    let found = match bounded(
+        ctx,
+        "DescribeImages",
+        describe_image(clients, region, id, false),
+    )
+    .await
+    {
         Ok(found) => Ok(found),
         Err(e) => return skipped("source", e.describe()),
     };
@@ -99,8 +105,12 @@ async fn source(
     let mut elsewhere = None;
     if matches!(found, Ok(None)) && region != copy.provider_region {
         let other = &copy.provider_region;
-        if let Ok(Some(_)) =
-            bounded(ctx, "DescribeImages", describe_image(clients, other, id)).await
+        if let Ok(Some(_)) = bounded(
+            ctx,
+            "DescribeImages",
+            describe_image(clients, other, id, false),
+        )
+        .await
         {
             elsewhere = Some(other.as_str());
         }
