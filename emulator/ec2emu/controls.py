@@ -89,6 +89,13 @@ class Controls:
                 n = faults.clear(query.get("access_key_id"), query.get("action"))
                 return _json(start_response, 200, {"deleted": n})
 
+        if path == "/faults-seed" and method == "POST":
+            value = _body_json(environ).get("seed")
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ValueError('"seed" must be an integer')
+            faults.seed(value)
+            return _json(start_response, 200, {"seed": value})
+
         if path == "/snapshot-rules":
             if method == "POST":
                 return _json(start_response, 201, add_snapshot_rule(_body_json(environ)).to_json())
@@ -130,7 +137,7 @@ class Controls:
                 self.reset_backends()
             return _json(start_response, 200, {"reset": True, "backends": backends and akid is None})
 
-        if path in ("/health", "/copy-rules", "/snapshot-rules", "/faults", "/calls", "/reset"):
+        if path in ("/health", "/copy-rules", "/snapshot-rules", "/faults", "/faults-seed", "/calls", "/reset"):
             return _json(start_response, 405, {"error": f"{method} not allowed on {PREFIX}{path}"})
         return _json(start_response, 404, {"error": f"no control at {PREFIX}{path}"})
 

@@ -3,12 +3,18 @@
 kinds: throttle (HTTP 503 RequestLimitExceeded, as EC2 throttles), http500 (InternalError),
 http503 (Unavailable), unauthorized (HTTP 403 UnauthorizedOperation with an encoded authorization
 failure message, as EC2 answers a call an IAM policy denies; STS and other query services get
-AccessDenied), drop (the connection is closed with no HTTP response), drop_after (the
+AccessDenied), auth_failure (HTTP 401 AuthFailure, as EC2 answers credentials it cannot validate),
+expired_token (HTTP 400 ExpiredToken, as EC2 answers an assumed role's lapsed session token), drop
+(the connection is closed with no HTTP response), drop_after (the
 request is served, then the connection is closed without sending the response: a lost
 response), latency (the call is delayed by latency_ms, or by a uniformly random time between latency_ms and
 latency_ms_max when that is given, and then served normally). A fault fires on each matching call with
 probability `rate`, or on the next `count` matching calls and is then spent. A fault matches
 either DryRun requests only (`"dry_run": true`) or only the others (the default).
+
+Every random choice (whether a rated fault fires, how long a random latency is) comes from one
+generator that `seed(n)` resets, so a run that printed its seed can be replayed: the same calls,
+arriving in the same order, meet the same faults.
 """
 
 from __future__ import annotations
@@ -19,7 +25,25 @@ from typing import Any
 
 from .state import LOCK, STORE, Fault, next_id
 
-KINDS = ("throttle", "http500", "http503", "unauthorized", "drop", "drop_after", "latency")
+KINDS = (
+    "throttle",
+    "http500",
+    "http503",
+    "unauthorized",
+    "auth_failure",
+    "expired_token",
+    "drop",
+    "drop_after",
+    "latency",
+)
+
+_RNG = random.Random()
+
+
+def seed(value: int) -> None:
+    """Restarts the faults' random choices from `value`."""
+    with LOCK:
+        _RNG.seed(value)
 
 
 def add(spec: dict[str, Any]) -> Fault:
@@ -106,12 +130,12 @@ def pick(
                 f.count -= 1
                 if f.count <= 0:
                     STORE.faults.remove(f)
-            elif random.random() >= (f.rate if f.rate is not None else 1.0):
+            elif _RNG.random() >= (f.rate if f.rate is not None else 1.0):
                 continue
             f.fired += 1
             if f.kind == "latency":
                 high = f.latency_ms if f.latency_ms_max is None else f.latency_ms_max
-                latency += random.uniform(f.latency_ms, high) / 1000.0
+                latency += _RNG.uniform(f.latency_ms, high) / 1000.0
             else:
                 failure = f.kind
     return latency, failure
@@ -127,12 +151,20 @@ _EC2_ERRORS = {
         "You are not authorized to perform this operation. Encoded authorization failure "
         "message: ec2emu-encoded-denial",
     ),
+    "auth_failure": (
+        401,
+        "AuthFailure",
+        "AWS was not able to validate the provided access credentials",
+    ),
+    "expired_token": (400, "ExpiredToken", "The security token included in the request is expired"),
 }
 _QUERY_ERRORS = {  # STS and other awsQuery services
     "throttle": (400, "Throttling", "Rate exceeded", "Sender"),
     "http500": (500, "InternalFailure", "An internal error has occurred.", "Receiver"),
     "http503": (503, "ServiceUnavailable", "Service is unavailable.", "Receiver"),
     "unauthorized": (403, "AccessDenied", "User is not authorized to perform this action.", "Sender"),
+    "auth_failure": (403, "InvalidClientTokenId", "The security token included in the request is invalid.", "Sender"),
+    "expired_token": (400, "ExpiredToken", "The security token included in the request is expired", "Sender"),
 }
 
 

@@ -30,7 +30,13 @@ def test_sdk_retries_through_throttling(aws):
 
 
 @pytest.mark.parametrize(
-    "kind,status,code", [("http500", 500, "InternalError"), ("http503", 503, "Unavailable")]
+    "kind,status,code",
+    [
+        ("http500", 500, "InternalError"),
+        ("http503", 503, "Unavailable"),
+        ("auth_failure", 401, "AuthFailure"),
+        ("expired_token", 400, "ExpiredToken"),
+    ],
 )
 def test_server_errors(aws, kind, status, code):
     ec2 = aws.ec2()
@@ -211,3 +217,32 @@ def test_unauthorized_and_dry_run_matching(aws):
     assert error_code(e.value) == "UnauthorizedOperation"
     assert [c["fault"] for c in aws.calls("CopyImage")][-1] == "unauthorized"
 
+
+
+
+def test_a_seed_replays_the_same_fault_decisions(aws, emu):
+    ec2 = aws.ec2()
+
+    def decisions(seed):
+        assert emu.control("POST", "faults-seed", json={"seed": seed}).status_code == 200
+        aws.fault(action="DescribeRegions", kind="throttle", rate=0.5)
+        fired = []
+        for _ in range(40):
+            try:
+                ec2.describe_regions()
+                fired.append(False)
+            except ClientError as e:
+                assert error_code(e) == "RequestLimitExceeded"
+                fired.append(True)
+        emu.control("DELETE", "faults", params={"access_key_id": aws.akid})
+        return fired
+
+    first = decisions(7)
+    assert any(first) and not all(first), first
+    assert decisions(7) == first
+    assert decisions(8) != first
+
+
+def test_a_seed_must_be_an_integer(emu):
+    for bad in ("x", 1.5, True, None):
+        assert emu.control("POST", "faults-seed", json={"seed": bad}).status_code == 400

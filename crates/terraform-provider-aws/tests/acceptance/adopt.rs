@@ -1,9 +1,12 @@
-//! A copy whose creation outcome is unknown is resolved with proof, never guessed: CopyImage is
-//! sent again with its ClientToken (EC2 answers with the first request's image), or an image
-//! under the name made since this instance's first attempt is adopted (backends that ignore the
-//! token). When even that cannot tell, the instance stays in the state without an id but with
-//! its token, and a later apply resolves it. An image this instance did not make (an older copy
-//! under the name, another state's) is never adopted, tagged or deleted: the error names it.
+//! A copy whose creation outcome is unknown is resolved with proof, never guessed, and a definite
+//! answer from EC2 is final. CopyImage is sent again with its ClientToken (EC2 answers with the
+//! first request's image); an image under the name made while a request whose answer was lost was
+//! in flight may be adopted by a create (the time window, both ends); a destroy accepts the token
+//! only. When nothing can tell, the instance stays in the state without an id but with the record
+//! of its requests (`copy_attempts`), which survives taint, replacement and a new machine, and a
+//! later apply resolves it with the same token. An image this instance did not make (an older
+//! copy under the name, another state's, a later workspace's) is never adopted, tagged or
+//! deleted: the error names it. None of these scenarios waits between its steps.
 
 use crate::support::{ami_copy, ami_id, Lane, Tf};
 
@@ -14,11 +17,8 @@ const CONFIRMED: &str = "AMI copy confirmed after a lost answer";
 const ADOPTED: &str = "Adopted an existing AMI copy";
 const NAME_IN_USE: &str = "AMI name already in use";
 const UNKNOWN: &str = "AMI copy outcome unknown";
-
-/// How much older than the apply the image holding a name is made in these tests: EC2 reports
-/// creation times in whole seconds, so an image made within about a second before the first
-/// request cannot be told apart from one made just after it.
-const HOLDER_AGE: std::time::Duration = std::time::Duration::from_secs(2);
+const NOTHING_TO_DESTROY: &str = "No AMI copy to destroy";
+const NOT_PROVEN: &str = "AMI copy not proven: nothing deregistered";
 
 fn config_with_retries(tf: &Tf, retries: u32, name: &str, source: &str) -> String {
     format!(
@@ -37,6 +37,41 @@ fn image_ids_named(tf: &Tf, name: &str) -> Vec<String> {
 
 fn test_name(base: &str, lane: Lane) -> String {
     format!("{base}_{lane:?}").to_ascii_lowercase()
+}
+
+/// The ClientToken of every CopyImage this test's provider sent (dry runs left out), in order.
+fn copy_tokens(tf: &Tf) -> Vec<String> {
+    tf.calls(Some("CopyImage"))
+        .iter()
+        .map(|c| crate::support::call_param(c, "ClientToken").unwrap_or_default())
+        .collect()
+}
+
+/// The record of an unresolved copy in the state: its token.
+fn recorded_token(tf: &Tf) -> String {
+    let r = tf.resource("aws_ami_copy.test");
+    let record: serde_json::Value = serde_json::from_str(r["copy_attempts"].as_str().unwrap_or(""))
+        .unwrap_or_else(|e| panic!("copy_attempts holds the record ({e}): {r}"));
+    record["token"].as_str().expect("a token").to_string()
+}
+
+fn is_tainted(tf: &Tf) -> bool {
+    tf.resource_entry("aws_ami_copy.test")["tainted"] == true
+}
+
+/// A fault on `action` of `kind` that fires on every call, or on the next `count`.
+fn fault(tf: &Tf, action: &str, kind: &str, count: Option<u32>) {
+    tf.fault(action, kind, count);
+}
+
+/// The actions other than reads and CopyImage this test's provider called: what could have
+/// changed an image.
+fn touched(tf: &Tf) -> Vec<String> {
+    tf.mutating_calls()
+        .iter()
+        .filter_map(|c| c["action"].as_str().map(str::to_string))
+        .filter(|a| a != "CopyImage")
+        .collect()
 }
 
 /// The first CopyImage answer is lost; sent again with the same ClientToken it is answered. With
@@ -107,7 +142,7 @@ fn lost_answers_on_every_attempt_adopt_the_copy_made_since_the_first() {
         let run = tf.apply();
         assert!(
             run.flat().contains(ADOPTED)
-                && run.flat().contains("after this copy's first CopyImage"),
+                && run.flat().contains("whose answer was lost was in flight"),
             "expected the adoption warning with its proof:\n{}",
             run.text()
         );
@@ -238,7 +273,6 @@ fn a_name_held_by_an_image_made_before_is_never_adopted() {
     tf.ok(&["state", "rm", "aws_ami_copy.test"]);
     tf.write(&tf.copy_config(REGION, name, &source, "  tags = { Env = \"other\" }"));
     tf.clear_calls();
-    std::thread::sleep(HOLDER_AGE);
 
     let text = tf.apply_fails().flat();
     for words in [
@@ -289,6 +323,12 @@ fn a_name_held_by_a_copy_of_another_source_is_an_error_naming_it() {
         "the error names the holder {holder} and its source {other}: {text}"
     );
     assert!(!text.contains(ADOPTED), "{text}");
+    // Importing a copy of another source would replace it: the advice says so instead.
+    let error = text.split("Error: ").nth(1).unwrap_or_default();
+    assert!(
+        error.contains("Importing it would not keep it") && !error.contains("import {"),
+        "{text}"
+    );
     assert!(tf.state_addresses().is_empty());
     assert_eq!(image_ids_named(&tf, name), vec![holder], "the holder only");
 }
@@ -300,7 +340,6 @@ fn a_name_held_by_an_image_that_is_no_copy_is_an_error_naming_it() {
     let source = tf.make_source_ami(REGION, "tfacc-adopt-duplicate-not-a-copy-source");
     let name = "tfacc-adopt-duplicate-not-a-copy-holder";
     let holder = tf.make_source_ami(REGION, name);
-    std::thread::sleep(HOLDER_AGE);
     tf.write(&tf.copy_config(REGION, name, &source, ""));
     let text = tf.apply_fails().flat();
     assert!(
@@ -359,8 +398,6 @@ fn a_same_name_replacement_never_destroys_what_the_state_holds(lane: Lane) {
     ));
     tf.apply();
     let old = ami_id(&tf.resource("aws_ami_copy.test"));
-    // The old copy's creation is comfortably before the replacement's first attempt.
-    std::thread::sleep(HOLDER_AGE);
     let run = tf.run(&[
         "apply",
         "-auto-approve",
@@ -407,7 +444,6 @@ fn a_second_state_with_the_same_name_never_takes_the_first_ones_copy(lane: Lane)
     first.write(&first.copy_config(REGION, &name, &source, ""));
     first.apply();
     let theirs = ami_id(&first.resource("aws_ami_copy.test"));
-    std::thread::sleep(HOLDER_AGE);
 
     second.write(&second.copy_config(REGION, &name, &source, ""));
     let run = second.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
@@ -436,9 +472,435 @@ fn a_second_state_with_the_same_name_never_takes_the_first_ones_copy(lane: Lane)
     assert!(first.images_named(REGION, &name).is_empty());
 }
 
+/// Path 1 of issue 20: two applies of one name started together (two pipelines, two
+/// workspaces). EC2 keeps names unique: one CopyImage wins, the other is answered Duplicate, a
+/// definite answer to a request with no unknown predecessor, so its apply fails naming the
+/// winner and adopts nothing. The two states never share an image. Stock moto keeps no names
+/// unique: each apply makes its own copy.
+fn two_applies_of_one_name_started_together_never_share_an_image(lane: Lane) {
+    let test = test_name("adopt_together", lane);
+    let a = Tf::in_lane(lane, &format!("{test}_a"));
+    let b = Tf::in_lane(lane, &format!("{test}_b"));
+    let source = a.make_source_ami(REGION, &format!("tfacc-{test}-source"));
+    let name = format!("tfacc-{test}");
+    a.write(&a.copy_config(REGION, &name, &source, ""));
+    b.write(&b.copy_config(REGION, &name, &source, ""));
+    a.clear_calls();
+    let apply = ["apply", "-auto-approve", "-input=false", "-no-color"];
+    let (ra, rb) = (a.spawn(&apply), b.spawn(&apply));
+    let (ra, rb) = (ra.wait(), rb.wait());
+    let ids = |tf: &Tf| -> Vec<String> {
+        let r = tf.resource("aws_ami_copy.test");
+        r["id"]
+            .as_str()
+            .filter(|i| !i.is_empty())
+            .map(str::to_string)
+            .into_iter()
+            .collect()
+    };
+    let (ia, ib) = (ids(&a), ids(&b));
+    match lane {
+        Lane::Fidelity => {
+            let (winner, loser, won, lost) = match (ra.code, rb.code) {
+                (0, c) if c != 0 => (&a, &b, &ra, &rb),
+                (c, 0) if c != 0 => (&b, &a, &rb, &ra),
+                _ => panic!(
+                    "exactly one apply must win the name:\n{}\n---\n{}",
+                    ra.text(),
+                    rb.text()
+                ),
+            };
+            let id = ami_id(&winner.resource("aws_ami_copy.test"));
+            let text = lost.flat();
+            assert!(
+                text.contains(NAME_IN_USE) && text.contains(&id),
+                "the loser names {id}: {text}"
+            );
+            assert!(!text.contains(ADOPTED), "{text}");
+            assert!(
+                loser.state_addresses().is_empty(),
+                "the loser's state holds nothing"
+            );
+            assert!(
+                touched(loser).is_empty(),
+                "the loser changed nothing: {:?}",
+                touched(loser)
+            );
+            assert_eq!(
+                image_ids_named(winner, &name),
+                vec![id.clone()],
+                "{}",
+                won.text()
+            );
+            loser.destroy();
+            assert!(
+                winner.find_image(REGION, &id).is_some(),
+                "the winner's copy is live"
+            );
+            winner.assert_plan_empty();
+        }
+        Lane::Stock => {
+            assert_eq!(
+                (ra.code, rb.code),
+                (0, 0),
+                "{}\n---\n{}",
+                ra.text(),
+                rb.text()
+            );
+            assert_eq!((ia.len(), ib.len()), (1, 1));
+            assert_ne!(ia, ib, "each state holds its own image");
+            b.destroy();
+            assert!(a.find_image(REGION, &ia[0]).is_some(), "a's copy is live");
+        }
+    }
+    a.destroy();
+    b.destroy();
+    assert!(image_ids_named(&a, &name).is_empty());
+}
+
+/// Path 2: an unresolved copy meets a later image. Workspace 1's CopyImage never reaches EC2, so
+/// its state keeps an unresolved copy; workspace 2 then copies the same source under the same
+/// name. Workspace 1's destroy re-sends its token: EC2 answers Duplicate, which proves its own
+/// requests made nothing (else EC2 would have answered with that image), so the destroy leaves
+/// workspace 2's image alone. `untaint` + apply instead fails naming it: it is never taken into
+/// workspace 1's state, and the next plan copies anew. On stock moto (no unique names, the
+/// token ignored) the re-send makes workspace 1 an image of its own; workspace 2's is never
+/// touched either.
+fn an_unresolved_copy_never_takes_a_later_image(lane: Lane) {
+    let test = test_name("adopt_later_image", lane);
+    let source_maker = Tf::in_lane(lane, &format!("{test}_src"));
+    let source = source_maker.make_source_ami(REGION, &format!("tfacc-{test}-source"));
+    let name = format!("tfacc-{test}");
+    for (step, ends_with) in [("destroy", "destroy"), ("untaint", "apply")] {
+        let one = Tf::in_lane(lane, &format!("{test}_{step}_1"));
+        let two = Tf::in_lane(lane, &format!("{test}_{step}_2"));
+        one.write(&config_with_retries(&one, 0, &name, &source));
+        fault(&one, "CopyImage", "drop", None);
+        let text = one.apply_fails().flat();
+        assert!(text.contains(UNKNOWN), "{text}");
+        let token = recorded_token(&one);
+        one.reset_emulator_scope();
+
+        two.write(&two.copy_config(REGION, &name, &source, ""));
+        two.apply();
+        let theirs = ami_id(&two.resource("aws_ami_copy.test"));
+
+        let run = if ends_with == "destroy" {
+            one.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
+        } else {
+            one.ok(&["untaint", "aws_ami_copy.test"]);
+            one.run(&["apply", "-auto-approve", "-input=false", "-no-color"])
+        };
+        assert_eq!(
+            copy_tokens(&one),
+            vec![token.clone()],
+            "one re-send, with the first token"
+        );
+        assert!(
+            two.find_image(REGION, &theirs).is_some(),
+            "{step}: workspace 2's copy is live:\n{}",
+            run.text()
+        );
+        assert!(
+            !touched(&one)
+                .iter()
+                .any(|a| a == "DeregisterImage" && lane == Lane::Fidelity),
+            "{:?}",
+            touched(&one)
+        );
+        match (lane, ends_with) {
+            (Lane::Fidelity, "destroy") => {
+                assert_eq!(run.code, 0, "{}", run.text());
+                assert!(
+                    run.flat().contains(NOTHING_TO_DESTROY) && run.flat().contains(&theirs),
+                    "{}",
+                    run.text()
+                );
+                assert!(one.state_addresses().is_empty());
+            }
+            (Lane::Fidelity, _) => {
+                assert_ne!(run.code, 0, "{}", run.text());
+                assert!(
+                    run.flat().contains(NAME_IN_USE) && run.flat().contains(&theirs),
+                    "{}",
+                    run.text()
+                );
+                assert!(!run.flat().contains(ADOPTED), "{}", run.text());
+                assert_eq!(
+                    one.resource("aws_ami_copy.test")["id"],
+                    "",
+                    "never holds {theirs}"
+                );
+                // The next plan knows nothing was made: it copies anew (and the check warns of
+                // the holder).
+                let plan = one.ok(&["plan", "-no-color", "-input=false"]);
+                assert!(plan.text().contains("1 to add"), "{}", plan.text());
+                one.ok(&["state", "rm", "aws_ami_copy.test"]);
+            }
+            (Lane::Stock, _) => {
+                assert_eq!(run.code, 0, "{}", run.text());
+                let mine = one.resource("aws_ami_copy.test");
+                if ends_with == "apply" {
+                    assert_ne!(
+                        ami_id(&mine),
+                        theirs,
+                        "the re-send's own image, not workspace 2's"
+                    );
+                    one.destroy();
+                }
+            }
+        }
+        assert!(
+            two.find_image(REGION, &theirs).is_some(),
+            "workspace 2's copy is live"
+        );
+        two.assert_plan_empty();
+        two.destroy();
+        assert!(
+            image_ids_named(&two, &name).is_empty(),
+            "{step}: nothing left"
+        );
+    }
+}
+
+/// Path 3: CopyImage made image Y, but every answer and every lookup failed: the instance is
+/// unresolved and tainted. Once the backend recovers, a plain apply replaces it. Terraform hands a
+/// tainted instance's plan no private data, but the record is in the state: the destroy half
+/// re-sends the first token, EC2 answers with Y, Y is deregistered (proven by the token), and the
+/// create half makes a new copy with a new token. Nothing is orphaned.
+fn a_tainted_unresolved_copy_is_replaced_with_its_own_token(lane: Lane) {
+    let test = test_name("adopt_tainted_replaced", lane);
+    let tf = Tf::in_lane(lane, &test);
+    let source = tf.make_source_ami(REGION, &format!("tfacc-{test}-source"));
+    let name = format!("tfacc-{test}");
+    tf.write(&config_with_retries(&tf, 0, &name, &source));
+    fault(&tf, "CopyImage", "drop_after", None);
+    fault(&tf, "DescribeImages", "unauthorized", None);
+    let text = tf.apply_fails().flat();
+    assert!(text.contains(UNKNOWN), "{text}");
+    assert!(
+        is_tainted(&tf),
+        "an unknown outcome (not Ctrl-C) fails the apply: tainted"
+    );
+    let first = recorded_token(&tf);
+    assert!(
+        copy_tokens(&tf).iter().all(|t| *t == first),
+        "{:?}",
+        copy_tokens(&tf)
+    );
+    // The faults apply to this test's own reads too: lifted before looking.
+    tf.reset_emulator_scope();
+    let made = image_ids_named(&tf, &name);
+    assert!(!made.is_empty(), "the lost requests made the copy");
+    tf.clear_calls();
+
+    let run = tf.apply();
+    let tokens = copy_tokens(&tf);
+    assert_eq!(
+        tokens.len(),
+        2,
+        "the destroy's re-send, then the new copy: {tokens:?}"
+    );
+    assert_eq!(
+        tokens[0], first,
+        "the destroy half re-sends the first token"
+    );
+    assert_ne!(tokens[1], first, "the new copy has a token of its own");
+    let now = ami_id(&tf.resource("aws_ami_copy.test"));
+    match lane {
+        Lane::Fidelity => {
+            assert_eq!(made.len(), 1, "{made:?}");
+            assert!(
+                tf.find_image(REGION, &made[0]).is_none(),
+                "Y is deregistered: {}",
+                run.text()
+            );
+            assert_eq!(image_ids_named(&tf, &name), vec![now.clone()]);
+        }
+        Lane::Stock => {
+            // The token is ignored: the destroy's re-send made a third image, proven by its
+            // answer and deregistered; the images the lost requests made are named, not touched.
+            for y in &made {
+                assert!(
+                    run.flat().contains(y.as_str()),
+                    "the warning names {y}: {}",
+                    run.text()
+                );
+                tf.deregister_out_of_band(REGION, y);
+            }
+            assert_eq!(image_ids_named(&tf, &name), vec![now.clone()]);
+        }
+    }
+    tf.assert_plan_empty();
+    tf.destroy();
+    assert!(image_ids_named(&tf, &name).is_empty());
+}
+
+/// Path 4: the first CopyImage is served but its answer lost; the SDK's retry, the re-send and
+/// the lookup are all refused (a missing permission, credentials that cannot be validated, an
+/// assumed role's lapsed token). A refusal proves nothing about the lost request: the instance
+/// stays unresolved, its record in the state, never a null state. On another machine (the state
+/// alone), with the backend recovered, `untaint` + apply sends the same token and keeps the copy.
+fn refusals_after_a_lost_answer_never_mean_nothing_was_made(lane: Lane) {
+    let kinds: &[&str] = match lane {
+        Lane::Fidelity => &["unauthorized", "auth_failure", "expired_token"],
+        Lane::Stock => &["expired_token"],
+    };
+    for kind in kinds {
+        let test = test_name(&format!("adopt_refused_{kind}"), lane);
+        let tf = Tf::in_lane(lane, &test);
+        let source = tf.make_source_ami(REGION, &format!("tfacc-{test}-source"));
+        let name = format!("tfacc-{test}").replace('_', "-");
+        tf.write(&config_with_retries(&tf, 1, &name, &source));
+        fault(&tf, "CopyImage", "drop_after", Some(1));
+        fault(&tf, "CopyImage", kind, None);
+        fault(&tf, "DescribeImages", kind, None);
+        let run = tf.apply_fails();
+        let text = run.flat();
+        assert!(text.contains(UNKNOWN), "{kind}: {text}");
+        let r = tf.resource("aws_ami_copy.test");
+        assert_eq!(
+            r["id"], "",
+            "{kind}: kept without an id, never dropped: {r}"
+        );
+        let token = recorded_token(&tf);
+        tf.reset_emulator_scope();
+        let made = image_ids_named(&tf, &name);
+        assert_eq!(
+            made.len(),
+            1,
+            "{kind}: the lost request made the copy: {made:?}"
+        );
+
+        // A new machine: another working directory with the state file alone.
+        let other = Tf::in_lane(lane, &format!("{test}_elsewhere"));
+        std::fs::copy(
+            tf.path().join("terraform.tfstate"),
+            other.path().join("terraform.tfstate"),
+        )
+        .expect("copy the state");
+        other.write(&config_with_retries(&other, 1, &name, &source));
+        other.ok(&["untaint", "aws_ami_copy.test"]);
+        let plan = other.ok(&["plan", "-no-color", "-input=false"]);
+        assert!(
+            plan.text().contains("updated in-place"),
+            "{kind}: {}",
+            plan.text()
+        );
+        let resolved = other.apply();
+        assert_eq!(
+            copy_tokens(&other),
+            vec![token.clone()],
+            "{kind}: the same token"
+        );
+        let id = ami_id(&other.resource("aws_ami_copy.test"));
+        match lane {
+            Lane::Fidelity => assert_eq!(
+                id, made[0],
+                "{kind}: EC2 answered with the first request's copy"
+            ),
+            Lane::Stock => {
+                assert!(
+                    resolved.flat().contains(&made[0]),
+                    "{kind}: the other image is named: {}",
+                    resolved.text()
+                );
+                other.deregister_out_of_band(REGION, &made[0]);
+            }
+        }
+        other.assert_plan_empty();
+        other.destroy();
+        assert!(image_ids_named(&other, &name).is_empty(), "{kind}");
+    }
+}
+
+/// Destroy adopts nothing: an unresolved copy whose re-send is refused cannot be proven by its
+/// token, so the destroy leaves EC2 as it is, removes the instance, and its warning names the
+/// image the lost request made and how to import it.
+#[test]
+fn a_destroy_that_cannot_prove_the_copy_leaves_it_and_names_it() {
+    let tf = Tf::new("adopt_destroy_unproven");
+    let source = tf.make_source_ami(REGION, "tfacc-adopt-destroy-unproven-source");
+    let name = "tfacc-adopt-destroy-unproven";
+    tf.write(&config_with_retries(&tf, 0, name, &source));
+    fault(&tf, "CopyImage", "drop_after", None);
+    fault(&tf, "DescribeImages", "unauthorized", None);
+    tf.apply_fails();
+    tf.reset_emulator_scope();
+    let made = image_ids_named(&tf, name);
+    assert_eq!(made.len(), 1);
+    tf.clear_calls();
+    fault(&tf, "CopyImage", "unauthorized", None);
+    let run = tf.destroy();
+    let text = run.flat();
+    assert!(
+        text.contains(NOT_PROVEN) && text.contains(&made[0]),
+        "{text}"
+    );
+    assert!(text.contains("terraform import"), "{text}");
+    assert!(tf.state_addresses().is_empty());
+    assert!(tf.find_image(REGION, &made[0]).is_some(), "left as it is");
+    assert!(touched(&tf).is_empty(), "{:?}", touched(&tf));
+    tf.deregister_out_of_band(REGION, &made[0]);
+}
+
+/// The configuration changed in place (the description) while a copy was unresolved: the
+/// re-send carries the request as first sent, so EC2 answers with the copy it made instead of
+/// `IdempotentParameterMismatch`, and the update then sets the new description.
+#[test]
+fn a_resolved_copy_is_re_sent_as_first_asked_then_updated() {
+    let tf = Tf::new("adopt_changed_meanwhile");
+    let source = tf.make_source_ami(REGION, "tfacc-adopt-changed-meanwhile-source");
+    let name = "tfacc-adopt-changed-meanwhile";
+    let config = |description: &str| {
+        format!(
+            "{}{}",
+            tf.provider_block(REGION, "  max_retries = 0"),
+            ami_copy(
+                name,
+                &source,
+                REGION,
+                &format!("  description = \"{description}\"")
+            )
+        )
+    };
+    tf.write(&config("first"));
+    fault(&tf, "CopyImage", "drop_after", None);
+    fault(&tf, "DescribeImages", "unauthorized", None);
+    tf.apply_fails();
+    tf.reset_emulator_scope();
+    let made = image_ids_named(&tf, name);
+    tf.clear_calls();
+    tf.write(&config("second"));
+    tf.ok(&["untaint", "aws_ami_copy.test"]);
+    tf.apply();
+    let sent = tf.calls(Some("CopyImage"));
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(
+        crate::support::call_param(&sent[0], "Description").as_deref(),
+        Some("first"),
+        "re-sent as first sent"
+    );
+    let r = tf.resource("aws_ami_copy.test");
+    assert_eq!(ami_id(&r), made[0]);
+    assert_eq!(r["description"], "second");
+    assert_eq!(
+        tf.find_image(REGION, &made[0])
+            .and_then(|i| i.description().map(str::to_string))
+            .as_deref(),
+        Some("second")
+    );
+    tf.assert_plan_empty();
+    tf.destroy();
+}
+
 both_lanes!(
     a_lost_answer_is_confirmed_by_its_token,
     an_unknown_outcome_is_resolved_by_the_next_apply,
     a_same_name_replacement_never_destroys_what_the_state_holds,
     a_second_state_with_the_same_name_never_takes_the_first_ones_copy,
+    two_applies_of_one_name_started_together_never_share_an_image,
+    an_unresolved_copy_never_takes_a_later_image,
+    a_tainted_unresolved_copy_is_replaced_with_its_own_token,
+    refusals_after_a_lost_answer_never_mean_nothing_was_made,
 );

@@ -217,6 +217,48 @@ fn interrupt_case(case: &Case) -> (Tf, Run, Duration, Option<String>) {
     (tf, out, took, id)
 }
 
+/// A Ctrl-C while CopyImage is in flight never turns the copy into a replacement: the instance
+/// is not tainted, the next plan is an in-place update, and its apply sends the request again
+/// with the token the state recorded, finishing with one image.
+fn resumes_after_ctrl_c(tf: &Tf, name: &str, label: &str) {
+    let entry = tf.resource_entry("aws_ami_copy.test");
+    assert_ne!(
+        entry["tainted"], true,
+        "{label}: tainted after Ctrl-C: {entry}"
+    );
+    let record: Json =
+        serde_json::from_str(entry["values"]["copy_attempts"].as_str().unwrap_or(""))
+            .unwrap_or_else(|e| panic!("{label}: copy_attempts holds the record ({e}): {entry}"));
+    let token = record["token"].as_str().expect("a token").to_string();
+    let plan = tf.ok(&["plan", "-no-color", "-input=false"]);
+    assert!(
+        plan.text().contains("updated in-place") && !plan.text().contains("must be replaced"),
+        "{label}: {}",
+        plan.text()
+    );
+    tf.clear_calls();
+    tf.apply();
+    let sent: Vec<String> = tf
+        .calls(Some("CopyImage"))
+        .iter()
+        .filter_map(|c| crate::support::call_param(c, "ClientToken"))
+        .collect();
+    assert_eq!(
+        sent,
+        vec![token],
+        "{label}: one re-send, with the recorded token"
+    );
+    let id = ami_id(&tf.resource("aws_ami_copy.test"));
+    let named: Vec<String> = tf
+        .images_named(REGION, name)
+        .iter()
+        .filter_map(|i| i.image_id().map(str::to_string))
+        .collect();
+    assert_eq!(named, vec![id], "{label}: one image");
+    tf.assert_plan_empty();
+    tf.destroy();
+}
+
 impl Case {
     fn label(&self) -> String {
         format!("{}_{:?}", self.action, self.step)
@@ -279,6 +321,7 @@ fn ctrl_c_abandons_each_call_in_flight(cases: &[Case]) {
                     flat.contains("CopyImage") && flat.contains("interrupted"),
                     "{label}: the diagnostic must say what was in flight:\n{flat}"
                 );
+                resumes_after_ctrl_c(&tf, &case.copy_name(), &label);
             }
             // The copy exists and stays in state, as before the step.
             (Step::Apply | Step::Refresh | Step::Destroy, Some(id)) => {

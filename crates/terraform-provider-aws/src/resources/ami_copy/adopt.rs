@@ -1,35 +1,33 @@
-//! A CopyImage that came back without an image id: find out, with proof, whether this resource
-//! instance's copy exists, and never take an image that is not proven its own (`ownership`).
+//! A copy whose CopyImage gave no image id: find out, with proof, what became of it, from its
+//! [`Attempts`] and one more send under the same token. Never take an image that is not proven
+//! this instance's (`ownership`).
 //!
-//! - **Unknown outcome** (a lost answer, a timeout, a connection failure, a 5xx or throttling
-//!   left after the SDK's retries, Ctrl-C or the deadline while CopyImage was in flight): the
-//!   request is sent again with the same ClientToken. EC2 answers with the image the first
-//!   request made, or makes it now: either way the id is this instance's. This one resolution
-//!   runs even after Ctrl-C or the deadline, bounded by [`RESOLVE_LIMIT`], so that an image EC2
-//!   made is in the state rather than orphaned (5 s once stopping, so that Ctrl-C still ends the
-//!   CLI within seconds). If that answer is lost too, the account's images
-//!   under the name are judged by the time window (`ownership`).
-//! - **`InvalidAMIName.Duplicate`**: the holder is adopted only if the time window proves it is
-//!   this instance's (a backend that ignores the token made it for an earlier attempt). Anything
-//!   else is an error naming the holder and the import block that would take it over on purpose.
-//! - Still unknown: the caller keeps the instance in the state with its token and first attempt,
-//!   so that the next apply can prove it (see `create`).
+//! - **A definite answer is final.** With no send of unknown outcome left, nothing of this
+//!   instance's exists: a Duplicate names a holder that is someone else's (the error names it and
+//!   says whether importing would keep it); nothing is adopted.
+//! - **An unknown outcome** (a lost answer, a timeout, a connection failure, a 5xx, Ctrl-C or the
+//!   deadline while CopyImage was in flight) is resolved by sending the request again with the
+//!   same ClientToken and the same parameters: EC2 answers with the image the first request made,
+//!   or makes it now; a Duplicate means no earlier send made one. This one re-send runs even
+//!   after Ctrl-C or the deadline, bounded by [`RESOLVE_LIMIT`] (5 s once stopping, so that
+//!   Ctrl-C still ends the CLI within seconds).
+//! - **Still unknown** (the re-send lost or refused too): a create or the update that resolves a
+//!   copy may adopt one image under the name made while an unknown send was in flight (the time
+//!   window); a destroy never adopts by window. Otherwise the outcome stays unknown and the
+//!   caller keeps the instance, its record in the state.
+//! - **Older than the token's idempotency period**: no re-send (it could start a new copy), no
+//!   window: the user resolves it, with the candidates named.
 
-use super::ownership::{self, describe_holder, Claim, Verdict};
+use super::ownership::{
+    self, describe_holder, import_keeps, Attempts, Outcome, Proof, Status, Verdict, NAME_TAKEN,
+};
+use super::send::{send, Policy};
 use crate::ec2::call::bounded;
-use crate::ec2::errors::{describe_sdk_error, is_transient};
 use crate::ec2::server_clock::{DateHeader, Skew};
 use crate::provider::clients::AwsClients;
-use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_ec2::operation::copy_image::CopyImageError;
 use aws_sdk_ec2::types::{Filter, Image};
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use std::future::Future;
 use std::time::Duration;
 use tfplugin::{Context, Diagnostic, Diagnostics};
-
-/// EC2's code for "an image of yours in this region already has that name".
-pub const NAME_TAKEN: &str = "InvalidAMIName.Duplicate";
 
 /// The most resolving an unknown outcome may take; after Ctrl-C or the deadline,
 /// [`RESOLVE_LIMIT_STOPPING`], so that the CLI still stops within seconds.
@@ -40,68 +38,36 @@ pub const RESOLVE_LIMIT_STOPPING: Duration = Duration::from_secs(5);
 /// the pauses between lookups, about 6 s in all.
 const LOOKUP_PAUSES_MS: &[u64] = &[500, 1000, 1500, 3000];
 
-/// Why CopyImage gave no image id.
+const CONFIRMED: &str = "AMI copy confirmed after a lost answer";
+const ADOPTED: &str = "Adopted an existing AMI copy";
+pub const UNKNOWN: &str = "AMI copy outcome unknown";
+const NAME_IN_USE: &str = "AMI name already in use";
+
+/// What the caller will do with the copy once resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// Keep it: a create, or the update that resolves a copy (adoption by token or window).
+    Keep,
+    /// Deregister it: a destroy of any kind (the token only).
+    Destroy,
+}
+
+/// What became of a copy's requests.
 #[derive(Debug)]
-pub enum CopyFailure {
-    /// EC2 refused the copy (or the request was never sent): no copy was made.
-    Refused(Diagnostic),
-    /// `InvalidAMIName.Duplicate`, with EC2's message.
-    NameTaken(String),
-    /// The request may have reached EC2 and made the copy, but no answer says so; says what
-    /// happened.
-    Unknown(String),
-}
-
-impl CopyFailure {
-    /// Sorts a CopyImage error; `source` is the image being copied, for the message.
-    pub fn of(err: &SdkError<CopyImageError, HttpResponse>, source: &str) -> CopyFailure {
-        if is_unknown_outcome(err) {
-            // The SDK's words for a broken connection say the request "could not be sent",
-            // which is just what is not known here.
-            let what = describe_sdk_error(err);
-            let what = what
-                .strip_prefix("request could not be sent: ")
-                .unwrap_or(&what);
-            CopyFailure::Unknown(what.to_string())
-        } else if err.code() == Some(NAME_TAKEN) {
-            CopyFailure::NameTaken(describe_sdk_error(err))
-        } else {
-            CopyFailure::Refused(Diagnostic::error(
-                "Cannot copy AMI",
-                format!("CopyImage of {source} failed: {}", describe_sdk_error(err)),
-            ))
-        }
-    }
-}
-
-/// Whether a failed call may nonetheless have been carried out. Only an error raised before
-/// anything could be sent, or a service's definite answer, says for sure. A connection that could
-/// not be opened, a 5xx or a throttle count as unknown too: the SDK reports the last attempt
-/// only, and an earlier attempt may have been served before its answer was lost.
-pub fn is_unknown_outcome<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> bool {
-    match err {
-        SdkError::DispatchFailure(f) => !f.is_user(),
-        _ => is_transient(err),
-    }
-}
-
-/// The copy that was asked for: where it goes and where it comes from.
-#[derive(Clone, Copy, Debug)]
-pub struct Wanted<'a> {
-    pub region: &'a str,
-    pub name: &'a str,
-    pub source_id: &'a str,
-    pub source_region: &'a str,
-}
-
-/// What became of a CopyImage whose answer had no image id.
 pub enum Resolution {
-    /// This instance's copy, with warnings that say how it is known to be.
-    Ours { id: String, warnings: Diagnostics },
-    /// Nothing of this instance's was made: EC2 refused, or the name is held by an image this
-    /// instance did not make.
-    Refused(Diagnostic),
-    /// Still not known: the caller keeps the token and first attempt in the state.
+    /// This instance's copy, the proof, and warnings that say how it is known.
+    Ours {
+        id: String,
+        proof: Proof,
+        warnings: Diagnostics,
+    },
+    /// Nothing of this instance's exists: EC2 refused every send, or a Duplicate settled them.
+    /// An error for a create or update, a warning for a destroy.
+    NothingMade(Diagnostic),
+    /// A destroy that cannot prove any image its own: EC2 is left as it is and the instance is
+    /// dropped; the warning names what may be left and how to import it.
+    Left(Diagnostic),
+    /// Still not known: the caller keeps the instance with its record.
     Unknown(Diagnostic),
 }
 
@@ -117,245 +83,375 @@ pub fn resolve_context(op: &Context) -> Context {
     Context::default().with_timeout("create", limit)
 }
 
-/// Resolves `failure`, the answer to this instance's CopyImage first sent at `first_attempt`;
-/// `resend` sends it again with the same ClientToken, bounded by the context it is given.
-pub async fn resolve<F, Fut>(
+/// Resolves the copy `attempts` records; `failure` words what the last call came to. Re-sends
+/// the request once (unless the record already decides), recording it in `attempts`.
+pub async fn resolve(
     clients: &AwsClients,
     op: &Context,
-    wanted: Wanted<'_>,
-    first_attempt: time::OffsetDateTime,
-    failure: CopyFailure,
-    resend: F,
-) -> Resolution
-where
-    F: FnOnce(Context) -> Fut,
-    Fut: Future<Output = Result<String, CopyFailure>>,
-{
-    let ctx = resolve_context(op);
-    let claim = Claim {
-        name: wanted.name,
-        source_id: wanted.source_id,
-        source_region: wanted.source_region,
-        first_attempt,
-        token_answer: None,
-    };
-    let why = match failure {
-        CopyFailure::Refused(d) => return Resolution::Refused(d),
-        CopyFailure::NameTaken(ec2_says) => {
-            return name_taken(clients, &ctx, wanted, claim, &ec2_says).await
+    attempts: &mut Attempts,
+    purpose: Purpose,
+    failure: &str,
+) -> Resolution {
+    let ctx = &resolve_context(op);
+    match attempts.status() {
+        Status::Ours(id) => {
+            let id = id.to_string();
+            return ours_by_token(clients, ctx, attempts, id, failure).await;
         }
-        CopyFailure::Unknown(why) => why,
-    };
-    tracing::info!(name = wanted.name, %why, "CopyImage outcome unknown; sending it again with the same ClientToken");
-    match resend(ctx.clone()).await {
-        Ok(id) => {
-            let mut warnings = Diagnostics::from(Diagnostic::warning(
-                CONFIRMED,
-                format!(
-                    "CopyImage's answer was lost ({why}). Sent again with the same ClientToken, it \
-                     was answered with {id}, which is recorded in the state as this resource."
-                ),
-            ));
-            let claim = Claim {
-                token_answer: Some(&id),
-                ..claim
-            };
-            if let Some(w) = also_named(clients, &ctx, wanted, claim, &id).await {
-                warnings.push(w);
+        Status::NothingMade(_) => return nothing_made(clients, ctx, attempts, purpose).await,
+        Status::Unknown => {}
+    }
+    if attempts.expired(time::OffsetDateTime::now_utc()) {
+        return too_old(clients, ctx, attempts, purpose).await;
+    }
+    tracing::info!(name = %attempts.request.name, why = %failure, "CopyImage outcome unknown; sending it again with the same ClientToken");
+    let again = send(clients, ctx, attempts, Policy::Short).await;
+    match attempts.status() {
+        Status::Ours(id) => {
+            let id = id.to_string();
+            ours_by_token(clients, ctx, attempts, id, failure).await
+        }
+        Status::NothingMade(_) => nothing_made(clients, ctx, attempts, purpose).await,
+        Status::Unknown => {
+            let again = again.err().unwrap_or_default();
+            let happened = format!(
+                "CopyImage of {} was sent, but what became of it is not known ({failure}); sent \
+                 again with the same ClientToken, it came to: {again}",
+                attempts.request.source_image_id
+            );
+            match purpose {
+                Purpose::Keep => by_window(clients, ctx, attempts, &happened).await,
+                Purpose::Destroy => {
+                    still_unknown_at_destroy(clients, ctx, attempts, &happened).await
+                }
             }
-            Resolution::Ours { id, warnings }
-        }
-        Err(CopyFailure::NameTaken(ec2_says)) => {
-            name_taken(clients, &ctx, wanted, claim, &ec2_says).await
-        }
-        Err(CopyFailure::Unknown(again)) => {
-            let lost = format!(
-                "CopyImage of {} was sent, but its answer was lost ({why}); sent again with the same \
-                 ClientToken, its answer was lost too ({again})",
-                wanted.source_id
-            );
-            by_window(clients, &ctx, wanted, claim, &lost, |text| {
-                Resolution::Unknown(Diagnostic::error(UNKNOWN, text))
-            })
-            .await
-        }
-        Err(CopyFailure::Refused(d)) => {
-            let refused = d.clone();
-            let lost = format!(
-                "CopyImage of {} was sent, but its answer was lost ({why}); sent again, it was \
-                 refused: {}",
-                wanted.source_id, d.detail
-            );
-            by_window(clients, &ctx, wanted, claim, &lost, move |_| {
-                Resolution::Refused(refused)
-            })
-            .await
         }
     }
 }
 
-const CONFIRMED: &str = "AMI copy confirmed after a lost answer";
-const ADOPTED: &str = "Adopted an existing AMI copy";
-const UNKNOWN: &str = "AMI copy outcome unknown";
+/// EC2 answered the token with `id`. Other images under the name made while an unknown send was
+/// in flight (a backend that ignores the token made one per send) are named, never touched.
+async fn ours_by_token(
+    clients: &AwsClients,
+    ctx: &Context,
+    attempts: &Attempts,
+    id: String,
+    failure: &str,
+) -> Resolution {
+    let mut warnings = Diagnostics::from(Diagnostic::warning(
+        CONFIRMED,
+        format!(
+            "CopyImage's answer was lost ({failure}). Sent again with the same ClientToken, it was \
+             answered with {id}, which is this resource's copy."
+        ),
+    ));
+    if let Ok((images, skew)) = images_named(clients, ctx, attempts).await {
+        let others: Vec<Image> = images
+            .into_iter()
+            .filter(|i| i.image_id() != Some(id.as_str()))
+            .filter(|i| ownership::by_window(i, attempts, skew).is_ok())
+            .collect();
+        if !others.is_empty() {
+            warnings.push(Diagnostic::warning(
+                "Another image under the same name",
+                format!(
+                    "Besides {id}, {} under the name {:?} while a request of this resource whose \
+                     answer was lost was in flight: the backend seems to ignore ClientToken, so \
+                     that request may have made it. It is not in the state and nothing was done \
+                     to it; deregister it if it is not someone else's.",
+                    describe_all(&others),
+                    attempts.request.name
+                ),
+            ));
+        }
+    }
+    Resolution::Ours {
+        id,
+        proof: Proof::Token,
+        warnings,
+    }
+}
+
+/// Every send was refused, or a Duplicate settled them: nothing of this instance's exists.
+async fn nothing_made(
+    clients: &AwsClients,
+    ctx: &Context,
+    attempts: &Attempts,
+    purpose: Purpose,
+) -> Resolution {
+    let last = attempts.sends.last();
+    let (summary, detail) = match last.and_then(|s| s.refusal_code()) {
+        Some(NAME_TAKEN) => (NAME_IN_USE, name_taken(clients, ctx, attempts).await),
+        _ => (
+            "Cannot copy AMI",
+            format!(
+                "CopyImage of {} was refused: {}",
+                attempts.request.source_image_id,
+                last.map(refusal)
+                    .unwrap_or_else(|| "it was never sent".to_string())
+            ),
+        ),
+    };
+    match purpose {
+        Purpose::Keep => Resolution::NothingMade(Diagnostic::error(summary, detail)),
+        Purpose::Destroy => Resolution::NothingMade(Diagnostic::warning(
+            "No AMI copy to destroy",
+            format!(
+                "This resource was recorded without an image id. Sending its CopyImage again with \
+                 its ClientToken showed that no copy of its own exists, so nothing was deregistered: \
+                 {detail}"
+            ),
+        )),
+    }
+}
+
+/// The words for a Duplicate: the holder, why it is not this instance's, and what would take it
+/// over on purpose (importing keeps it only if it is a copy of the same source).
+async fn name_taken(clients: &AwsClients, ctx: &Context, attempts: &Attempts) -> String {
+    let request = &attempts.request;
+    let said = attempts.sends.last().map(refusal).unwrap_or_default();
+    let happened = format!(
+        "CopyImage of {} was answered {said}. EC2 answers a request sent again with its \
+         ClientToken with the image the first one made, so no request of this resource made \
+         that image",
+        request.source_image_id
+    );
+    let (holders, skew) = match images_named(clients, ctx, attempts).await {
+        Ok(found) => found,
+        Err(e) => {
+            return format!("{happened}. Looking for the image holding the name failed: {e}.")
+        }
+    };
+    let Some(holder) = holders.first() else {
+        return format!(
+            "{happened}. The image holding the name is not listed among the account's images in {}.",
+            attempts.region
+        );
+    };
+    let id = holder.image_id().unwrap_or("ID");
+    let advice = if import_keeps(holder, &request.source_image_id, &request.source_region) {
+        format!(
+            "Choose another name, or deregister that image, or take it over on purpose with an \
+             import block:\n\n{}\n\nor `{}`",
+            import_block(clients, attempts, id),
+            import_command(clients, attempts, id)
+        )
+    } else {
+        format!(
+            "Choose another name, or deregister that image. Importing it would not keep it: it is \
+             not a copy of {} from {}, so the next plan would replace it",
+            request.source_image_id, request.source_region
+        )
+    };
+    let mut text = format!(
+        "{happened}. The name {:?} is held by {}, which is left as it is. {advice}. A \
+         create_before_destroy replacement needs a new name: AMI names are unique in a region.",
+        request.name,
+        describe_all(&holders)
+    );
+    if holders
+        .iter()
+        .any(|h| made_during_a_settled_send(h, attempts, skew))
+    {
+        text.push_str(
+            " (It was created while an earlier request of this resource, whose answer was lost, \
+             was in flight. On an endpoint that ignores ClientToken, as some emulators do, it may \
+             be that request's copy: if so, import it.)",
+        );
+    }
+    text
+}
+
+/// Whether `image` was created while a send that a later Duplicate settled was in flight: on a
+/// backend that honours the token it is someone else's, on one that ignores it it may be ours.
+fn made_during_a_settled_send(image: &Image, attempts: &Attempts, skew: Option<Skew>) -> bool {
+    let unknown_sends = attempts
+        .sends
+        .iter()
+        .filter(|s| matches!(s.outcome, Outcome::Unknown { .. }));
+    let as_if_unsettled = Attempts {
+        sends: unknown_sends.cloned().collect(),
+        ..attempts.clone()
+    };
+    ownership::by_window(image, &as_if_unsettled, skew).is_ok()
+}
 
 /// The account's images under the name, judged by the time window: one proven copy is adopted;
-/// otherwise `otherwise` words the outcome from `happened` and what the lookup found.
+/// otherwise the outcome stays unknown.
 async fn by_window(
     clients: &AwsClients,
     ctx: &Context,
-    wanted: Wanted<'_>,
-    claim: Claim<'_>,
+    attempts: &Attempts,
     happened: &str,
-    otherwise: impl FnOnce(String) -> Resolution,
 ) -> Resolution {
-    match look_up(clients, ctx, wanted, claim).await {
-        Ok(Verdict::One(image, proof)) => adopted(&image, happened, &proof),
-        Ok(Verdict::Several(images)) => otherwise(format!(
+    let unknown = |text: String| Resolution::Unknown(Diagnostic::error(UNKNOWN, text));
+    match look_up(clients, ctx, attempts).await {
+        Ok(Verdict::One(image, proof)) => {
+            if let Err(why) =
+                ownership::allow(ownership::Path::Create, ownership::Act::Adopt, &proof)
+            {
+                return unknown(format!("{happened}. {why}"));
+            }
+            let id = image.image_id().unwrap_or_default().to_string();
+            let warning = Diagnostic::warning(
+                ADOPTED,
+                format!(
+                    "{happened}. {} is this resource's copy: {}. It is recorded in the state as \
+                     this resource.",
+                    describe_holder(&image),
+                    proof.describe()
+                ),
+            );
+            Resolution::Ours {
+                id,
+                proof,
+                warnings: warning.into(),
+            }
+        }
+        Ok(Verdict::Several(images)) => unknown(format!(
             "{happened}. Several images could be this resource's copy, so none was adopted: {}. \
              Import the one to keep with\n\n  {}\n\nand deregister the others.",
             describe_all(&images),
-            import_command(clients, wanted, "ID")
+            import_command(clients, attempts, "ID")
         )),
-        Ok(Verdict::None { holders }) => otherwise(format!(
-            "{happened}. No image named {:?} made since this resource's first CopyImage is listed in \
-             {}{}. EC2 may list a new copy only after a while: check with `aws ec2 describe-images \
-             --owners self --region {} --filters Name=name,Values={:?}`.",
-            wanted.name,
-            wanted.region,
+        Ok(Verdict::None { holders }) => unknown(format!(
+            "{happened}. No image named {:?} made while this resource's requests were in flight is \
+             listed in {}{}. EC2 may list a new copy only after a while: check with `aws ec2 \
+             describe-images --owners self --region {} --filters Name=name,Values={:?}`.",
+            attempts.request.name,
+            attempts.region,
             held_by(&holders),
-            wanted.region,
-            wanted.name,
+            attempts.region,
+            attempts.request.name,
         )),
-        Err(e) => otherwise(format!("{happened}. Looking for the copy failed: {e}.")),
+        Err(e) => unknown(format!("{happened}. Looking for the copy failed: {e}.")),
     }
 }
 
-/// CopyImage said the name is taken: adopt the holder only with proof.
-async fn name_taken(
+/// A destroy whose re-send did not name an image. If the re-send was refused outright, it made
+/// nothing, and what the earlier sends made cannot be proven: EC2 is left as it is, the instance
+/// dropped, the candidates named. If its outcome is unknown too, it may just have made the copy:
+/// the instance stays, and the next destroy sends the same token again.
+async fn still_unknown_at_destroy(
     clients: &AwsClients,
     ctx: &Context,
-    wanted: Wanted<'_>,
-    claim: Claim<'_>,
-    ec2_says: &str,
+    attempts: &Attempts,
+    happened: &str,
 ) -> Resolution {
-    let happened = format!("CopyImage of {} failed: {ec2_says}", wanted.source_id);
-    match look_up(clients, ctx, wanted, claim).await {
-        Ok(Verdict::One(image, proof)) => adopted(&image, &happened, &proof),
-        Ok(Verdict::Several(images)) => Resolution::Unknown(Diagnostic::error(
+    let re_send_refused = attempts
+        .sends
+        .last()
+        .is_some_and(|s| matches!(s.outcome, Outcome::Refused { .. }));
+    if !re_send_refused {
+        return Resolution::Unknown(Diagnostic::error(
             UNKNOWN,
             format!(
-                "{happened}. Several images made since this resource's first CopyImage hold the \
-                 name, so none was adopted: {}. Import the one to keep with\n\n  {}\n\nand \
-                 deregister the others.",
-                describe_all(&images),
-                import_command(clients, wanted, "ID")
+                "{happened}. That request may have made the copy just now, so this resource stays \
+                 in the state: run destroy again, and it sends the same request once more (EC2 \
+                 answers it with the copy, which is then deregistered). To give up on it instead, \
+                 `terraform state rm` it and check `aws ec2 describe-images --owners self --region \
+                 {} --filters Name=name,Values={:?}` for a copy left behind.",
+                attempts.region, attempts.request.name
             ),
-        )),
-        Ok(Verdict::None { holders }) if !holders.is_empty() => {
-            let id = holders[0].image_id().unwrap_or("ID").to_string();
-            Resolution::Refused(Diagnostic::error(
-                "AMI name already in use",
-                format!(
-                    "{happened}. The name {:?} is held by {}, which this resource did not make \
-                     (it existed before this resource first sent CopyImage), so it is left as it \
-                     is. Choose another name, or deregister that image, or take it over on \
-                     purpose with an import block:\n\n{}\n\nor `{}`. A create_before_destroy \
-                     replacement needs a new name: AMI names are unique in a region.",
-                    wanted.name,
-                    describe_all(&holders),
-                    import_block(clients, wanted, &id),
-                    import_command(clients, wanted, &id),
-                ),
-            ))
-        }
-        Ok(Verdict::None { .. }) => Resolution::Refused(Diagnostic::error(
-            "AMI name already in use",
-            format!(
-                "{happened}. The image holding the name is not listed among the account's images \
-                 in {}.",
-                wanted.region
-            ),
-        )),
-        Err(e) => Resolution::Refused(Diagnostic::error(
-            "AMI name already in use",
-            format!("{happened}. Looking for the image holding the name failed: {e}."),
-        )),
+        ));
     }
+    Resolution::Left(left_behind(clients, ctx, attempts, happened).await)
 }
 
-fn adopted(image: &Image, happened: &str, proof: &ownership::Proof) -> Resolution {
-    let id = image.image_id().unwrap_or_default().to_string();
-    let warning = Diagnostic::warning(
-        ADOPTED,
-        format!(
-            "{happened}. {} is this resource's copy: {}. It is recorded in the state as this \
-             resource.",
-            describe_holder(image),
-            proof.describe()
-        ),
-    );
-    Resolution::Ours {
-        id,
-        warnings: warning.into(),
-    }
-}
-
-/// After a token answer `id`: other images under the name made since the first attempt, which a
-/// backend that ignores the token may have made for the earlier attempts. Named, never touched.
-async fn also_named(
+/// Resolving is the user's once the token may be forgotten: no re-send, no window.
+async fn too_old(
     clients: &AwsClients,
     ctx: &Context,
-    wanted: Wanted<'_>,
-    claim: Claim<'_>,
-    id: &str,
-) -> Option<Diagnostic> {
-    let (images, skew) = images_named(clients, ctx, wanted).await.ok()?;
-    let since = claim.window_start(skew);
-    let others: Vec<Image> = images
-        .into_iter()
-        .filter(|i| i.image_id() != Some(id))
-        .filter(|i| {
-            ownership::judge(
-                i,
-                &Claim {
-                    token_answer: None,
-                    ..claim
-                },
-                since,
-            )
-            .is_ok()
-        })
-        .collect();
-    if others.is_empty() {
-        return None;
+    attempts: &Attempts,
+    purpose: Purpose,
+) -> Resolution {
+    let first = attempts
+        .first_sent()
+        .map(|t| t.to_string())
+        .unwrap_or_default();
+    let happened = format!(
+        "This resource's CopyImage was first sent at {first} and its outcome never became known. \
+         That is longer ago than EC2 is relied on to answer a re-sent request with the first one's \
+         image ({} hours), so it is not sent again (it could start another copy)",
+        ownership::IDEMPOTENCY_PERIOD.whole_hours()
+    );
+    match purpose {
+        Purpose::Destroy => Resolution::Left(left_behind(clients, ctx, attempts, &happened).await),
+        Purpose::Keep => Resolution::Unknown(Diagnostic::error(
+            UNKNOWN,
+            format!(
+                "{happened}. Import the copy if it exists ({}), or remove this resource from the \
+                 state with `terraform state rm` and apply again to make a new copy.{}",
+                import_command(clients, attempts, "ID"),
+                candidates(clients, ctx, attempts).await
+            ),
+        )),
     }
-    Some(Diagnostic::warning(
-        "Another image under the same name",
-        format!(
-            "Besides {id}, {} under the name {:?} since this resource's first CopyImage: the \
-             backend seems to ignore ClientToken, so an earlier attempt may have made it. It is not \
-             in the state and nothing was done to it; deregister it if it is not someone else's.",
-            if others.len() == 1 {
-                format!("{} was made", describe_all(&others))
-            } else {
-                format!("{} were made", describe_all(&others))
-            },
-            wanted.name
-        ),
-    ))
 }
 
-/// Looks for the wanted copy, a few times over a few seconds while nothing is listed under the
-/// name (a new copy may not be listed yet).
+/// The warning of a destroy that leaves EC2 as it is: what may be left, and how to import it.
+async fn left_behind(
+    clients: &AwsClients,
+    ctx: &Context,
+    attempts: &Attempts,
+    happened: &str,
+) -> Diagnostic {
+    Diagnostic::warning(
+        "AMI copy not proven: nothing deregistered",
+        format!(
+            "{happened}. No image is proven this resource's copy, so nothing was deregistered and \
+             the resource is removed from the state.{} If one of them is this resource's copy, \
+             import it (`{}`) and destroy it, or deregister it yourself.",
+            candidates(clients, ctx, attempts).await,
+            import_command(clients, attempts, "ID")
+        ),
+    )
+}
+
+/// " Images under the name made while its requests were in flight: ..." (or none listed).
+async fn candidates(clients: &AwsClients, ctx: &Context, attempts: &Attempts) -> String {
+    match images_named(clients, ctx, attempts).await {
+        Ok((images, skew)) => {
+            let in_window: Vec<Image> = images
+                .into_iter()
+                .filter(|i| ownership::by_window(i, attempts, skew).is_ok())
+                .collect();
+            if in_window.is_empty() {
+                format!(
+                    " No image named {:?} made while its requests were in flight is listed in {}.",
+                    attempts.request.name, attempts.region
+                )
+            } else {
+                format!(
+                    " Images named {:?} made while its requests were in flight: {}.",
+                    attempts.request.name,
+                    describe_all(&in_window)
+                )
+            }
+        }
+        Err(e) => format!(" Listing the images under its name failed: {e}."),
+    }
+}
+
+fn refusal(send: &ownership::Send) -> String {
+    match &send.outcome {
+        Outcome::Refused { code, message } if message.is_empty() => code.clone(),
+        Outcome::Refused { code, message } => format!("{code}: {message}"),
+        Outcome::Answered { image_id } => format!("answered with {image_id}"),
+        Outcome::Unknown { why } => why.clone(),
+    }
+}
+
+/// Looks for the copy, a few times over a few seconds while nothing is listed under the name (a
+/// new copy may not be listed yet).
 async fn look_up(
     clients: &AwsClients,
     ctx: &Context,
-    wanted: Wanted<'_>,
-    claim: Claim<'_>,
+    attempts: &Attempts,
 ) -> Result<Verdict, String> {
     let mut pauses = LOOKUP_PAUSES_MS.iter();
     loop {
-        let found = images_named(clients, ctx, wanted).await;
+        let found = images_named(clients, ctx, attempts).await;
         let retry = match &found {
             Ok((images, _)) => images.is_empty(),
             Err(_) => true,
@@ -366,36 +462,38 @@ async fn look_up(
         });
         let Some(ms) = pause else {
             let (images, skew) = found?;
-            return Ok(ownership::pick(images, &claim, claim.window_start(skew)));
+            return Ok(ownership::pick(images, attempts, skew));
         };
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_millis(*ms)) => {}
             _ = ctx.stop.cancelled() => {
                 let (images, skew) = found?;
-                return Ok(ownership::pick(images, &claim, claim.window_start(skew)));
+                return Ok(ownership::pick(images, attempts, skew));
             }
         }
     }
 }
 
-/// The account's images in the destination region named `wanted.name` (disabled ones included,
-/// deregistered ones not), and EC2's clock as the answer showed it.
+/// The account's images in the destination region under the request's name (disabled ones
+/// included, deregistered ones not), and EC2's clock as the answer showed it.
 async fn images_named(
     clients: &AwsClients,
     ctx: &Context,
-    wanted: Wanted<'_>,
+    attempts: &Attempts,
 ) -> Result<(Vec<Image>, Option<Skew>), String> {
     let date = DateHeader::default();
+    let name = &attempts.request.name;
     let call = clients
-        .ec2(wanted.region)
+        .ec2(&attempts.region)
         .describe_images()
         .owners("self")
         .include_disabled(true)
-        .filters(Filter::builder().name("name").values(wanted.name).build())
+        .filters(Filter::builder().name("name").values(name).build())
         .customize()
+        .config_override(crate::ec2::optional_read::config())
         .interceptor(date.clone())
         .send();
-    let what = format!("DescribeImages of the images named {:?}", wanted.name);
+    let what = format!("DescribeImages of the images named {name:?}");
     let out = bounded(ctx, what, call).await.map_err(|e| e.describe())?;
     let images = out
         .images()
@@ -408,32 +506,32 @@ async fn images_named(
 
 /// The import command for the copy: the resource's address when the name gives it away, and
 /// the id with its region when that is not the provider's.
-fn import_command(clients: &AwsClients, wanted: Wanted<'_>, id: &str) -> String {
+fn import_command(clients: &AwsClients, attempts: &Attempts, id: &str) -> String {
     format!(
         "terraform import {} {}",
-        address(wanted),
-        import_id(clients, wanted, id)
+        address(attempts),
+        import_id(clients, attempts, id)
     )
 }
 
 /// The same as an `import` block, each line on its own (Terraform wraps diagnostic text).
-fn import_block(clients: &AwsClients, wanted: Wanted<'_>, id: &str) -> String {
+fn import_block(clients: &AwsClients, attempts: &Attempts, id: &str) -> String {
     format!(
         "  import {{\n    to = {}\n    id = \"{}\"\n  }}",
-        address(wanted),
-        import_id(clients, wanted, id)
+        address(attempts),
+        import_id(clients, attempts, id)
     )
 }
 
-fn address(wanted: Wanted<'_>) -> String {
-    super::address::guess(wanted.name).unwrap_or_else(|| "ADDRESS".to_string())
+fn address(attempts: &Attempts) -> String {
+    super::address::guess(&attempts.request.name).unwrap_or_else(|| "ADDRESS".to_string())
 }
 
-fn import_id(clients: &AwsClients, wanted: Wanted<'_>, id: &str) -> String {
-    if wanted.region == clients.region {
+fn import_id(clients: &AwsClients, attempts: &Attempts, id: &str) -> String {
+    if attempts.region == clients.region {
         id.to_string()
     } else {
-        format!("{id}@{}", wanted.region)
+        format!("{id}@{}", attempts.region)
     }
 }
 
@@ -457,6 +555,3 @@ fn held_by(holders: &[Image]) -> String {
         )
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -1,27 +1,28 @@
 //! Create: CopyImage, record the id, wait for `available`, then the steps CopyImage cannot do
 //! (deprecation, deregistration protection). From the moment EC2 answers with an id, every
-//! answer carries it, so that Terraform never loses track of a copy that exists. When no answer
-//! gives the id, `adopt` resolves it with proof; when even that cannot tell, the instance is kept
-//! in the state without an id but with its ClientToken and first attempt time ("unresolved"), and
-//! the next apply (an update after `terraform untaint`, or the destroy of a replacement) resolves
-//! it with the same token.
+//! answer carries it, so that Terraform never loses track of a copy that exists. Every send of the
+//! request is recorded in the copy's [`Attempts`]; when no answer gives the id, `adopt` resolves
+//! it with proof, and when even that cannot tell, the instance is kept in the state without an id
+//! but with that record (`copy_attempts`, "unresolved"): the next apply (an update, or the
+//! destroy of a replacement) resolves it with the same token and the same request.
 
-use super::adopt::{self, CopyFailure, Resolution, Wanted};
+use super::adopt::{self, Purpose, Resolution};
 use super::copy_state::Lifecycle;
 use super::flatten::{image_arn, observe, FlattenEnv};
 use super::image_ops;
 use super::keep_id::keep_id;
-use super::lifecycle::{asked_tags, finish_copy, steps_left, wait_outcome, Waiting};
+use super::lifecycle::{finish_copy, steps_left, wait_outcome, Waiting};
 use super::model::{AmiCopyState, Cty, Operation};
+use super::ownership::{self, Attempts, CopyRequest, Proof, Status};
 use super::private;
 use super::schema::stored;
-use crate::ec2::call::{bounded, CallError};
+use super::send::{send, Policy};
 use crate::ec2::image_waiter::{wait_image, WaitError, WaitFor};
 use crate::provider::clients::AwsClients;
-use crate::tags::Tags;
-use aws_sdk_ec2::types::{Image, ResourceType, Tag, TagSpecification};
+use aws_sdk_ec2::types::Image;
 use tfplugin::{ApplyResponse, Context, Diagnostic, Diagnostics, Value};
 
+/// A new copy: CopyImage under the token the plan made, then the copy's wait and steps.
 pub async fn create(
     clients: &AwsClients,
     ctx: &Context,
@@ -32,162 +33,289 @@ pub async fn create(
     // Every call below gives up when Ctrl-C comes or `timeouts { create }` runs out.
     let ctx = &ctx.with_timeout("create", planned.timeout(Operation::Create));
     let region = planned.region_or(&clients.region).to_string();
-    let (private, token, first_attempt) = attempt_record(private);
-    let private = &private;
-    let (id, warnings) = match copy_image(clients, ctx, &region, &planned, &token, false).await {
-        Ok(id) => (id, Diagnostics::new()),
-        Err(failure) => match resolve(
-            clients,
-            ctx,
-            &region,
-            &planned,
-            &token,
-            first_attempt,
-            failure,
-        )
-        .await
-        {
-            Resolution::Ours { id, warnings } => (id, warnings),
-            Resolution::Refused(d) => return ApplyResponse::failed(Value::Null, vec![], d.into()),
-            Resolution::Unknown(d) => return unresolved(&planned, private, d),
-        },
+    let token = private::client_token(private).unwrap_or_else(private::new_client_token);
+    let mut attempts = Attempts::new(token, region, CopyRequest::of(clients, &planned));
+    if ctx.stop.is_cancelled() {
+        // Never sent: nothing was copied, and nothing is to be resolved.
+        return ApplyResponse::failed(
+            Value::Null,
+            vec![],
+            Diagnostic::error(
+                "AMI copy not started",
+                "Terraform was interrupted before CopyImage was sent: nothing was copied.",
+            )
+            .into(),
+        );
+    }
+    let failure = match send(clients, ctx, &mut attempts, Policy::Full).await {
+        Ok(_) => String::new(),
+        Err(why) => why,
     };
-    tracing::info!(image_id = %id, %region, resolved = !warnings.is_empty(), "AMI copy started");
+    let resolution = match attempts.status() {
+        Status::Ours(id) => Resolution::Ours {
+            id: id.to_string(),
+            proof: Proof::Token,
+            warnings: Diagnostics::new(),
+        },
+        _ => adopt::resolve(clients, ctx, &mut attempts, Purpose::Keep, &failure).await,
+    };
+    match settle(
+        clients,
+        ctx,
+        planned_value,
+        &planned,
+        attempts,
+        resolution,
+        private,
+    )
+    .await
+    {
+        Settled::Done(response) => response,
+        Settled::NothingMade(_, d) => ApplyResponse::failed(Value::Null, vec![], d.into()),
+    }
+}
+
+/// The update that resolves a copy an earlier apply could not (after `terraform untaint`, or
+/// after Ctrl-C): the request is sent again exactly as it was first sent, with its token, so that
+/// EC2 answers with the copy it made; what the configuration changed since in place (the
+/// description, the tags) is applied afterwards by the update.
+pub async fn resolve_recorded(
+    clients: &AwsClients,
+    ctx: &Context,
+    prior_value: &Value,
+    planned_value: &Value,
+    mut attempts: Attempts,
+    private: &[u8],
+) -> ApplyResponse {
+    let planned = AmiCopyState::from_cty(planned_value);
+    let ctx = &ctx.with_timeout("create", planned.timeout(Operation::Create));
+    let why = "an earlier apply did not learn it".to_string();
+    let sent = attempts.request.clone();
+    let resolution = adopt::resolve(clients, ctx, &mut attempts, Purpose::Keep, &why).await;
+    match settle(
+        clients,
+        ctx,
+        planned_value,
+        &planned,
+        attempts,
+        resolution,
+        private,
+    )
+    .await
+    {
+        Settled::Done(response) => {
+            let asked = CopyRequest::of(clients, &planned);
+            let changed = sent.differences(&asked);
+            if changed.is_empty()
+                || response.diagnostics.has_errors()
+                || response
+                    .new_state
+                    .get(super::model::attr::id)
+                    .as_str()
+                    .is_none_or(str::is_empty)
+            {
+                return response;
+            }
+            // The configuration changed in place since the request was first sent (a
+            // replace-on-change argument would have planned a replacement): the copy was made
+            // as first asked, and the update brings it to what is asked now.
+            tracing::info!(
+                ?changed,
+                "resolved copy made as first requested; updating it in place"
+            );
+            let mut as_made = AmiCopyState::from_cty(&response.new_state);
+            as_made.description = Some(sent.description.clone());
+            as_made.tags_all = Some(sent.tags.clone().into_iter().collect());
+            let mut updated = super::update::update(
+                clients,
+                ctx,
+                &stored(as_made.to_cty()),
+                &response.new_state,
+                private,
+            )
+            .await;
+            let mut diagnostics = response.diagnostics;
+            diagnostics.extend(updated.diagnostics);
+            updated.diagnostics = diagnostics;
+            updated
+        }
+        Settled::NothingMade(attempts, d) => {
+            // An update cannot answer with no object: the instance stays, its record now saying
+            // that nothing was made, and the next refresh removes it (a new copy is then planned).
+            let mut kept = AmiCopyState::from_cty(prior_value);
+            kept.copy_attempts = Some(attempts.to_json());
+            ApplyResponse::failed(stored(kept.to_cty()), private.to_vec(), d.into())
+        }
+    }
+}
+
+/// A resolution's end for a create.
+enum Settled {
+    /// The copy, or the unresolved instance: the answer to give.
+    Done(ApplyResponse),
+    /// Nothing of this instance's exists: the final record and the error.
+    NothingMade(Box<Attempts>, Diagnostic),
+}
+
+/// What a resolution comes to for a create: the copy (waited for and finished), an error with no
+/// state (nothing was made), or the unresolved instance.
+async fn settle(
+    clients: &AwsClients,
+    ctx: &Context,
+    planned_value: &Value,
+    planned: &AmiCopyState,
+    attempts: Attempts,
+    resolution: Resolution,
+    private: &[u8],
+) -> Settled {
+    let (id, warnings) = match resolution {
+        Resolution::Ours {
+            id,
+            proof,
+            warnings,
+        } => {
+            if let Err(why) =
+                ownership::allow(ownership::Path::Create, ownership::Act::Adopt, &proof)
+            {
+                let d = Diagnostic::error(adopt::UNKNOWN, why);
+                return Settled::Done(unresolved(ctx, planned, &attempts, private, d));
+            }
+            (id, warnings)
+        }
+        Resolution::NothingMade(d) | Resolution::Left(d) => {
+            return Settled::NothingMade(Box::new(attempts), d)
+        }
+        Resolution::Unknown(d) => {
+            return Settled::Done(unresolved(ctx, planned, &attempts, private, d))
+        }
+    };
+    tracing::info!(image_id = %id, region = %attempts.region, resolved = !warnings.is_empty(), "AMI copy started");
 
     let copy = AmiCopyState {
-        arn: Some(image_arn(&clients.partition, &region, &id)),
+        arn: Some(image_arn(&clients.partition, &attempts.region, &id)),
         id: Some(id),
         state: Some(Lifecycle::Pending),
+        copy_attempts: Some(String::new()),
         ..planned.clone()
     };
-    let work = wait_and_finish(clients, ctx, &region, planned_value, copy.clone(), private);
+    let work = wait_and_finish(
+        clients,
+        ctx,
+        &attempts.region,
+        planned_value,
+        copy.clone(),
+        private,
+    );
     let mut response = keep_id(&copy, private, work).await;
     if !warnings.is_empty() {
         let mut diagnostics = warnings;
         diagnostics.extend(response.diagnostics);
         response.diagnostics = diagnostics;
     }
-    response
+    Settled::Done(response)
 }
 
-/// The private data with this instance's ClientToken and first CopyImage attempt (kept from an
-/// earlier apply that could not resolve its copy, else now), and those two.
-fn attempt_record(private: &[u8]) -> (Vec<u8>, String, time::OffsetDateTime) {
-    let token = private::client_token(private).unwrap_or_else(private::new_client_token);
-    let first = private::first_attempt(private).unwrap_or_else(time::OffsetDateTime::now_utc);
-    let with_token = if private::client_token(private).is_some() {
-        private.to_vec()
-    } else {
-        private::with_client_token(&token)
-    };
-    (
-        private::with_first_attempt(&with_token, first),
-        token,
-        first,
-    )
+/// The copy recorded in `state` (and, for states written before the record moved into the
+/// state, its private data) whose outcome is not known yet; `None` when the state has an image id
+/// or no record.
+pub fn recorded(clients: &AwsClients, state: &AmiCopyState, private: &[u8]) -> Option<Attempts> {
+    if !state.image_id().is_empty() {
+        return None;
+    }
+    if let Some(a) = state.copy_attempts.as_deref().and_then(Attempts::from_json) {
+        return Some(a);
+    }
+    // Written by an earlier release: the token and first attempt in private data, the request
+    // as the state's values give it. The first attempt's end is not known: the longest a call
+    // could have run (the client's operation timeout) is taken.
+    let token = private::client_token(private)?;
+    let first = private::first_attempt(private)?;
+    let region = state.region_or(&clients.region).to_string();
+    let mut a = Attempts::new(token, region, CopyRequest::of(clients, state));
+    a.sends.push(ownership::Send {
+        sent: first,
+        ended: first + time::Duration::minutes(5),
+        outcome: ownership::Outcome::Unknown {
+            why: "recorded by an earlier release without its outcome".to_string(),
+        },
+    });
+    Some(a)
 }
 
-/// Resolves a CopyImage that gave no id (see `adopt`), re-sending it with the same token.
-async fn resolve(
+/// Whether `state` is a copy whose outcome an earlier apply could not learn.
+pub fn is_unresolved(clients: &AwsClients, state: &AmiCopyState, private: &[u8]) -> bool {
+    recorded(clients, state, private).is_some()
+}
+
+/// Resolves an unresolved copy for a destroy: its id (proven by the token: the only proof a
+/// destroy accepts), `None` with a warning when there is nothing this instance may deregister,
+/// or the error that keeps it in the state.
+pub async fn resolve_for_destroy(
     clients: &AwsClients,
     ctx: &Context,
-    region: &str,
-    planned: &AmiCopyState,
-    token: &str,
-    first_attempt: time::OffsetDateTime,
-    failure: CopyFailure,
-) -> Resolution {
-    let resend =
-        |c: Context| async move { copy_image(clients, &c, region, planned, token, true).await };
-    adopt::resolve(
-        clients,
-        ctx,
-        wanted(region, planned),
-        first_attempt,
-        failure,
-        resend,
-    )
-    .await
-}
-
-/// A state recorded without an image id: its copy's outcome is still unknown, and its private
-/// data holds the ClientToken and first attempt that will resolve it.
-pub fn is_unresolved(state: &AmiCopyState, private: &[u8]) -> bool {
-    state.image_id().is_empty() && private::client_token(private).is_some()
-}
-
-/// Resolves an unresolved state's copy for a destroy: its id (this instance's, proven), `None`
-/// when none was made, or the error that keeps it in the state.
-pub async fn resolve_unresolved(
-    clients: &AwsClients,
-    ctx: &Context,
-    state: &AmiCopyState,
-    private: &[u8],
+    mut attempts: Attempts,
 ) -> Result<(Option<String>, Diagnostics), Diagnostic> {
-    let (_, token, first_attempt) = attempt_record(private);
-    let region = state.region_or(&clients.region);
     let why = "an earlier apply did not learn it".to_string();
-    match resolve(
-        clients,
-        ctx,
-        region,
-        state,
-        &token,
-        first_attempt,
-        CopyFailure::Unknown(why),
-    )
-    .await
-    {
-        Resolution::Ours { id, warnings } => Ok((Some(id), warnings)),
-        Resolution::Refused(d) => Ok((
-            None,
-            Diagnostic::warning(
-                "No AMI copy to destroy",
-                format!(
-                    "This resource was recorded without an image id, its copy's outcome unknown. \
-                     Resolving it found that no copy of its own exists: {}",
-                    d.detail
-                ),
-            )
-            .into(),
-        )),
+    match adopt::resolve(clients, ctx, &mut attempts, Purpose::Destroy, &why).await {
+        Resolution::Ours {
+            id,
+            proof,
+            warnings,
+        } => match ownership::allow(ownership::Path::Destroy, ownership::Act::Deregister, &proof) {
+            Ok(()) => Ok((Some(id), warnings)),
+            Err(why) => Err(Diagnostic::error(adopt::UNKNOWN, why)),
+        },
+        Resolution::NothingMade(d) | Resolution::Left(d) => Ok((None, d.into())),
         Resolution::Unknown(d) => Err(d),
     }
 }
 
-/// The answer when a copy's outcome stays unknown: an error, and the planned values without an
-/// id, pending, with the private data that lets the next apply resolve it.
-fn unresolved(planned: &AmiCopyState, private: &[u8], d: Diagnostic) -> ApplyResponse {
+/// The answer when a copy's outcome stays unknown: the planned values without an id, pending,
+/// with the record that lets the next apply resolve it. An error (Terraform taints the
+/// instance), except after Ctrl-C: an interrupted apply must leave every copy to be resumed, not
+/// replaced, so then it is a warning.
+fn unresolved(
+    ctx: &Context,
+    planned: &AmiCopyState,
+    attempts: &Attempts,
+    private: &[u8],
+    d: Diagnostic,
+) -> ApplyResponse {
     let state = AmiCopyState {
         id: None,
         arn: None,
         state: Some(Lifecycle::Pending),
+        copy_attempts: Some(attempts.to_json()),
         ..planned.clone()
     };
     let address = super::address::guess(planned.name.as_deref().unwrap_or_default())
         .unwrap_or_else(|| "ADDRESS".to_string());
-    let d = Diagnostic {
-        detail: format!(
-            "{}\n\nThe state keeps this resource without an image id, with its CopyImage \
-             ClientToken and the time it was first sent, so that the next apply can tell which \
-             copy is its own: EC2 answers a CopyImage sent again with the same token with the copy \
-             the first request made, or makes it then. To keep that copy, run:\n\n  terraform \
-             untaint {address}\n  terraform apply\n\nOtherwise the next apply replaces this \
-             resource: it deregisters that copy, if EC2 made one, and copies again.",
-            d.detail
-        ),
-        ..d
+    let interrupted = ctx.stop.is_cancelled();
+    let next = if interrupted {
+        "The next apply sends it again with that token and finishes the copy.".to_string()
+    } else {
+        format!(
+            "To keep that copy, run:\n\n  terraform untaint {address}\n  terraform apply\n\n\
+             Otherwise the next apply replaces this resource: it deregisters that copy, if EC2 \
+             made one, and copies again."
+        )
     };
-    ApplyResponse::failed(stored(state.to_cty()), private.to_vec(), d.into())
-}
-
-/// The copy this create asks for, as the adoption lookup matches it.
-fn wanted<'a>(region: &'a str, planned: &'a AmiCopyState) -> Wanted<'a> {
-    Wanted {
-        region,
-        name: planned.name.as_deref().unwrap_or_default(),
-        source_id: planned.source_ami_id.as_deref().unwrap_or_default(),
-        source_region: planned.source_ami_region.as_deref().unwrap_or_default(),
+    let detail = format!(
+        "{}\n\nThe state keeps this resource without an image id, with its CopyImage request, \
+         ClientToken and the times it was sent (copy_attempts), so that the next apply can tell \
+         which copy is its own: EC2 answers a CopyImage sent again with the same token with the \
+         copy the first request made, or makes it then. {next}",
+        d.detail
+    );
+    let d = if interrupted {
+        Diagnostic::warning(d.summary, detail)
+    } else {
+        Diagnostic { detail, ..d }
+    };
+    ApplyResponse {
+        new_state: stored(state.to_cty()),
+        private: private.to_vec(),
+        diagnostics: d.into(),
     }
 }
 
@@ -216,91 +344,14 @@ async fn wait_and_finish(
     }
 }
 
-/// CopyImage with every argument the configuration gives, tagged at birth (image and
-/// snapshots alike, so that no untagged snapshot ever exists). Returns the new image id.
-async fn copy_image(
-    clients: &AwsClients,
-    ctx: &Context,
-    region: &str,
-    planned: &AmiCopyState,
-    token: &str,
-    resend: bool,
-) -> Result<String, CopyFailure> {
-    if ctx.stop.is_cancelled() && !resend {
-        // Never sent: nothing was copied, and nothing is to be resolved.
-        return Err(CopyFailure::Refused(Diagnostic::error(
-            "AMI copy not started",
-            "Terraform was interrupted before CopyImage was sent: nothing was copied.",
-        )));
-    }
-    let source = planned.source_ami_id.clone().unwrap_or_default();
-    let req = copy_request(clients, region, planned).client_token(token);
-    let what = format!("CopyImage of {source}");
-    let sent = if resend {
-        // The resolution's one re-send: a short retry policy within its own short bound.
-        let short = req
-            .customize()
-            .config_override(crate::ec2::optional_read::config());
-        bounded(ctx, what, short.send()).await
-    } else {
-        bounded(ctx, what, req.send()).await
-    };
-    match sent {
-        Ok(out) => match out.image_id() {
-            Some(id) if !id.is_empty() => Ok(id.to_string()),
-            // EC2 accepted the call but named no image: it may have made one all the same.
-            _ => Err(CopyFailure::Unknown(
-                "EC2 answered without an image id".to_string(),
-            )),
-        },
-        Err(CallError::Failed(e)) => Err(CopyFailure::of(&e, &source)),
-        // Abandoned (Ctrl-C, `timeouts { create }`): the request may have been served.
-        Err(e) => Err(CopyFailure::Unknown(e.why_abandoned().unwrap_or_default())),
-    }
-}
-
-/// The CopyImage request for `planned` (without its ClientToken): every argument the
-/// configuration gives, and the tags at birth for the image and its snapshots. The plan-time dry
-/// run sends the same.
+/// The CopyImage request for `planned` (without its ClientToken), as the plan-time dry run sends
+/// it.
 pub fn copy_request(
     clients: &AwsClients,
     region: &str,
     planned: &AmiCopyState,
 ) -> aws_sdk_ec2::operation::copy_image::builders::CopyImageFluentBuilder {
-    let tags = asked_tags(clients, planned);
-    let mut req = clients
-        .ec2(region)
-        .copy_image()
-        .name(planned.name.clone().unwrap_or_default())
-        .source_image_id(planned.source_ami_id.clone().unwrap_or_default())
-        .source_region(planned.source_ami_region.clone().unwrap_or_default())
-        .encrypted(planned.encrypted.unwrap_or(false))
-        // Always sent, "" when unset (as the Go provider does): without it EC2 gives the copy the
-        // source's description, which the configuration does not have.
-        .description(planned.description.clone().unwrap_or_default())
-        .set_kms_key_id(planned.kms_key_id.clone())
-        .set_destination_outpost_arn(planned.destination_outpost_arn.clone())
-        .set_destination_availability_zone(planned.destination_availability_zone.clone())
-        .set_snapshot_copy_completion_duration_minutes(
-            planned.snapshot_copy_completion_duration_minutes,
-        );
-    if planned.copy_tags == Some(true) {
-        req = req.copy_image_tags(true);
-    }
-    if !tags.is_empty() {
-        req = req
-            .tag_specifications(tag_spec(ResourceType::Image, &tags))
-            .tag_specifications(tag_spec(ResourceType::Snapshot, &tags));
-    }
-    req
-}
-
-fn tag_spec(kind: ResourceType, tags: &Tags) -> TagSpecification {
-    let mut spec = TagSpecification::builder().resource_type(kind);
-    for (k, v) in tags {
-        spec = spec.tags(Tag::builder().key(k).value(v).build());
-    }
-    spec.build()
+    CopyRequest::of(clients, planned).builder(clients, region)
 }
 
 /// The copy is available: set what CopyImage could not, and record the image.

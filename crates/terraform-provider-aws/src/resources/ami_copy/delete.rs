@@ -8,6 +8,7 @@ use super::flatten::snapshot_ids;
 use super::image_ops::{self, DeregisterError};
 use super::lifecycle::sentence;
 use super::model::{attr, AmiCopyState, Cty, Operation};
+use super::ownership::{self, Act, Path, Proof};
 use crate::ec2::image_waiter::{wait_image, WaitFor};
 use crate::provider::clients::AwsClients;
 use aws_sdk_ec2::types::Image;
@@ -32,9 +33,9 @@ pub async fn delete(
         )
     };
     let mut notes = Diagnostics::new();
-    if create::is_unresolved(&prior, private) {
+    if let Some(attempts) = create::recorded(clients, &prior, private) {
         // Recorded without an id: find its copy with its own ClientToken before anything else.
-        match create::resolve_unresolved(clients, ctx, &prior, private).await {
+        match create::resolve_for_destroy(clients, ctx, attempts).await {
             Ok((Some(id), warnings)) => {
                 prior.id = Some(id);
                 notes = warnings;
@@ -53,6 +54,10 @@ pub async fn delete(
     let id = prior.image_id().to_string();
     if id.is_empty() {
         return ApplyResponse::default();
+    }
+    // The state holds this id for this instance (or the token proved it, above).
+    if let Err(why) = ownership::allow(Path::Destroy, Act::Deregister, &Proof::State) {
+        return fail("Cannot delete AMI copy", why);
     }
     let region = prior.region_or(&clients.region).to_string();
     // Every call below gives up when Ctrl-C comes or `timeouts { delete }` runs out.

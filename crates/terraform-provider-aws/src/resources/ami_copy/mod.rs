@@ -55,6 +55,7 @@ mod plan_checks;
 mod private;
 mod read;
 mod schema;
+mod send;
 mod update;
 mod validate;
 #[cfg(test)]
@@ -108,7 +109,7 @@ impl Resource for AmiCopy {
         let mut p = plan::plan(&req.prior_state, &req.proposed_new_state, &req.config, &env);
         let prior = AmiCopyState::from_cty(&req.prior_state);
         if !req.prior_state.is_null()
-            && create::is_unresolved(&prior, &req.prior_private)
+            && create::is_unresolved(&clients, &prior, &req.prior_private)
             && p.requires_replace.is_empty()
         {
             // A copy whose outcome an earlier apply could not learn: this update resolves it
@@ -176,16 +177,13 @@ impl Resource for AmiCopy {
         let (prior, planned, private) =
             (&req.prior_state, &req.planned_state, &req.planned_private);
         match self.state.clients() {
-            Ok(c) if create::is_unresolved(&AmiCopyState::from_cty(prior), private) => {
+            Ok(c) => match create::recorded(&c, &AmiCopyState::from_cty(prior), private) {
                 // Resolving the copy is the create this instance could not finish.
-                let mut r = create::create(&c, ctx, planned, private).await;
-                if r.new_state.is_null() {
-                    r.new_state = prior.clone();
-                    r.private = private.clone();
+                Some(attempts) => {
+                    create::resolve_recorded(&c, ctx, prior, planned, attempts, private).await
                 }
-                r
-            }
-            Ok(c) => update::update(&c, ctx, prior, planned, private).await,
+                None => update::update(&c, ctx, prior, planned, private).await,
+            },
             Err(d) => ApplyResponse::failed(req.prior_state, req.planned_private, d),
         }
     }
@@ -219,6 +217,19 @@ impl Resource for AmiCopy {
                      followed by @REGION (e.g. ami-0123456789abcdef0@eu-west-1)."
                 ),
             );
+            return ImportResponse {
+                imported: vec![],
+                diagnostics,
+            };
+        }
+        // The user names the image: the one proof an import needs.
+        let named = ownership::allow(
+            ownership::Path::Import,
+            ownership::Act::Adopt,
+            &ownership::Proof::Named,
+        );
+        if let Err(why) = named {
+            diagnostics.error("Cannot import AMI copy", why);
             return ImportResponse {
                 imported: vec![],
                 diagnostics,

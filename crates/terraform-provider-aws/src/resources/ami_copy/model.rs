@@ -175,6 +175,7 @@ cty_object! {
         arn: Option<String>,
         state: Option<Lifecycle>,
         tags_all: Option<Tags>,
+        copy_attempts: Option<String>,
         architecture: Option<String>,
         boot_mode: Option<String>,
         ena_support: Option<bool>,

@@ -1,8 +1,9 @@
 //! The resource's private data: the CopyImage idempotency token, made at plan time so that a
-//! retried or re-sent apply of the same plan never starts a second copy; when this instance
-//! first sent CopyImage (kept with the token when its outcome is still unknown, so that a later
-//! apply can prove which image is its own, see `ownership`); and when a refresh first kept a
-//! pending copy that EC2 did not list (see `read`).
+//! retried or re-sent apply of the same plan never starts a second copy, and when a refresh first
+//! kept a pending copy that EC2 did not list (see `read`). An earlier release also kept the first
+//! CopyImage attempt's time here for a copy whose outcome was unknown; such states are still
+//! read (`create::recorded`), but the record of a copy's requests now lives in the state
+//! (`copy_attempts`), which survives taint and replacement where private data does not.
 
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -50,14 +51,16 @@ fn fields(private: &[u8]) -> serde_json::Map<String, serde_json::Value> {
 
 const FIRST_ATTEMPT: &str = "first_copy_attempt_ms";
 
-/// When this instance first sent CopyImage (Unix milliseconds, this machine's clock), if
-/// recorded.
+/// When this instance first sent CopyImage (Unix milliseconds, this machine's clock), as an
+/// earlier release recorded it for a copy whose outcome was unknown.
 pub fn first_attempt(private: &[u8]) -> Option<time::OffsetDateTime> {
     let ms = fields(private).get(FIRST_ATTEMPT)?.as_i64()?;
     time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()
 }
 
-/// `private` recording the first CopyImage attempt at `at` (the token is kept).
+/// `private` recording the first CopyImage attempt at `at` (the token is kept), as an earlier
+/// release wrote it.
+#[cfg(test)]
 pub fn with_first_attempt(private: &[u8], at: time::OffsetDateTime) -> Vec<u8> {
     let mut m = fields(private);
     let ms = i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX);

@@ -14,6 +14,7 @@ use super::copy_state::Lifecycle;
 use super::flatten::{observe, FlattenEnv};
 use super::image_ops;
 use super::model::{AmiCopyState, Cty};
+use super::ownership::Status;
 use super::private;
 use super::schema::stored;
 use crate::ec2::image_waiter::{wait_image, WaitError, WaitFor, NOT_FOUND_GRACE};
@@ -43,10 +44,20 @@ pub async fn read(
         diagnostics,
     };
     if id.is_empty() {
-        if super::create::is_unresolved(&current, private) {
+        match super::create::recorded(clients, &current, private) {
+            Some(a) if matches!(a.status(), Status::NothingMade(_)) => {
+                // An apply proved that none of its requests made a copy: gone, so Terraform plans
+                // a new one.
+                tracing::info!(name = %a.request.name, "no copy was made; removing it from the state");
+                return Ok(Refreshed {
+                    new_state: Value::Null,
+                    ..unchanged(Diagnostics::new())
+                });
+            }
             // Its copy's outcome is still unknown: only an apply, re-sending CopyImage with its
             // token, can resolve it. Kept as it is.
-            return Ok(unchanged(Diagnostics::new()));
+            Some(_) => return Ok(unchanged(Diagnostics::new())),
+            None => {}
         }
         return Ok(Refreshed {
             new_state: Value::Null,

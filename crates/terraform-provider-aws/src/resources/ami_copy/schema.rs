@@ -151,6 +151,9 @@ pub fn schema() -> Schema {
         .attr(computed_str(attr::arn, "ARN of the new AMI."))
         .attr(computed_str(attr::state, "State of the copy: \"available\" once complete, \"pending\" while an interrupted or timed-out copy is still in progress (the next apply resumes waiting), \"failed\" when EC2 gave up (the next apply replaces it)."))
         .attr(Attribute::computed(attr::tags_all, Type::map(s.clone()), "All tags of the AMI, including the provider's default_tags."))
+        // The only place Terraform keeps for an instance across taint and replacement: the
+        // plan of a tainted instance gets no private data (see ownership::attempts).
+        .attr(computed_str(attr::copy_attempts, "Empty once the copy's id is known. While an apply could not learn what became of its CopyImage (an answer lost, Ctrl-C while it was in flight), the request as sent, its ClientToken and when each send left and ended, as JSON: the next apply sends it again with the same token, and EC2 answers with the copy the first request made."))
         .attr(set_by_ec2(attr::architecture, "Architecture of the AMI (e.g. x86_64)."))
         .attr(set_by_ec2(attr::boot_mode, "Boot mode (legacy-bios, uefi, uefi-preferred)."))
         .attr(set_by_ec2_typed(attr::ena_support, Type::Bool, "Whether enhanced networking with ENA is enabled."))

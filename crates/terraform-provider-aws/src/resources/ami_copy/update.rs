@@ -8,6 +8,7 @@ use super::flatten::{observe, snapshot_ids, FlattenEnv};
 use super::image_ops;
 use super::lifecycle::{finish_copy, wait_outcome, Waiting};
 use super::model::{attr, AmiCopyState, Cty, Operation};
+use super::ownership::{self, Act, Path, Proof};
 use super::schema::stored;
 use crate::ec2::image_waiter::{wait_image, WaitFor};
 use crate::provider::clients::AwsClients;
@@ -33,6 +34,14 @@ pub async fn update(
 ) -> ApplyResponse {
     let prior = AmiCopyState::from_cty(prior_value);
     let planned = AmiCopyState::from_cty(planned_value);
+    // Only the image the state holds for this instance is changed.
+    if let Err(why) = ownership::allow(Path::Update, Act::Modify, &Proof::State) {
+        return ApplyResponse::failed(
+            prior_value.clone(),
+            private.to_vec(),
+            Diagnostic::error("Cannot update AMI copy", why).into(),
+        );
+    }
     // Every call below gives up when Ctrl-C comes or `timeouts { update }` runs out.
     let ctx = &ctx.with_timeout("update", planned.timeout(Operation::Update));
     let target = Target {

@@ -202,6 +202,11 @@ async fn send_dry_run(
         // it goes at once.
         Ok(out) => match out.image_id().filter(|id| !id.is_empty()) {
             Some(id) => {
+                use crate::resources::ami_copy::ownership::{allow, Act, Path, Proof};
+                if let Err(why) = allow(Path::DryRun, Act::Deregister, &Proof::DryRunAnswer) {
+                    tracing::warn!(image_id = id, "{why}");
+                    return DryRun::Performed(id.to_string());
+                }
                 tracing::warn!(
                     image_id = id,
                     "the backend ignored DryRun; deregistering the copy it made"
