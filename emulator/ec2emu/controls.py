@@ -86,7 +86,8 @@ class Controls:
             if method == "GET":
                 return _json(start_response, 200, faults.listing())
             if method == "DELETE":
-                n = faults.clear(query.get("access_key_id"), query.get("action"))
+                fid = query.get("id")
+                n = faults.clear(query.get("access_key_id"), query.get("action"), int(fid) if fid else None)
                 return _json(start_response, 200, {"deleted": n})
 
         if path == "/faults-seed" and method == "POST":

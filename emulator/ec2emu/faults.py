@@ -91,7 +91,7 @@ def add(spec: dict[str, Any]) -> Fault:
     return fault
 
 
-def clear(access_key_id: str | None = None, action: str | None = None) -> int:
+def clear(access_key_id: str | None = None, action: str | None = None, fault_id: int | None = None) -> int:
     with LOCK:
         before = len(STORE.faults)
         STORE.faults[:] = [
@@ -100,6 +100,7 @@ def clear(access_key_id: str | None = None, action: str | None = None) -> int:
             if not (
                 (access_key_id is None or f.access_key_id == access_key_id)
                 and (action is None or f.action == action)
+                and (fault_id is None or f.id == fault_id)
             )
         ]
         return before - len(STORE.faults)

@@ -246,3 +246,13 @@ def test_a_seed_replays_the_same_fault_decisions(aws, emu):
 def test_a_seed_must_be_an_integer(emu):
     for bad in ("x", 1.5, True, None):
         assert emu.control("POST", "faults-seed", json={"seed": bad}).status_code == 400
+
+
+def test_one_fault_is_deleted_by_its_id(aws, emu):
+    keep = aws.fault(action="DescribeRegions", kind="throttle", rate=0.0)
+    drop = aws.fault(action="DescribeRegions", kind="throttle", rate=1.0)
+    r = emu.control("DELETE", "faults", params={"access_key_id": aws.akid, "id": drop["id"]})
+    assert r.json() == {"deleted": 1}
+    left = [f["id"] for f in emu.control("GET", "faults").json() if f["access_key_id"] == aws.akid]
+    assert left == [keep["id"]]
+    assert aws.ec2().describe_regions()["Regions"]

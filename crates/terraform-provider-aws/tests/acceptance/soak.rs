@@ -4,7 +4,14 @@
 //! between the steps must be the expected one; the emulator must show that every copy EC2 made
 //! was in state until destroy, that no name was copied twice, and that nothing is left. Before
 //! destroy, a `create_before_destroy` replacement keeping its name and a second state with the
-//! same names must both fail on the names, and no image the state holds may be deleted.
+//! same names must both fail on the names, and no image the state holds may be deleted. Then
+//! (`soak/ownership.rs`) two root modules apply the same names at the same moment, and copies
+//! left unresolved and tainted are resolved or replaced with their recorded tokens.
+//!
+//! The faults' random choices start from a seed, printed and written to the report:
+//! `AMICOPY_SOAK_SEED=N` replays a run's fault decisions (the same calls arriving in the same
+//! order meet the same faults). The first CopyImage calls always lose their answer, so every
+//! run resolves some copies by their token.
 //!
 //! `AMICOPY_SOAK_COPIES` sets the number of copies: unset, 8 (what `make test` runs), and
 //! `make soak` runs 50. The figures (calls per action, retries, faults fired, wall time per step)
@@ -14,6 +21,7 @@
 
 mod commands;
 mod figures;
+mod ownership;
 mod world;
 
 use crate::support::{rt, terraform_version, Tf};
@@ -28,6 +36,7 @@ const REGION: &str = "ap-southeast-2";
 const SOURCE_REGION: &str = "us-east-1";
 const COPIES_VARIABLE: &str = "AMICOPY_SOAK_COPIES";
 const REPORT_VARIABLE: &str = "AMICOPY_SOAK_REPORT";
+const SEED_VARIABLE: &str = "AMICOPY_SOAK_SEED";
 /// Small enough that `make test` pays about a minute for it on a loaded 2-core machine
 /// (53 to 80 s measured).
 const DEFAULT_COPIES: usize = 8;
@@ -49,6 +58,20 @@ fn unix_seconds() -> f64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
         .unwrap_or_default()
+}
+
+/// The faults' seed: `AMICOPY_SOAK_SEED`, else one from the clock.
+fn seed() -> u64 {
+    match std::env::var(SEED_VARIABLE) {
+        Ok(v) => v
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("{SEED_VARIABLE}={v:?}: give a whole number")),
+        Err(_) => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_micros() as u64 % 1_000_000_007)
+            .unwrap_or_default(),
+    }
 }
 
 fn copies() -> usize {
@@ -77,6 +100,8 @@ struct Soak {
     checker: Tf,
     copies: usize,
     parallelism: usize,
+    /// The faults' random choices start from it.
+    seed: u64,
     prefix: String,
     source: String,
     steps: Vec<Step>,
@@ -105,6 +130,7 @@ impl Soak {
             // A quarter of the copies at a time: each Ctrl-C then lands while some copies are
             // being made and others are not started yet.
             parallelism: (copies / 4).max(2),
+            seed: seed(),
             prefix,
             source,
             steps: Vec::new(),
@@ -267,6 +293,15 @@ resource "aws_ami_copy" "c" {{
     /// order and stops at the first that fires, so each later rate is conditional on the earlier
     /// ones not firing: these give 20 %, 5 % and 2 % of all calls.
     fn inject_faults(&self) {
+        self.tf.control("faults-seed", json!({ "seed": self.seed }));
+        // The first CopyImage calls lose their answer, whatever the dice say: every run then
+        // resolves copies by their token (EC2 served them; the SDK's retry or the re-send learns
+        // the id).
+        self.tf.control(
+            "faults",
+            json!({"action": "CopyImage", "kind": "drop_after",
+                   "count": self.copies.div_ceil(8)}),
+        );
         let unavailable = UNAVAILABLE / (1.0 - THROTTLED);
         let lost = LOST / (1.0 - THROTTLED - UNAVAILABLE);
         for (kind, rate) in [
@@ -336,14 +371,30 @@ resource "aws_ami_copy" "c" {{
         run.code == 0
     }
 
-    /// Names whose CopyImage EC2 served (answered 200, or served and lost the answer).
+    /// The main copies' names whose CopyImage EC2 served (answered 200, or served and lost
+    /// the answer).
     fn copied_names(&self) -> BTreeSet<String> {
         self.tf
             .calls(Some("CopyImage"))
             .iter()
             .filter(|c| c["status"] == 200 || c["fault"] == "drop_after")
             .filter_map(|c| c["params"]["Name"].as_str().map(str::to_string))
+            .filter(|n| n.starts_with(&self.prefix))
             .collect()
+    }
+
+    /// The main copies' CopyImage calls whose answer was lost.
+    fn lost_copy_answers(&self) -> usize {
+        self.tf
+            .calls(Some("CopyImage"))
+            .iter()
+            .filter(|c| c["fault"] == "drop_after")
+            .filter(|c| {
+                c["params"]["Name"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with(&self.prefix))
+            })
+            .count()
     }
 
     /// An apply interrupted with Ctrl-C once EC2 has served CopyImage for `interrupt_at` names.
@@ -648,8 +699,9 @@ fn soak_copies_under_faults_interrupted_twice_retagged_and_destroyed() {
     soak.write_config(1, "");
     soak.inject_faults();
     eprintln!(
-        "soak: {copies} copies named {}NNN into {REGION}, -parallelism={}",
-        soak.prefix, soak.parallelism
+        "soak: {copies} copies named {}NNN into {REGION}, -parallelism={}, fault seed {} \
+         (replay: {SEED_VARIABLE}={})",
+        soak.prefix, soak.parallelism, soak.seed, soak.seed
     );
 
     // A quarter of the copies made, Ctrl-C; then a quarter more, Ctrl-C again.
@@ -677,6 +729,8 @@ fn soak_copies_under_faults_interrupted_twice_retagged_and_destroyed() {
     // the same names.
     soak.replace_keeping_the_name("apply -replace keeping the name (create_before_destroy)");
     soak.second_state_with_the_same_names("a second state with the same names");
+    soak.two_root_modules_at_once("two root modules with the same names at once");
+    soak.unresolved_copies_tainted("unresolved copies, tainted");
     soak.check_plan_empty("plan after the name checks");
 
     let p = soak.parallelism_arg();
@@ -693,9 +747,11 @@ fn soak_copies_under_faults_interrupted_twice_retagged_and_destroyed() {
 
     let calls = soak.tf.calls(None);
     let fired = figures::fired_per_kind(&soak.faults_listing(), &soak.tf.access_key);
+    let lost_copy_answers = soak.lost_copy_answers();
     let report = Figures {
         copies,
         parallelism: soak.parallelism,
+        seed: soak.seed,
         fault_mix: Soak::fault_mix(),
         steps: std::mem::take(&mut soak.steps),
         images_made: soak.seen.len(),
@@ -718,6 +774,10 @@ fn soak_copies_under_faults_interrupted_twice_retagged_and_destroyed() {
         std::fs::write(&path, file).unwrap_or_else(|e| panic!("write {path}: {e}"));
     }
     // The faults must have fired, or the soak measured a quiet EC2.
+    assert!(
+        lost_copy_answers > 0,
+        "no CopyImage of the main copies lost its answer: nothing was resolved by its token"
+    );
     for kind in ["throttle", "http503", "latency"] {
         assert!(
             fired.get(kind).copied().unwrap_or(0) > 0,

@@ -8,7 +8,14 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 /// The fault kinds that fail a call (latency only slows it down).
-const FAILURE_KINDS: [&str; 5] = ["throttle", "http503", "drop_after", "http500", "drop"];
+const FAILURE_KINDS: [&str; 6] = [
+    "throttle",
+    "http503",
+    "drop_after",
+    "http500",
+    "drop",
+    "unauthorized",
+];
 
 /// One step of the soak: what ran, how long it took, its exit code.
 pub struct Step {
@@ -29,6 +36,8 @@ struct ActionCount {
 pub struct Figures {
     pub copies: usize,
     pub parallelism: usize,
+    /// The faults' seed (`AMICOPY_SOAK_SEED` replays it).
+    pub seed: u64,
     pub fault_mix: String,
     pub steps: Vec<Step>,
     /// Images EC2 ever listed under the soak's names, and their snapshots.
@@ -82,8 +91,10 @@ impl Figures {
         let mut md = String::new();
         let _ = writeln!(
             md,
-            "Soak: {} copies, `-parallelism={}`; faults on every call of the provider's key: {}.\n",
-            self.copies, self.parallelism, self.fault_mix
+            "Soak: {} copies, `-parallelism={}`; faults on every call of the provider's key: {}; \
+             the first CopyImage calls lose their answer. Fault seed {} (replay with \
+             `AMICOPY_SOAK_SEED={}`).\n",
+            self.copies, self.parallelism, self.fault_mix, self.seed, self.seed
         );
         let _ = writeln!(
             md,
