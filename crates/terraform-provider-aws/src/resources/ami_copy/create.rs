@@ -106,14 +106,11 @@ pub async fn resolve_recorded(
         Settled::Done(response) => {
             let asked = CopyRequest::of(clients, &planned);
             let changed = sent.differences(&asked);
-            if changed.is_empty()
-                || response.diagnostics.has_errors()
-                || response
-                    .new_state
-                    .get(super::model::attr::id)
-                    .as_str()
-                    .is_none_or(str::is_empty)
-            {
+            // Only a finished copy is brought up to date here; one left pending is resumed by
+            // the next apply, whose update does it.
+            let finished = response.new_state.get(super::model::attr::state).as_str()
+                == Some(Lifecycle::Available.as_str());
+            if changed.is_empty() || response.diagnostics.has_errors() || !finished {
                 return response;
             }
             // The configuration changed in place since the request was first sent (a
