@@ -23,6 +23,7 @@ use super::ownership::{
 };
 use super::send::{send, Policy};
 use crate::ec2::call::bounded;
+use crate::ec2::errors::is_throttle_code;
 use crate::ec2::server_clock::{DateHeader, Skew};
 use crate::provider::clients::AwsClients;
 use aws_sdk_ec2::types::{Filter, Image};
@@ -338,10 +339,12 @@ async fn still_unknown_at_destroy(
     attempts: &Attempts,
     happened: &str,
 ) -> Resolution {
+    // Refused outright: not "slow down", which only says that the request was not served yet.
     let re_send_refused = attempts
         .sends
         .last()
-        .is_some_and(|s| matches!(s.outcome, Outcome::Refused { .. }));
+        .and_then(|s| s.refusal_code())
+        .is_some_and(|code| !is_throttle_code(code));
     if !re_send_refused {
         return Resolution::Unknown(Diagnostic::error(
             UNKNOWN,

@@ -134,8 +134,9 @@ fn set(v: &Option<String>) -> Option<String> {
 pub enum Policy {
     /// The client's own (the provider's `max_retries`): the first send of a create.
     Full,
-    /// A re-send while resolving: the short policy of an optional read, within the resolution's
-    /// own bound.
+    /// A re-send while resolving: a few quick attempts (a throttle or a 5xx gets another
+    /// chance, as it must for a destroy to prove its copy), each attempt short, all within the
+    /// resolution's own bound.
     Short,
 }
 
@@ -157,7 +158,7 @@ pub async fn send(
         .interceptor(log.clone());
     let req = match policy {
         Policy::Full => req,
-        Policy::Short => req.config_override(crate::ec2::optional_read::config()),
+        Policy::Short => req.config_override(resend_config()),
     };
     let what = format!("CopyImage of {}", attempts.request.source_image_id);
     let result = bounded(ctx, what, req.send()).await;
@@ -175,6 +176,28 @@ pub async fn send(
         Err(e) => Err(e.why_abandoned().unwrap_or_default()),
     }
 }
+
+/// The re-send's policy: up to [`RESEND_ATTEMPTS`] attempts of at most 5 s each, backing off from
+/// 200 ms; the resolution's bound (15 s, 5 s after Ctrl-C) cuts it shorter.
+fn resend_config() -> aws_sdk_ec2::config::Builder {
+    use aws_smithy_types::retry::RetryConfig;
+    use aws_smithy_types::timeout::TimeoutConfig;
+    use std::time::Duration;
+    aws_sdk_ec2::config::Builder::default()
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(RESEND_ATTEMPTS)
+                .with_initial_backoff(Duration::from_millis(200)),
+        )
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_attempt_timeout(Duration::from_secs(5))
+                .build(),
+        )
+}
+
+/// Four attempts: a backend throttling one call in five throttles all four one time in 625.
+pub const RESEND_ATTEMPTS: u32 = 4;
 
 /// What one attempt's answer says of it.
 pub fn classify(

@@ -20,9 +20,9 @@ impl Soak {
         format!("{}{tag}-", self.prefix.trim_end_matches('-'))
     }
 
-    /// A root module in its own directory whose provider uses the soak's key (its faults) and
-    /// holds `n` copies named `prefix00`...
-    fn root_module(&self, dir: &str, prefix: &str, n: usize) -> Tf {
+    /// A root module in its own directory whose provider uses the soak's key (its faults), with
+    /// `provider_args`, and holds `n` copies named `prefix00`...
+    fn root_module(&self, dir: &str, prefix: &str, n: usize, provider_args: &str) -> Tf {
         let tf = Tf::new(dir);
         tf.write(&format!(
             r#"{provider}
@@ -33,7 +33,7 @@ resource "aws_ami_copy" "c" {{
   source_ami_region = "{source_region}"
 }}
 "#,
-            provider = self.tf.provider_block(REGION, ""),
+            provider = self.tf.provider_block(REGION, provider_args),
             source = self.source,
             source_region = super::SOURCE_REGION,
         ));
@@ -48,8 +48,8 @@ resource "aws_ami_copy" "c" {{
         let prefix = self.step_prefix("t");
         let n = self.ownership_copies();
         let both = [
-            self.root_module("soak_together_x", &prefix, n),
-            self.root_module("soak_together_y", &prefix, n),
+            self.root_module("soak_together_x", &prefix, n, ""),
+            self.root_module("soak_together_y", &prefix, n, ""),
         ];
         let apply = ["apply", "-auto-approve", "-input=false", "-no-color"];
         let started: Vec<Running> = both.iter().map(|tf| Running::start(tf, &apply)).collect();
@@ -120,7 +120,9 @@ resource "aws_ami_copy" "c" {{
     pub fn unresolved_copies_tainted(&mut self, label: &str) {
         let prefix = self.step_prefix("u");
         let n = self.ownership_copies();
-        let tf = self.root_module("soak_unresolved", &prefix, n);
+        // Few retries: every CopyImage answer is lost here, and 25 retries with back-off would
+        // spend minutes before the resolution that this step is about.
+        let tf = self.root_module("soak_unresolved", &prefix, n, "  max_retries = 2");
         let lost =
             self.add_fault(json!({"action": "CopyImage", "kind": "drop_after", "rate": 1.0}));
         let refused = self
