@@ -894,7 +894,58 @@ fn a_resolved_copy_is_re_sent_as_first_asked_then_updated() {
     tf.destroy();
 }
 
+/// A deposed object's destroy: an unresolved copy (its request never reached EC2), tainted,
+/// with `create_before_destroy`. The new copy is made first and takes the name; the old
+/// instance, now deposed, is destroyed by re-sending its recorded token. EC2 answers Duplicate
+/// (the new copy holds the name), which proves the old request made nothing: the new copy is
+/// left alone. On stock moto the re-send makes an image of its own, proven by its answer, and
+/// only that one is deregistered.
+fn a_deposed_unresolved_copy_never_takes_its_replacement(lane: Lane) {
+    let test = test_name("adopt_deposed", lane);
+    let tf = Tf::in_lane(lane, &test);
+    let source = tf.make_source_ami(REGION, &format!("tfacc-{test}-source"));
+    let name = format!("tfacc-{test}");
+    tf.write(&format!(
+        "{}{}",
+        tf.provider_block(REGION, "  max_retries = 0"),
+        ami_copy(
+            &name,
+            &source,
+            REGION,
+            "  lifecycle {\n    create_before_destroy = true\n  }"
+        )
+    ));
+    fault(&tf, "CopyImage", "drop", None);
+    tf.apply_fails();
+    assert!(is_tainted(&tf));
+    let old = recorded_token(&tf);
+    tf.reset_emulator_scope();
+
+    let run = tf.apply();
+    let tokens = copy_tokens(&tf);
+    assert_eq!(
+        tokens.len(),
+        2,
+        "the new copy, then the deposed one's re-send: {tokens:?}"
+    );
+    assert_ne!(tokens[0], old, "the new copy has a token of its own");
+    assert_eq!(
+        tokens[1], old,
+        "the deposed object's destroy re-sends its recorded token"
+    );
+    let new = ami_id(&tf.resource("aws_ami_copy.test"));
+    assert!(tf.find_image(REGION, &new).is_some(), "{}", run.text());
+    if lane == Lane::Fidelity {
+        assert!(run.flat().contains(NOTHING_TO_DESTROY), "{}", run.text());
+    }
+    assert_eq!(image_ids_named(&tf, &name), vec![new], "{}", run.text());
+    tf.assert_plan_empty();
+    tf.destroy();
+    assert!(image_ids_named(&tf, &name).is_empty());
+}
+
 both_lanes!(
+    a_deposed_unresolved_copy_never_takes_its_replacement,
     a_lost_answer_is_confirmed_by_its_token,
     an_unknown_outcome_is_resolved_by_the_next_apply,
     a_same_name_replacement_never_destroys_what_the_state_holds,
