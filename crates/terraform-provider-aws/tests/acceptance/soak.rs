@@ -88,6 +88,20 @@ fn copies() -> usize {
     }
 }
 
+/// `n` copies of `source` named `prefix` and a three-digit counter, with `body` (tags, a
+/// lifecycle block) inside.
+fn copies_block(n: usize, prefix: &str, source: &str, body: &str) -> String {
+    format!(
+        r#"resource "aws_ami_copy" "c" {{
+  count             = {n}
+  name              = format("{prefix}%03d", count.index)
+  source_ami_id     = "{source}"
+  source_ami_region = "{SOURCE_REGION}"
+{body}}}
+"#
+    )
+}
+
 /// A copy's duration in the emulator: 2 to 18.5 s, spread so that neighbours differ.
 fn duration_of(i: usize) -> f64 {
     2.0 + ((i * 7) % 12) as f64 * 1.5
@@ -168,20 +182,11 @@ impl Soak {
             .iter()
             .map(|(k, v)| format!("    {k} = \"{v}\"\n"))
             .collect();
+        let body = format!("  tags = {{\n{tags}  }}\n{lifecycle}");
         format!(
-            r#"{provider}
-resource "aws_ami_copy" "c" {{
-  count             = {n}
-  name              = format("{prefix}%03d", count.index)
-  source_ami_id     = "{source}"
-  source_ami_region = "{SOURCE_REGION}"
-  tags = {{
-{tags}  }}
-{lifecycle}}}
-"#,
-            provider = tf.provider_block(REGION, ""),
-            prefix = self.prefix,
-            source = self.source,
+            "{}{}",
+            tf.provider_block(REGION, ""),
+            copies_block(n, &self.prefix, &self.source, &body)
         )
     }
 

@@ -15,27 +15,19 @@ impl Soak {
         (self.copies / 4).clamp(2, 8)
     }
 
-    /// Names of their own for one step: `tfacc-soak-XXXXt-00` for tag `t`.
+    /// Names of their own for one step: `tfacc-soak-XXXXt-000` for tag `t`.
     fn step_prefix(&self, tag: &str) -> String {
         format!("{}{tag}-", self.prefix.trim_end_matches('-'))
     }
 
     /// A root module in its own directory whose provider uses the soak's key (its faults), with
-    /// `provider_args`, and holds `n` copies named `prefix00`...
+    /// `provider_args`, and holds `n` copies named `prefix000`...
     fn root_module(&self, dir: &str, prefix: &str, n: usize, provider_args: &str) -> Tf {
         let tf = Tf::new(dir);
         tf.write(&format!(
-            r#"{provider}
-resource "aws_ami_copy" "c" {{
-  count             = {n}
-  name              = format("{prefix}%02d", count.index)
-  source_ami_id     = "{source}"
-  source_ami_region = "{source_region}"
-}}
-"#,
-            provider = self.tf.provider_block(REGION, provider_args),
-            source = self.source,
-            source_region = super::SOURCE_REGION,
+            "{}{}",
+            self.tf.provider_block(REGION, provider_args),
+            super::copies_block(n, prefix, &self.source, "")
         ));
         tf
     }
