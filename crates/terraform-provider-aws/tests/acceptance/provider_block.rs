@@ -197,8 +197,10 @@ fn empty_configuration_plans_and_applies() {
     tf.assert_plan_empty();
 }
 
+/// Retry, account and tag settings together configure the provider (its STS check reaches the
+/// emulator), and `default_tags` takes effect: the planned copy's `tags_all` holds them.
 #[test]
-fn configures_against_the_emulator_with_tag_settings() {
+fn configures_with_retry_account_and_tag_settings_and_plans_the_default_tags() {
     let tf = Tf::new("provider_configures");
     let source = tf.make_source_ami(REGION, "tfacc-provider-configures-source");
     let extra = r#"
@@ -228,6 +230,14 @@ fn configures_against_the_emulator_with_tag_settings() {
     assert!(
         !sts.is_empty(),
         "the provider must check its credentials with STS"
+    );
+    let planned = r.flat();
+    assert!(
+        planned.contains("+ tags_all = {")
+            && planned.contains(r#"+ "Environment" = "test""#)
+            && planned.contains(r#"+ "Owner" = "provider-block""#),
+        "default_tags must be planned in tags_all:\n{}",
+        r.text()
     );
 }
 
