@@ -189,6 +189,47 @@ fn region_shape_is_checked_unless_skipped() {
     tf.ok(&["validate", "-no-color"]);
 }
 
+/// The resource's `region` and `source_ami_region` follow the provider block's
+/// `skip_region_validation` too: held to the region name shape at plan, with the way out named,
+/// and not at all when the block skips region validation (a backend with its own region names).
+#[test]
+fn resource_regions_follow_skip_region_validation() {
+    let tf = Tf::new("provider_resource_region_shape");
+    let copy = r#"
+resource "aws_ami_copy" "test" {
+  name              = "tfacc-resource-region-shape"
+  source_ami_id     = "ami-12345678"
+  source_ami_region = "Local Region"
+  region            = "local_1"
+}
+"#;
+    tf.write(&format!("{}{copy}", tf.provider_block(REGION, "")));
+    let r = tf.plan_code();
+    assert_eq!(r.code, 1, "{}", r.text());
+    for attr in ["source_ami_region", "region"] {
+        assert!(
+            r.flat().contains(&format!("{attr}: \"")),
+            "{attr} must be named:\n{}",
+            r.text()
+        );
+    }
+    assert!(
+        r.flat().contains("set skip_region_validation = true"),
+        "{}",
+        r.text()
+    );
+    let ec2 = tf.ec2_calls();
+    assert!(ec2.is_empty(), "bad input reached EC2: {ec2:?}");
+
+    tf.write(&format!(
+        "{}{copy}",
+        tf.provider_block(REGION, "  skip_region_validation = true")
+    ));
+    let r = tf.plan_code();
+    assert!(!r.flat().contains("Invalid region"), "{}", r.text());
+    assert_eq!(r.code, 2, "the copy must plan:\n{}", r.text());
+}
+
 #[test]
 fn empty_configuration_plans_and_applies() {
     let tf = Tf::new("provider_empty_config");
