@@ -43,6 +43,8 @@ mod adopt;
 mod copy_state;
 mod create;
 mod delete;
+#[cfg(test)]
+mod docs_tests;
 mod flatten;
 mod image_ops;
 mod keep_id;
