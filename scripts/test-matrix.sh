@@ -83,6 +83,7 @@ for entry in "${clis[@]}"; do
   failed=$(sed -n -E 's/^test result: .* ([0-9]+) passed; ([0-9]+) failed.*/\2/p' "$log" | tail -1)
   gated=$(grep -oE 'skipped: [^[]*\[[A-Za-z0-9_:]+\]' "$log" | sort -u || true)
   n_gated=$(printf '%s' "$gated" | grep -c . || true)
+  # shellcheck disable=SC2016 # backticks are Markdown here
   why=$(printf '%s' "$gated" | sed -E 's/^skipped: version gate: ([^,]*),.*\[(.*)\]$/`\2` (\1)/' | tr '\n' ';' | sed 's/;$//; s/;/; /g')
   results+=("$(printf '| %s | %s | %s | %s | %s | %s | %s |' "$version" "$label" "$outcome" \
     "$((${passed:-0} - n_gated))" "${failed:-0}" "$n_gated" "${why:-none}")")
@@ -106,10 +107,11 @@ echo "$table"
   echo
   echo "- **started**: $started; load average (1, 5, 15 min) $load_start at start, $load_end at end,"
   echo "  on $(nproc 2>/dev/null || echo '?') CPUs shared with other engineers' builds and tests"
+  # shellcheck disable=SC2016 # backticks are Markdown here
   echo "- **tests** (cargo test filters): $(printf '`%s` ' "${tests[@]}")"
   echo
   echo "$table"
 } >"$report"
-scripts/stamp-report.sh "$report" '`make test-matrix`'
+scripts/stamp-report.sh "$report" "\`make test-matrix\`"
 echo "report: $report"
 exit $status
