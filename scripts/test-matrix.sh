@@ -56,6 +56,11 @@ logs=bench/terraform-matrix
 rm -rf "$logs"
 mkdir -p "$logs"
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
+# The commit under test, taken now: the run is long, and the tree may move on meanwhile.
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+  commit="$commit (with uncommitted changes)"
+fi
 load_start=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime)
 
 cargo test -p terraform-provider-aws --test acceptance --no-run 2>&1 | tail -1
@@ -100,6 +105,9 @@ echo "$table"
 {
   echo "# Terraform release matrix"
   echo
+  # shellcheck disable=SC2016 # backticks are Markdown here
+  echo "- **run**: \`make test-matrix\` on $started, commit $commit"
+  echo
   echo "Written by \`make test-matrix\` (scripts/test-matrix.sh): the acceptance subset below through"
   echo "each Terraform release, against the emulator with its fidelity layer. A test gated on a"
   echo "release (a feature it lacks) is counted as skipped, not passed. One log per release in"
@@ -112,6 +120,5 @@ echo "$table"
   echo
   echo "$table"
 } >"$report"
-scripts/stamp-report.sh "$report" "\`make test-matrix\`"
 echo "report: $report"
 exit $status

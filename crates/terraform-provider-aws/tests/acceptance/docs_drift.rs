@@ -700,8 +700,8 @@ fn license_file_matches_cargo_toml() {
 }
 
 /// The README's figures come from what was measured: the binary size from bench/results.md's
-/// binary size row, the first build from bench/build-log.txt, and the minimum Rust version is
-/// Cargo.toml's `rust-version`.
+/// binary size row, the build and test times from bench/build-log.txt (each line with its
+/// commit, date and load), and the minimum Rust version is Cargo.toml's `rust-version`.
 #[test]
 fn readme_figures_match_the_measurements() {
     let readme = read(&repo_path("README.md")).expect("README.md");
@@ -727,17 +727,57 @@ fn readme_figures_match_the_measurements() {
         "README.md must state the minimum Rust version, {rust}"
     );
 
+    // bench/build-log.txt: date | commit | what | figures | how. README quotes the newest
+    // line of each kind it cites, and each line it cites names its commit.
     let log = read(&repo_path("bench/build-log.txt")).expect("bench/build-log.txt");
-    let newest_clean_build = log
+    let lines: Vec<Vec<String>> = log
         .lines()
-        .filter(|l| !l.starts_with('#') && l.contains("release build, clean"))
-        .filter_map(|l| l.split('|').nth(2).map(|s| s.trim().to_string()))
-        .next_back()
-        .expect("bench/build-log.txt has a clean release build");
-    assert!(
-        readme.contains(&format!("{newest_clean_build} s")),
-        "README.md must give the newest clean build time of bench/build-log.txt ({newest_clean_build} s)"
-    );
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| l.split('|').map(|f| f.trim().to_string()).collect())
+        .collect();
+    let dated = Regex::new(r"^20[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} UTC$").expect("regex");
+    let commit = Regex::new(r"^[0-9a-f]{7,}\+?$").expect("regex");
+    for l in &lines {
+        assert!(
+            l.len() == 5 && dated.is_match(&l[0]),
+            "bench/build-log.txt: date | commit | what | figures | how: {l:?}"
+        );
+    }
+    let newest = |kind: &str| -> Vec<String> {
+        let l = lines
+            .iter()
+            .filter(|l| l[2].starts_with(kind))
+            .next_back()
+            .unwrap_or_else(|| panic!("bench/build-log.txt has no {kind:?} line"))
+            .clone();
+        assert!(
+            commit.is_match(&l[1]),
+            "the line README quotes must name its commit: {l:?}"
+        );
+        assert!(
+            l[4].contains("load average"),
+            "the line README quotes must give the load: {l:?}"
+        );
+        l
+    };
+    let figures =
+        |l: &[String]| -> Vec<String> { l[3].split(';').map(|f| f.trim().to_string()).collect() };
+    let release = newest("release build, clean");
+    let dev = newest("dev build, first");
+    let test = newest("make test, first");
+    for (l, what) in [
+        (&release, "clean release build"),
+        (&dev, "first dev build"),
+        (&test, "make test"),
+    ] {
+        for figure in figures(l) {
+            let figure = figure.split(" in ").next().unwrap_or(&figure).to_string();
+            assert!(
+                readme.contains(&figure),
+                "README.md must give the {what} of bench/build-log.txt: {figure}"
+            );
+        }
+    }
 }
 
 /// The measurements the docs quote say when and on which commit they ran.
@@ -751,6 +791,21 @@ fn bench_reports_record_their_commit_and_date() {
         .find(|l| l.starts_with("- **bench run**:"))
         .expect("bench/results.md has no bench run line");
     assert!(dated.is_match(run) && commit.is_match(run), "{run}");
+    let matrix = read(&repo_path("bench/terraform-matrix.md")).expect("bench/terraform-matrix.md");
+    let run = matrix
+        .lines()
+        .find(|l| l.starts_with("- **run**:"))
+        .expect("bench/terraform-matrix.md has no run line (make test-matrix writes it)");
+    assert!(dated.is_match(run) && commit.is_match(run), "{run}");
+    assert!(
+        matrix.contains("load average"),
+        "the matrix report gives the load"
+    );
+    let readme = read(&repo_path("README.md")).expect("README.md");
+    assert!(
+        readme.contains("`bench/terraform-matrix.md`"),
+        "README points at the matrix report"
+    );
     let soak = read(&repo_path("bench/soak.md")).expect("bench/soak.md");
     let run = soak
         .lines()
@@ -976,4 +1031,57 @@ fn pages_of_types_with_timeouts_have_a_timeouts_section() {
         pages >= 2,
         "the resource and the data source both have timeouts"
     );
+}
+
+/// CHANGELOG.md, Cargo.toml and the git tags agree: the newest entry is Cargo.toml's version;
+/// an entry is marked "(unreleased)" exactly when its `vX.Y.Z` tag does not exist; nothing is
+/// tagged that the changelog does not have.
+#[test]
+fn changelog_cargo_toml_and_tags_agree() {
+    let cargo = read(&repo_path("Cargo.toml")).expect("Cargo.toml");
+    let version = Regex::new(r#"(?m)^version = "([0-9.]+)""#)
+        .expect("regex")
+        .captures(&cargo)
+        .map(|c| c[1].to_string())
+        .expect("Cargo.toml has a version");
+    let changelog = read(&repo_path("CHANGELOG.md")).expect("CHANGELOG.md");
+    let heading = Regex::new(r"(?m)^## \[?([0-9]+\.[0-9]+\.[0-9]+)\]?(.*)$").expect("regex");
+    let entries: Vec<(String, bool)> = heading
+        .captures_iter(&changelog)
+        .map(|c| (c[1].to_string(), c[2].contains("unreleased")))
+        .collect();
+    assert!(
+        !changelog.contains("## Unreleased"),
+        "unreleased work goes under the version it will ship in"
+    );
+    assert_eq!(
+        entries.first().map(|e| e.0.as_str()),
+        Some(version.as_str()),
+        "the newest entry is Cargo.toml's version"
+    );
+    let out = std::process::Command::new("git")
+        .args(["tag", "--list", "v*"])
+        .current_dir(support::repo_root())
+        .output();
+    let Some(out) = out.ok().filter(|o| o.status.success()) else {
+        support::skip("install git (the tags are read with git tag)");
+        return;
+    };
+    let tags: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    for (v, unreleased) in &entries {
+        let tagged = tags.contains(&format!("v{v}"));
+        assert_eq!(
+            !tagged, *unreleased,
+            "CHANGELOG.md's {v}: tagged {tagged}, marked unreleased {unreleased}"
+        );
+    }
+    for tag in &tags {
+        assert!(
+            entries.iter().any(|(v, _)| format!("v{v}") == *tag),
+            "tag {tag} has no CHANGELOG.md entry"
+        );
+    }
 }
