@@ -188,26 +188,10 @@ mod tests {
         }
     }
 
-    /// hashicorp/aws's provider block of every release with a fixture in
-    /// tests/fixtures/provider_block/ (the newest 6.x, an older 6.x and the last 5.x), as
-    /// written by scripts/extract-provider-fixture.py (`make provider-fixture`).
+    include!("../../tests/fixtures/provider_block_fixtures.rs");
+
     fn fixtures() -> Vec<serde_json::Value> {
-        let dir =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/provider_block");
-        let mut paths: Vec<_> = std::fs::read_dir(&dir)
-            .expect("fixtures folder")
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "json"))
-            .collect();
-        paths.sort();
-        assert!(paths.len() >= 3, "fixtures missing in {}", dir.display());
-        paths
-            .iter()
-            .map(|p| {
-                let text = std::fs::read_to_string(p).expect("read fixture");
-                serde_json::from_str(&text).expect("fixture JSON")
-            })
-            .collect()
+        provider_block_fixtures()
     }
 
     /// Every checked-in provider block (see `fixtures`): every name of each, with the same

@@ -31,30 +31,23 @@ output "image_ids" {
 }
 "#;
 
-#[test]
-fn a_module_requiring_amicopy_aws_gets_it_under_another_local_name() {
-    let tf = Tf::new("modules_pattern");
-    let source = tf.make_source_ami(SOURCE_REGION, "tfacc-modules-source");
-    let module_dir = tf.path().join("modules/ami-copies");
-    std::fs::create_dir_all(&module_dir).expect("module dir");
-    std::fs::write(module_dir.join("main.tf"), MODULE).expect("module");
-    // The test's provider block for the emulator, under the root's local name `awscopy`.
+/// The root module: `required` (the required_providers entries), the test's provider block under
+/// the local name `awscopy`, and the module call passing it as `passed` (`aws` or `awscopy`).
+fn root_module(tf: &Tf, required: &str, passed: &str, source: &str) -> String {
     let provider =
         tf.provider_block(REGION, "")
             .replacen("provider \"aws\"", "provider \"awscopy\"", 1);
-    std::fs::write(
-        tf.path().join("main.tf"),
-        format!(
-            r#"terraform {{
+    format!(
+        r#"terraform {{
   required_providers {{
-    awscopy = {{ source = "amicopy/aws" }}
+{required}
   }}
 }}
 
 {provider}
 module "golden_copies" {{
   source    = "./modules/ami-copies"
-  providers = {{ aws = awscopy }}
+  providers = {{ {passed} = awscopy }}
 
   source_ami_id = "{source}"
   regions       = ["{REGION}", "{SOURCE_REGION}"]
@@ -64,6 +57,23 @@ output "image_ids" {{
   value = module.golden_copies.image_ids
 }}
 "#
+    )
+}
+
+#[test]
+fn a_module_requiring_amicopy_aws_gets_it_under_another_local_name() {
+    let tf = Tf::new("modules_pattern");
+    let source = tf.make_source_ami(SOURCE_REGION, "tfacc-modules-source");
+    let module_dir = tf.path().join("modules/ami-copies");
+    std::fs::create_dir_all(&module_dir).expect("module dir");
+    std::fs::write(module_dir.join("main.tf"), MODULE).expect("module");
+    std::fs::write(
+        tf.path().join("main.tf"),
+        root_module(
+            &tf,
+            "    awscopy = { source = \"amicopy/aws\" }",
+            "aws",
+            &source,
         ),
     )
     .expect("root module");
@@ -129,28 +139,13 @@ fn beside_hashicorp_aws_the_module_uses_the_roots_local_name() {
         .replace("tfacc-modules-", "tfacc-modules-beside-");
     assert!(module.contains("provider          = awscopy"), "{module}");
     std::fs::write(module_dir.join("main.tf"), module).expect("module");
-    let provider =
-        tf.provider_block(REGION, "")
-            .replacen("provider \"aws\"", "provider \"awscopy\"", 1);
     std::fs::write(
         tf.path().join("main.tf"),
-        format!(
-            r#"terraform {{
-  required_providers {{
-    aws     = {{ source = "hashicorp/aws" }}
-    awscopy = {{ source = "amicopy/aws" }}
-  }}
-}}
-
-{provider}
-module "golden_copies" {{
-  source    = "./modules/ami-copies"
-  providers = {{ awscopy = awscopy }}
-
-  source_ami_id = "{source}"
-  regions       = ["{REGION}", "{SOURCE_REGION}"]
-}}
-"#
+        root_module(
+            &tf,
+            "    aws     = { source = \"hashicorp/aws\" }\n    awscopy = { source = \"amicopy/aws\" }",
+            "awscopy",
+            &source,
         ),
     )
     .expect("root module");

@@ -477,27 +477,11 @@ fn arguments_unknown_at_plan_are_named_in_a_warning() {
     );
 }
 
-/// hashicorp/aws's provider block of every release with a fixture in
-/// tests/fixtures/provider_block/ (written by scripts/extract-provider-fixture.py, `make
-/// provider-fixture`): the newest 6.x, an older 6.x and the last 5.x. A provider block written
-/// for any of them must work.
+include!("../fixtures/provider_block_fixtures.rs");
+
+/// A provider block written for any fixture release must work.
 fn upstream_fixtures() -> Vec<Json> {
-    let dir = crate::support::repo_root()
-        .join("crates/terraform-provider-aws/tests/fixtures/provider_block");
-    let mut paths: Vec<_> = std::fs::read_dir(&dir)
-        .expect("provider block fixtures")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    paths.sort();
-    assert!(paths.len() >= 3, "fixtures missing in {}", dir.display());
-    paths
-        .iter()
-        .map(|p| {
-            let text = std::fs::read_to_string(p).expect("read fixture");
-            serde_json::from_str(&text).expect("fixture JSON")
-        })
-        .collect()
+    provider_block_fixtures()
 }
 
 /// The fixture of one hashicorp/aws release.

@@ -112,9 +112,19 @@ fn released(dist: &Path) {
     assert!(ok, "scripts/release.sh {VERSION} failed:\n{text}");
 }
 
+/// `sha256sum`, or `shasum -a 256` where there is none (macOS): both take `--check --strict`.
+fn sha256_tool() -> Command {
+    if support::has_tool("sha256sum") {
+        return Command::new("sha256sum");
+    }
+    let mut cmd = Command::new("shasum");
+    cmd.args(["-a", "256"]);
+    cmd
+}
+
 fn sha256_hex(input: &[u8]) -> String {
     use std::io::Write;
-    let mut child = Command::new("sha256sum")
+    let mut child = sha256_tool()
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -261,7 +271,7 @@ fn release_has_the_registry_layout() {
     );
 
     // SHA256SUMS lists the zip and the manifest with their real digests.
-    let (ok, check) = run(Command::new("sha256sum")
+    let (ok, check) = run(sha256_tool()
         .args(["--check", "--strict", &format!("{prefix}_SHA256SUMS")])
         .current_dir(dist.path()));
     assert!(ok, "{check}");
@@ -497,7 +507,7 @@ fn release_packages_the_five_platforms_and_windows_gets_the_exe() {
             source.display()
         );
     }
-    let (ok, check) = run(Command::new("sha256sum")
+    let (ok, check) = run(sha256_tool()
         .args(["--check", "--strict", &format!("{prefix}_SHA256SUMS")])
         .current_dir(&dist));
     assert!(ok, "{check}");

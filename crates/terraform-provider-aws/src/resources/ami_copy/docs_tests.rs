@@ -23,18 +23,6 @@ fn bullet(page: &str, name: &str) -> String {
         .join(" ")
 }
 
-/// A configuration with the required arguments and `pairs`.
-fn cfg(pairs: &[(&str, Value)]) -> Value {
-    let mut v = Value::Null;
-    v.set("name", Value::string("my-copy"));
-    v.set("source_ami_id", Value::string("ami-0123abcd"));
-    v.set("source_ami_region", Value::string("us-west-1"));
-    for (k, x) in pairs {
-        v.set(*k, x.clone());
-    }
-    v
-}
-
 /// The backticked words of `text`.
 fn quoted(text: &str) -> Vec<&str> {
     text.split('`').skip(1).step_by(2).collect()
@@ -151,20 +139,19 @@ fn every_rule_stricter_than_upstream_is_listed_on_the_resource_page() {
         }
     }
     // Rules between attributes, and at plan: the attributes their errors name.
-    let mut bad = cfg(&[
-        (
-            "kms_key_id",
-            Value::string("arn:aws:kms:us-east-1:123456789012:key/k"),
-        ),
-        (
-            "destination_availability_zone",
-            Value::string("us-east-1-bos-1a"),
-        ),
-        (
-            "destination_outpost_arn",
-            Value::string("arn:aws:outposts:us-east-1:123456789012:outpost/op-0123456789abcdef0"),
-        ),
-    ]);
+    let kms = "arn:aws:kms:us-east-1:123456789012:key/k";
+    let outpost = "arn:aws:outposts:us-east-1:123456789012:outpost/op-0123456789abcdef0";
+    let mut bad = Value::Null;
+    for (k, v) in [
+        ("name", "my-copy"),
+        ("source_ami_id", "ami-0123abcd"),
+        ("source_ami_region", "us-west-1"),
+        ("kms_key_id", kms),
+        ("destination_availability_zone", "us-east-1-bos-1a"),
+        ("destination_outpost_arn", outpost),
+    ] {
+        bad.set(k, Value::string(v));
+    }
     let mut named = |d: &Diagnostics| {
         for diag in &d.0 {
             if let Some(p) = &diag.path {
