@@ -746,8 +746,7 @@ fn readme_figures_match_the_measurements() {
     let newest = |kind: &str| -> Vec<String> {
         let l = lines
             .iter()
-            .filter(|l| l[2].starts_with(kind))
-            .next_back()
+            .rfind(|l| l[2].starts_with(kind))
             .unwrap_or_else(|| panic!("bench/build-log.txt has no {kind:?} line"))
             .clone();
         assert!(
@@ -839,6 +838,7 @@ fn fenced_blocks(page: &str) -> Vec<(String, String)> {
 /// read by Terraform without a complaint; each JSON block (the IAM policies) parses.
 #[test]
 fn every_block_inside_the_docs_pages_is_checked() {
+    let module = Regex::new(r#"module "[^"]+" \{\s*source\s*=\s*"(\./[^"]+)""#).expect("regex");
     let mut checked = 0;
     for file in files_under("docs") {
         let page = read(&repo_path(&file)).unwrap_or_default();
@@ -913,8 +913,6 @@ fn every_block_inside_the_docs_pages_is_checked() {
             } else {
                 tf.write(&text);
             }
-            let module =
-                Regex::new(r#"module "[^"]+" \{\s*source\s*=\s*"(\./[^"]+)""#).expect("regex");
             if let Some(caps) = module.captures(&text) {
                 let index = terraform_blocks
                     .iter()
