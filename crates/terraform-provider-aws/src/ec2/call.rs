@@ -166,7 +166,7 @@ mod tests {
         )
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_call_that_answers_is_passed_through() {
         let ctx = Context::default().with_timeout("update", Duration::from_secs(20));
         let answered: Result<u8, SdkError<CreateTagsError, HttpResponse>> = Ok(7);
@@ -180,7 +180,7 @@ mod tests {
         assert!(e.describe().starts_with("InvalidParameter"), "{e:?}");
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_hanging_call_ends_at_the_deadline() {
         let ctx = Context::default().with_timeout("update", Duration::from_millis(200));
         let hang = std::future::pending::<Sent>();
@@ -217,7 +217,7 @@ mod tests {
         );
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn stop_abandons_the_call_at_once() {
         let ctx = Context::default();
         let stop = ctx.stop.clone();

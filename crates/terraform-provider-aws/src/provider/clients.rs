@@ -17,6 +17,8 @@ pub struct AwsClients {
     pub default_tags: BTreeMap<String, String>,
     /// `ignore_tags { keys, key_prefixes }`.
     pub ignore_tags: IgnoreTags,
+    /// `skip_region_validation`: resources skip the region name shape check too.
+    pub skip_region_validation: bool,
     /// The shared SDK configuration (credentials, retries, endpoints) the clients are built from.
     pub(crate) sdk_config: aws_types::SdkConfig,
     /// `endpoints { ec2 }` or `AWS_ENDPOINT_URL_EC2`, applied to every EC2 client.

@@ -78,6 +78,7 @@ pub struct ProviderConfig {
     pub default_tags: Tags,
     pub ignore_tags: IgnoreTags,
     pub skip_credentials_validation: bool,
+    pub skip_region_validation: bool,
     pub skip_requesting_account_id: bool,
     pub skip_metadata_api_check: bool,
     /// `None`: `AWS_MAX_ATTEMPTS` - 1, else 25 (see `sdk::max_retries`).
@@ -187,6 +188,7 @@ impl ProviderConfig {
                 key_prefixes: ignore.get("key_prefixes").as_string_list(),
             },
             skip_credentials_validation: flag(c.get("skip_credentials_validation")),
+            skip_region_validation: flag(c.get("skip_region_validation")),
             skip_requesting_account_id: flag(c.get("skip_requesting_account_id")),
             skip_metadata_api_check: c
                 .get("skip_metadata_api_check")

@@ -141,6 +141,7 @@ async fn configure(
         account_id,
         default_tags: cfg.default_tags.clone(),
         ignore_tags: cfg.ignore_tags.clone(),
+        skip_region_validation: cfg.skip_region_validation,
         sdk_config: sdk.config,
         ec2_endpoint: sdk.ec2_endpoint,
         kms_endpoint: sdk.kms_endpoint,

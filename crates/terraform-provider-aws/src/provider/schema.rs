@@ -188,20 +188,16 @@ mod tests {
         }
     }
 
-    /// hashicorp/aws's provider block of the current 6.x line and of the last 5.x release, as
-    /// checked in by scripts/extract-provider-fixture.py.
-    fn fixtures() -> [serde_json::Value; 2] {
-        [
-            include_str!("../../tests/fixtures/hashicorp_aws_provider_block.json"),
-            include_str!("../../tests/fixtures/hashicorp_aws_5_provider_block.json"),
-        ]
-        .map(|text| serde_json::from_str(text).expect("fixture JSON"))
+    include!("../../tests/fixtures/provider_block_fixtures.rs");
+
+    fn fixtures() -> Vec<serde_json::Value> {
+        provider_block_fixtures()
     }
 
-    /// Both checked-in provider blocks (see `fixtures`): every name of either, with the same
+    /// Every checked-in provider block (see `fixtures`): every name of each, with the same
     /// type, nesting and count, and the `endpoints` keys exactly their union.
     #[test]
-    fn accepts_every_argument_block_and_endpoint_key_of_5x_and_6x() {
+    fn accepts_every_argument_block_and_endpoint_key_of_every_fixture_release() {
         let ours = provider_schema().block;
         let type_json = tfplugin::codec::types::type_to_json;
         let same_attrs = |block: &Block, want: &serde_json::Value, at: &str| {
@@ -251,8 +247,15 @@ mod tests {
         assert_eq!(union, ENDPOINT_KEYS.to_vec());
         let endpoints = ours.nested("endpoints").expect("endpoints block");
         assert_eq!(endpoints.block.attributes.len(), union.len());
-        // The union is not just 6.x: the keys 6.0 dropped, which tflocal still writes, are in.
-        for key in ["iotanalytics", "iotevents"] {
+        // The union is not just 6.x: the keys 6.0 dropped, which tflocal still writes, are in,
+        // and so are the keys of the newest fixture, 6.62.0.
+        for key in [
+            "iotanalytics",
+            "iotevents",
+            "accountaccess",
+            "uxc",
+            "s3files",
+        ] {
             assert!(endpoints.block.attribute(key).is_some(), "endpoints.{key}");
         }
     }

@@ -55,9 +55,13 @@ fn a_disabled_copy_stays_in_the_state(lane: Lane) {
         // Every DescribeImages the refresh and the plan made asked for disabled images.
         let reads = tf.calls(Some("DescribeImages"));
         assert!(
-            reads.iter().all(
-                |c| crate::support::call_param(c, "IncludeDisabled").as_deref() == Some("true")
-            ),
+            !reads.is_empty()
+                && reads
+                    .iter()
+                    .all(
+                        |c| crate::support::call_param(c, "IncludeDisabled").as_deref()
+                            == Some("true")
+                    ),
             "{reads:?}"
         );
     }

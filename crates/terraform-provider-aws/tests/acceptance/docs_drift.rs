@@ -490,7 +490,7 @@ fn front_matter_value<'a>(front: &'a str, key: &str) -> Option<&'a str> {
 
 /// docs/ holds the registry's pages and nothing else (the design document lives in DESIGN.md),
 /// each with the registry's front matter: a title, a description and, but for the provider's
-/// index page, a subcategory that groups it in the registry's navigation.
+/// index page, a subcategory that groups it in the registry's navigation; no legacy `layout`.
 #[test]
 fn docs_hold_only_registry_pages_with_their_front_matter() {
     let page = Regex::new(r"^docs/(index\.md|(resources|data-sources|guides)/[a-z0-9_-]+\.md)$")
@@ -514,6 +514,10 @@ fn docs_hold_only_registry_pages_with_their_front_matter() {
             if front_matter_value(front, key).is_none() {
                 problems.push(format!("{file}: front matter has no {key}"));
             }
+        }
+        // The registry's legacy Middleman key: current pages leave it out.
+        if front_matter_value(front, "layout").is_some() {
+            problems.push(format!("{file}: front matter has the legacy `layout` key"));
         }
         if file != "docs/index.md" {
             match front_matter_value(front, "subcategory") {
@@ -696,8 +700,8 @@ fn license_file_matches_cargo_toml() {
 }
 
 /// The README's figures come from what was measured: the binary size from bench/results.md's
-/// binary size row, the first build from bench/build-log.txt, and the minimum Rust version is
-/// Cargo.toml's `rust-version`.
+/// binary size row, the build and test times from bench/build-log.txt (each line with its
+/// commit, date and load), and the minimum Rust version is Cargo.toml's `rust-version`.
 #[test]
 fn readme_figures_match_the_measurements() {
     let readme = read(&repo_path("README.md")).expect("README.md");
@@ -723,17 +727,56 @@ fn readme_figures_match_the_measurements() {
         "README.md must state the minimum Rust version, {rust}"
     );
 
+    // bench/build-log.txt: date | commit | what | figures | how. README quotes the newest
+    // line of each kind it cites, and each line it cites names its commit.
     let log = read(&repo_path("bench/build-log.txt")).expect("bench/build-log.txt");
-    let newest_clean_build = log
+    let lines: Vec<Vec<String>> = log
         .lines()
-        .filter(|l| !l.starts_with('#') && l.contains("release build, clean"))
-        .filter_map(|l| l.split('|').nth(2).map(|s| s.trim().to_string()))
-        .next_back()
-        .expect("bench/build-log.txt has a clean release build");
-    assert!(
-        readme.contains(&format!("{newest_clean_build} s")),
-        "README.md must give the newest clean build time of bench/build-log.txt ({newest_clean_build} s)"
-    );
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| l.split('|').map(|f| f.trim().to_string()).collect())
+        .collect();
+    let dated = Regex::new(r"^20[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} UTC$").expect("regex");
+    let commit = Regex::new(r"^[0-9a-f]{7,}\+?$").expect("regex");
+    for l in &lines {
+        assert!(
+            l.len() == 5 && dated.is_match(&l[0]),
+            "bench/build-log.txt: date | commit | what | figures | how: {l:?}"
+        );
+    }
+    let newest = |kind: &str| -> Vec<String> {
+        let l = lines
+            .iter()
+            .rfind(|l| l[2].starts_with(kind))
+            .unwrap_or_else(|| panic!("bench/build-log.txt has no {kind:?} line"))
+            .clone();
+        assert!(
+            commit.is_match(&l[1]),
+            "the line README quotes must name its commit: {l:?}"
+        );
+        assert!(
+            l[4].contains("load average"),
+            "the line README quotes must give the load: {l:?}"
+        );
+        l
+    };
+    let figures =
+        |l: &[String]| -> Vec<String> { l[3].split(';').map(|f| f.trim().to_string()).collect() };
+    let release = newest("release build, clean");
+    let dev = newest("dev build, first");
+    let test = newest("make test, first");
+    for (l, what) in [
+        (&release, "clean release build"),
+        (&dev, "first dev build"),
+        (&test, "make test"),
+    ] {
+        for figure in figures(l) {
+            let figure = figure.split(" in ").next().unwrap_or(&figure).to_string();
+            assert!(
+                readme.contains(&figure),
+                "README.md must give the {what} of bench/build-log.txt: {figure}"
+            );
+        }
+    }
 }
 
 /// The measurements the docs quote say when and on which commit they ran.
@@ -747,10 +790,296 @@ fn bench_reports_record_their_commit_and_date() {
         .find(|l| l.starts_with("- **bench run**:"))
         .expect("bench/results.md has no bench run line");
     assert!(dated.is_match(run) && commit.is_match(run), "{run}");
+    let matrix = read(&repo_path("bench/terraform-matrix.md")).expect("bench/terraform-matrix.md");
+    let run = matrix
+        .lines()
+        .find(|l| l.starts_with("- **run**:"))
+        .expect("bench/terraform-matrix.md has no run line (make test-matrix writes it)");
+    assert!(dated.is_match(run) && commit.is_match(run), "{run}");
+    assert!(
+        matrix.contains("load average"),
+        "the matrix report gives the load"
+    );
+    let readme = read(&repo_path("README.md")).expect("README.md");
+    assert!(
+        readme.contains("`bench/terraform-matrix.md`"),
+        "README points at the matrix report"
+    );
     let soak = read(&repo_path("bench/soak.md")).expect("bench/soak.md");
     let run = soak
         .lines()
         .find(|l| l.starts_with("- **run**:"))
         .expect("bench/soak.md has no run line (make soak writes it)");
     assert!(dated.is_match(run) && commit.is_match(run), "{run}");
+}
+
+/// The fenced blocks of a Markdown page: (language, body).
+fn fenced_blocks(page: &str) -> Vec<(String, String)> {
+    let mut blocks = vec![];
+    let mut open: Option<(String, String)> = None;
+    for line in page.lines() {
+        match (&mut open, line.strip_prefix("```")) {
+            (None, Some(lang)) => open = Some((lang.trim().to_string(), String::new())),
+            (Some(_), Some(_)) => blocks.extend(open.take()),
+            (Some((_, body)), None) => {
+                body.push_str(line);
+                body.push('\n');
+            }
+            (None, None) => {}
+        }
+    }
+    blocks
+}
+
+/// Every HCL and JSON block inside the docs pages, not only the files under examples/: each HCL
+/// block is formatted as `terraform fmt` writes it; each Terraform configuration validates with
+/// this provider under both names it is used with (a module block gets the page's next block
+/// as its module, an import block the page's first resource); each CLI configuration block is
+/// read by Terraform without a complaint; each JSON block (the IAM policies) parses.
+#[test]
+fn every_block_inside_the_docs_pages_is_checked() {
+    let module = Regex::new(r#"module "[^"]+" \{\s*source\s*=\s*"(\./[^"]+)""#).expect("regex");
+    let mut checked = 0;
+    for file in files_under("docs") {
+        let page = read(&repo_path(&file)).unwrap_or_default();
+        let blocks = fenced_blocks(&page);
+        let terraform_blocks: Vec<&String> = blocks
+            .iter()
+            .filter(|(lang, _)| lang == "terraform")
+            .map(|(_, body)| body)
+            .collect();
+        for (n, (lang, body)) in blocks.iter().enumerate() {
+            let at = format!("{file}, block {} ({lang})", n + 1);
+            if lang == "json" {
+                serde_json::from_str::<Json>(body).unwrap_or_else(|e| panic!("{at}: {e}"));
+                checked += 1;
+                continue;
+            }
+            if lang != "terraform" && lang != "hcl" {
+                continue;
+            }
+            let tf = Tf::new(&format!(
+                "docs_block_{}_{n}",
+                file.replace(['/', '.', '-'], "_")
+            ));
+            // Both names resolve to this binary, as in tests/acceptance/side_by_side.rs.
+            std::fs::write(
+                tf.path().join("cli.tfrc"),
+                format!(
+                    "provider_installation {{\n  dev_overrides {{\n    \"amicopy/aws\" = \"{d}\"\n    \"hashicorp/aws\" = \"{d}\"\n  }}\n  direct {{}}\n}}\n",
+                    d = support::provider_dir().display()
+                ),
+            )
+            .expect("write cli config");
+            std::fs::write(tf.path().join("block.tf"), body).expect("write block");
+            let fmt = tf.run(&["fmt", "-check", "-diff", "block.tf"]);
+            assert_eq!(
+                fmt.code,
+                0,
+                "{at} is not formatted as terraform fmt writes it:\n{}",
+                fmt.text()
+            );
+            if lang == "hcl" {
+                assert!(
+                    body.contains("provider_installation"),
+                    "{at}: an hcl block that is not a CLI configuration"
+                );
+                let r = tf.run_env(
+                    &["version"],
+                    &[(
+                        "TF_CLI_CONFIG_FILE",
+                        &tf.path().join("block.tf").display().to_string(),
+                    )],
+                );
+                assert!(
+                    r.code == 0 && !r.text().contains("problems with the CLI configuration"),
+                    "{at}: Terraform does not take it as a CLI configuration:\n{}",
+                    r.text()
+                );
+                checked += 1;
+                continue;
+            }
+            std::fs::remove_file(tf.path().join("block.tf")).expect("remove block");
+            let mut text = body.clone();
+            if !text.contains("resource \"") && text.contains("import {") {
+                let declares = terraform_blocks
+                    .iter()
+                    .find(|b| b.contains("resource \"aws_ami_copy\""))
+                    .unwrap_or_else(|| panic!("{at}: no resource on the page to import into"));
+                text = format!("{declares}\n{text}");
+            }
+            if text.contains("required_providers") {
+                std::fs::write(tf.path().join("main.tf"), &text).expect("write block");
+            } else {
+                tf.write(&text);
+            }
+            if let Some(caps) = module.captures(&text) {
+                let index = terraform_blocks
+                    .iter()
+                    .position(|b| **b == *body)
+                    .expect("the block itself");
+                let code = terraform_blocks
+                    .get(index + 1)
+                    .unwrap_or_else(|| panic!("{at}: the module {} is not on the page", &caps[1]));
+                let dir = tf.path().join(&caps[1]);
+                std::fs::create_dir_all(&dir).expect("module dir");
+                std::fs::write(dir.join("main.tf"), code).expect("write module");
+                let r = tf.run(&["init", "-backend=false", "-input=false", "-no-color"]);
+                assert_eq!(r.code, 0, "{at}: init of its module failed:\n{}", r.text());
+            }
+            let (valid, diags) = tf.validate_json();
+            assert!(valid, "{at} does not validate: {diags:#?}\n{text}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 14, "only {checked} blocks checked");
+}
+
+/// docs/data-sources/ami.md compares the data source's error messages with hashicorp/aws's: the
+/// latter as recorded from upstream's source in a fixture, the former as the provider words them.
+#[test]
+fn data_source_error_wording_is_compared_with_upstreams_recorded_wording() {
+    let page = read(&repo_path("docs/data-sources/ami.md")).expect("data source page");
+    let page = page.replace("\\`", "`");
+    let fixture: Json = serde_json::from_str(
+        &read(&repo_path(
+            "crates/terraform-provider-aws/tests/fixtures/hashicorp_aws_ami_data_source_errors.json",
+        ))
+        .expect("fixture"),
+    )
+    .expect("fixture JSON");
+    assert!(
+        fixture["source"]["commit"]
+            .as_str()
+            .is_some_and(|c| c.len() == 40),
+        "the fixture must say which commit of upstream's source it was read from"
+    );
+    let errors = fixture["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 3);
+    for e in errors {
+        let theirs = e["summary"].as_str().expect("summary");
+        assert!(
+            page.contains(&format!("\"{theirs}\"")),
+            "the page must quote {theirs:?}"
+        );
+    }
+    // Ours, as the data source's code words them.
+    let code = [
+        read(&repo_path(
+            "crates/terraform-provider-aws/src/data_sources/ami/select.rs",
+        ))
+        .unwrap_or_default(),
+        read(&repo_path(
+            "crates/terraform-provider-aws/src/data_sources/ami/query.rs",
+        ))
+        .unwrap_or_default(),
+    ]
+    .concat();
+    let ours = Regex::new(r#"(?s)pub const (NO_RESULTS|MANY_RESULTS): Refusal = \(\s*"([^"]+)""#)
+        .expect("regex");
+    let mut found = 0;
+    for caps in ours.captures_iter(&code) {
+        assert!(
+            page.contains(&format!("\"{}\"", &caps[2])),
+            "the page must quote ours: {:?}",
+            &caps[2]
+        );
+        found += 1;
+    }
+    let unsafe_summary = Regex::new(r#"let summary = "([^"]+)";"#).expect("regex");
+    for caps in unsafe_summary.captures_iter(&code) {
+        assert!(
+            page.contains(&format!("\"{}\"", &caps[1])),
+            "the page must quote ours: {:?}",
+            &caps[1]
+        );
+        found += 1;
+    }
+    assert_eq!(found, 3, "the data source's three refusals");
+    assert!(
+        !page.contains("error messages are those of"),
+        "the page must not claim hashicorp/aws's wording"
+    );
+}
+
+/// Every page of a type with a `timeouts` block has a `## Timeouts` section, as registry pages do.
+#[test]
+fn pages_of_types_with_timeouts_have_a_timeouts_section() {
+    let tf = Tf::new("docs_timeouts_sections");
+    let schema = provider_schema(&tf);
+    let mut pages = 0;
+    for (kind, key) in [
+        ("resources", "resource_schemas"),
+        ("data-sources", "data_source_schemas"),
+    ] {
+        for (type_name, s) in schema[key].as_object().cloned().unwrap_or_default() {
+            if s["block"]["block_types"]["timeouts"].is_null() {
+                continue;
+            }
+            let short = type_name.strip_prefix("aws_").unwrap_or(&type_name);
+            let page = read(&repo_path(&format!("docs/{kind}/{short}.md"))).unwrap_or_default();
+            assert!(
+                page.contains("\n## Timeouts\n"),
+                "docs/{kind}/{short}.md has no ## Timeouts section"
+            );
+            pages += 1;
+        }
+    }
+    assert!(
+        pages >= 2,
+        "the resource and the data source both have timeouts"
+    );
+}
+
+/// CHANGELOG.md, Cargo.toml and the git tags agree: the newest entry is Cargo.toml's version;
+/// an entry is marked "(unreleased)" exactly when its `vX.Y.Z` tag does not exist; nothing is
+/// tagged that the changelog does not have.
+#[test]
+fn changelog_cargo_toml_and_tags_agree() {
+    let cargo = read(&repo_path("Cargo.toml")).expect("Cargo.toml");
+    let version = Regex::new(r#"(?m)^version = "([0-9.]+)""#)
+        .expect("regex")
+        .captures(&cargo)
+        .map(|c| c[1].to_string())
+        .expect("Cargo.toml has a version");
+    let changelog = read(&repo_path("CHANGELOG.md")).expect("CHANGELOG.md");
+    let heading = Regex::new(r"(?m)^## \[?([0-9]+\.[0-9]+\.[0-9]+)\]?(.*)$").expect("regex");
+    let entries: Vec<(String, bool)> = heading
+        .captures_iter(&changelog)
+        .map(|c| (c[1].to_string(), c[2].contains("unreleased")))
+        .collect();
+    assert!(
+        !changelog.contains("## Unreleased"),
+        "unreleased work goes under the version it will ship in"
+    );
+    assert_eq!(
+        entries.first().map(|e| e.0.as_str()),
+        Some(version.as_str()),
+        "the newest entry is Cargo.toml's version"
+    );
+    let out = std::process::Command::new("git")
+        .args(["tag", "--list", "v*"])
+        .current_dir(support::repo_root())
+        .output();
+    let Some(out) = out.ok().filter(|o| o.status.success()) else {
+        support::skip("install git (the tags are read with git tag)");
+        return;
+    };
+    let tags: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    for (v, unreleased) in &entries {
+        let tagged = tags.contains(&format!("v{v}"));
+        assert_eq!(
+            !tagged, *unreleased,
+            "CHANGELOG.md's {v}: tagged {tagged}, marked unreleased {unreleased}"
+        );
+    }
+    for tag in &tags {
+        assert!(
+            entries.iter().any(|(v, _)| format!("v{v}") == *tag),
+            "tag {tag} has no CHANGELOG.md entry"
+        );
+    }
 }

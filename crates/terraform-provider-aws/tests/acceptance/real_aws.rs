@@ -1,7 +1,8 @@
 //! The acceptance scenarios that need no emulator controls, against real AWS, on request only:
 //! `AMICOPY_ACC_AWS=1 make testacc-aws` with the usual AWS credentials and region (as provider
-//! projects gate theirs behind TF_ACC). Without the variable every test here returns at once and
-//! says it was skipped, so `make test` and CI compile them but never reach AWS.
+//! projects gate theirs behind TF_ACC). The scenarios are `#[ignore]`d, so `make test` and CI
+//! compile them and report them as ignored, never as passed; `make testacc-aws` runs them with
+//! `--ignored`, and a scenario run without AMICOPY_ACC_AWS=1 fails instead of passing unrun.
 //!
 //! Each test names its images `tfacc-amicopy-<random>-...` and tags them and their snapshots
 //! with that prefix; a guard removes whatever carries it when the test ends, passed or failed.
@@ -15,8 +16,8 @@ use std::hash::{BuildHasher, Hasher};
 use std::time::{Duration, Instant};
 use support::{ami_copy, ami_id, map, rt, state_map, state_snapshot_ids, Tf};
 
-const SKIPPED: &str =
-    "skipped: set AMICOPY_ACC_AWS=1 (with AWS credentials) to run against real AWS";
+const OPT_IN: &str =
+    "set AMICOPY_ACC_AWS=1 (with AWS credentials) to run against real AWS: make testacc-aws";
 /// The tag every image and snapshot of a test carries, valued with the test's prefix.
 const RUN_TAG: &str = "tfacc-amicopy-run";
 
@@ -48,22 +49,21 @@ struct Scenario {
 }
 
 impl Scenario {
-    /// None (and a "skipped" line) unless AMICOPY_ACC_AWS=1.
-    fn start(test: &str) -> Option<Scenario> {
+    /// Panics unless AMICOPY_ACC_AWS=1: a scenario asked for by `--ignored` must not pass unrun.
+    fn start(test: &str) -> Scenario {
         let Some(tf) = Tf::real_aws(test) else {
-            eprintln!("{SKIPPED}");
-            return None;
+            panic!("{OPT_IN}");
         };
         let region = region();
         let prefix = unique_prefix();
         let source = source_image(&tf, &region);
-        Some(Scenario {
+        Scenario {
             name: format!("{prefix}{test}"),
             tf,
             region,
             prefix,
             source,
-        })
+        }
     }
 
     /// The tags every copy of the test gets: a Name, and the run tag the cleanup looks for.
@@ -249,10 +249,9 @@ fn assert_gone(tf: &Tf, region: &str, image_id: &str, snapshots: &[String]) {
 }
 
 #[test]
+#[ignore = "real AWS: AMICOPY_ACC_AWS=1 make testacc-aws"]
 fn copy_with_tags_update_description_and_destroy_leave_nothing() {
-    let Some(sc) = Scenario::start("lifecycle") else {
-        return;
-    };
+    let sc = Scenario::start("lifecycle");
     let (tf, region, tags) = (&sc.tf, &sc.region, map(&sc.tags()));
     tf.write(&sc.config("amicopy acceptance test"));
     tf.apply();
@@ -288,10 +287,9 @@ fn copy_with_tags_update_description_and_destroy_leave_nothing() {
 }
 
 #[test]
+#[ignore = "real AWS: AMICOPY_ACC_AWS=1 make testacc-aws"]
 fn import_of_a_copy_made_outside_terraform_plans_clean_and_destroys() {
-    let Some(sc) = Scenario::start("import") else {
-        return;
-    };
+    let sc = Scenario::start("import");
     let (tf, region) = (&sc.tf, &sc.region);
     let description = "amicopy import test";
     let ec2 = tf.ec2(region);
@@ -338,10 +336,14 @@ fn import_of_a_copy_made_outside_terraform_plans_clean_and_destroys() {
     assert_gone(tf, region, &id, &snapshots);
 }
 
+/// The opt-in guards the real-AWS harness itself: without AMICOPY_ACC_AWS=1 there is no real-AWS
+/// working directory to run Terraform in. (With the opt-in set, this run is meant for AWS, and
+/// the check cannot be made: it says so as skipped.)
 #[test]
-fn without_the_opt_in_nothing_reaches_aws() {
+fn without_the_opt_in_there_is_no_real_aws_harness() {
     if std::env::var("AMICOPY_ACC_AWS").as_deref() == Ok("1") {
+        support::skip("AMICOPY_ACC_AWS=1 is set");
         return;
     }
-    assert!(Tf::real_aws("gate").is_none(), "{SKIPPED}");
+    assert!(Tf::real_aws("gate").is_none(), "{OPT_IN}");
 }

@@ -414,7 +414,7 @@ fn loop_exists(key: &LoopKey) -> bool {
     lock(registry()).contains_key(key)
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn pending_then_available() {
     let fake = FakeEc2::default();
     fake.put("ami-1", "pending", &["snap-1"]);
@@ -445,7 +445,7 @@ async fn pending_then_available() {
     assert!(!loop_exists(&key));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn first_poll_is_quick() {
     let fake = FakeEc2::default();
     fake.put("ami-1", "available", &[]);
@@ -470,7 +470,7 @@ async fn first_poll_is_quick() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn timeout_reports_last_state_and_progress() {
     let fake = FakeEc2::default();
     fake.put("ami-1", "pending", &["snap-1", "snap-2"]);
@@ -503,7 +503,7 @@ async fn timeout_reports_last_state_and_progress() {
     assert!(err.to_string().contains("copy progress: 30%"), "{err}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn stop_returns_promptly() {
     let fake = FakeEc2::default();
     fake.put("ami-1", "pending", &[]);
@@ -542,7 +542,7 @@ async fn stop_returns_promptly() {
     assert!(!loop_exists(&key));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn failed_state_ends_wait_with_reason() {
     let fake = FakeEc2::default();
     fake.put("ami-1", "pending", &[]);
@@ -567,7 +567,7 @@ async fn failed_state_ends_wait_with_reason() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn not_found_after_grace_but_late_appearance_is_fine() {
     let fake = FakeEc2::default();
     let key = unique_key();
@@ -603,7 +603,7 @@ async fn not_found_after_grace_but_late_appearance_is_fine() {
     .expect("found after a while");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn gone_and_matches() {
     let fake = FakeEc2::default();
     fake.put("ami-1", "available", &[]);
@@ -658,7 +658,7 @@ async fn gone_and_matches() {
     assert_eq!(img.description(), Some("new text"));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn waits_share_one_describe_call_per_tick() {
     let fake = FakeEc2::default();
     let ids: Vec<String> = (0..6).map(|n| format!("ami-{n}")).collect();
@@ -703,7 +703,7 @@ async fn waits_share_one_describe_call_per_tick() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_poll_that_hangs_is_abandoned_and_every_waiter_goes_on() {
     let fake = FakeEc2::default();
     fake.put("ami-a", "available", &[]);
@@ -729,7 +729,7 @@ async fn a_poll_that_hangs_is_abandoned_and_every_waiter_goes_on() {
     assert!(!st.image_calls.is_empty(), "a later poll answered");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn stop_ends_a_wait_while_its_poll_hangs() {
     let fake = FakeEc2::default();
     fake.put("ami-a", "pending", &[]);
@@ -777,7 +777,7 @@ async fn futures_join_all<F: std::future::Future>(futs: impl Iterator<Item = F>)
     out.into_iter().flatten().collect()
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn persistent_api_error_ends_wait_transient_does_not() {
     let fake = FakeEc2::default();
     fake.put("ami-1", "available", &[]);
@@ -818,7 +818,7 @@ async fn persistent_api_error_ends_wait_transient_does_not() {
     .expect("recovers after throttling");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn new_waiter_resets_backoff() {
     let fake = FakeEc2::default();
     fake.put("ami-slow", "pending", &[]);
@@ -876,7 +876,7 @@ fn image_id_shape() {
     assert!(!looks_like_image_id("ami-12,ami-34"));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn malformed_id_is_rejected_without_a_call() {
     let fake = FakeEc2::default();
     let err = wait(
@@ -893,7 +893,7 @@ async fn malformed_id_is_rejected_without_a_call() {
     assert!(fake.state().image_calls.is_empty());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn huge_timeout_does_not_overflow() {
     let fake = FakeEc2::default();
     fake.put("ami-1", "available", &[]);
@@ -940,7 +940,7 @@ impl tracing::Subscriber for CaptureInfo {
     fn exit(&self, _: &tracing::span::Id) {}
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn progress_is_logged_at_info() {
     let lines = Arc::new(Mutex::new(Vec::new()));
     // Thread-local: this test's runtime is single-threaded, so the loop task logs here too.

@@ -43,6 +43,8 @@ mod adopt;
 mod copy_state;
 mod create;
 mod delete;
+#[cfg(test)]
+mod docs_tests;
 mod flatten;
 mod image_ops;
 mod keep_id;
@@ -103,6 +105,7 @@ impl Resource for AmiCopy {
             provider_region: &clients.region,
             default_tags: &clients.default_tags,
             ignore_tags: &clients.ignore_tags,
+            skip_region_validation: clients.skip_region_validation,
             now: time::OffsetDateTime::now_utc(),
         };
         plan_checks::remember(&clients, &req.prior_state);

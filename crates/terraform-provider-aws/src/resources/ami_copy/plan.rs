@@ -24,6 +24,9 @@ pub struct PlanEnv<'a> {
     pub provider_region: &'a str,
     pub default_tags: &'a Tags,
     pub ignore_tags: &'a IgnoreTags,
+    /// The provider block's `skip_region_validation`: when set, `region` and
+    /// `source_ami_region` are not held to the region name shape.
+    pub skip_region_validation: bool,
     /// The time the plan is made, for the deprecation time's window.
     pub now: time::OffsetDateTime,
 }
@@ -62,8 +65,10 @@ pub fn plan(prior: &Value, proposed: &Value, config: &Value, env: &PlanEnv) -> P
         planned.set(attr::kms_key_id, prior.get(attr::kms_key_id).clone());
     }
     planned.set(attr::tags_all, planned_tags_all(prior, &planned, env));
+    let regions = check_regions(config, env);
     if creating {
-        let diagnostics = check_deprecation_window(prior, &planned, env.now);
+        let mut diagnostics = regions;
+        diagnostics.extend(check_deprecation_window(prior, &planned, env.now));
         return Plan {
             planned,
             requires_replace: vec![],
@@ -72,7 +77,8 @@ pub fn plan(prior: &Value, proposed: &Value, config: &Value, env: &PlanEnv) -> P
     }
 
     keep_same_minute_deprecation(prior, &mut planned);
-    let diagnostics = check_deprecation_window(prior, &planned, env.now);
+    let mut diagnostics = regions;
+    diagnostics.extend(check_deprecation_window(prior, &planned, env.now));
     let mut replace = requires_replace(&block, &complete_prior(prior, config, env), &planned);
     match prior.get(attr::state).as_str().map(Lifecycle::parse) {
         Some(Lifecycle::Pending) => {
@@ -117,6 +123,18 @@ fn complete_prior(prior: &Value, config: &Value, env: &PlanEnv) -> Value {
         }
     }
     prior
+}
+
+/// The configured regions against the region name shape, unless the provider block says
+/// `skip_region_validation = true` (as its own `region` is).
+fn check_regions(config: &Value, env: &PlanEnv) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    if !env.skip_region_validation {
+        for name in [attr::source_ami_region, attr::region] {
+            super::validate::region(&AttributePath::root(name), config.get(name), &mut d);
+        }
+    }
+    d
 }
 
 /// A new deprecation time EC2 would refuse (in the past, or more than 10 years ahead) is an
@@ -276,9 +294,40 @@ mod tests {
             provider_region: "us-east-1",
             default_tags,
             ignore_tags: ignore,
+            skip_region_validation: false,
             now: time::macros::datetime!(2026-01-01 00:00 UTC),
         };
         plan(prior, &propose(prior, config), config, &env)
+    }
+
+    #[test]
+    fn regions_are_held_to_the_name_shape_unless_the_provider_skips_region_validation() {
+        let mut c = config();
+        c.set("source_ami_region", Value::string("Not A Region"));
+        c.set("region", Value::string("mars_1"));
+        let (tags, ignore) = (Tags::new(), IgnoreTags::default());
+        let mut env = PlanEnv {
+            provider_region: "us-east-1",
+            default_tags: &tags,
+            ignore_tags: &ignore,
+            skip_region_validation: false,
+            now: time::macros::datetime!(2026-01-01 00:00 UTC),
+        };
+        for prior in [Value::Null, run0(&Value::Null, &config()).planned] {
+            let p = plan(&prior, &propose(&prior, &c), &c, &env);
+            let mut at: Vec<String> = p
+                .diagnostics
+                .0
+                .iter()
+                .filter_map(|d| d.path.as_ref().map(|x| x.to_string()))
+                .collect();
+            at.sort();
+            assert_eq!(at, ["region", "source_ami_region"], "{:?}", p.diagnostics);
+        }
+        env.skip_region_validation = true;
+        let p = plan(&Value::Null, &propose(&Value::Null, &c), &c, &env);
+        assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+        assert_eq!(p.planned.get("region"), &Value::string("mars_1"));
     }
 
     fn run0(prior: &Value, config: &Value) -> Plan {

@@ -130,7 +130,7 @@ pub fn schema() -> Schema {
         // Arguments.
         .attr(Attribute::required(attr::name, s.clone(), "Region-unique name of the new AMI: 3-128 characters, letters, digits and ( ) [ ] space . / - ' @ _. Changing it makes a new copy.").replace_on_change().validate(check::ami_name))
         .attr(Attribute::required(attr::source_ami_id, s.clone(), "ID of the AMI to copy (ami- followed by 8 or 17 hex digits), valid in source_ami_region. Changing it makes a new copy.").replace_on_change().validate(check::ami_id))
-        .attr(Attribute::required(attr::source_ami_region, s.clone(), "Region the source AMI lives in; may equal the destination region. Changing it makes a new copy.").replace_on_change().validate(check::region))
+        .attr(Attribute::required(attr::source_ami_region, s.clone(), "Region the source AMI lives in; may equal the destination region. Changing it makes a new copy.").replace_on_change())
         .attr(go_optional_str(attr::description, "Description of the new AMI (at most 255 characters). Updated in place.").validate(check::description))
         .attr(go_optional_str(attr::deprecation_time, "When the AMI becomes deprecated, RFC 3339 (e.g. 2030-01-01T00:00:00Z). EC2 rounds it to the nearest minute: two times that round to the same UTC minute are equal. Updated in place; removing it cancels the deprecation.").validate(check::rfc3339))
         // The Go provider forgot to replace on this one; CopyImage is still the only way to set it.
@@ -145,11 +145,11 @@ pub fn schema() -> Schema {
         .attr(bool_false_by_default(attr::skip_destroy, "When true, destroying the resource removes it from the state but leaves the AMI and its snapshots in the account. Default false."))
         // Never null: a configured `{}` must plan `{}`, and no tags must equal `tags = {}`.
         .attr(Attribute::optional_computed(attr::tags, Type::map(s.clone()), "Tags of the new AMI and of its snapshots, merged over the provider's default_tags. Unset is the same as {} (no tags).").default(Value::Map(Default::default())).validate(check::tags))
-        .attr(Attribute::optional_computed(attr::region, s.clone(), "Region to create the copy in; defaults to the provider's region. Changing it makes a new copy.").replace_on_change().validate(check::region))
+        .attr(Attribute::optional_computed(attr::region, s.clone(), "Region to create the copy in; defaults to the provider's region. Changing it makes a new copy.").replace_on_change())
         // Read from the image.
         .attr(computed_str(attr::id, "ID of the new AMI."))
         .attr(computed_str(attr::arn, "ARN of the new AMI."))
-        .attr(computed_str(attr::state, "State of the copy: \"available\" once complete, \"pending\" while an interrupted or timed-out copy is still in progress (the next apply resumes waiting), \"failed\" when EC2 gave up (the next apply replaces it)."))
+        .attr(computed_str(attr::state, "State of the copy: \"available\" once complete, \"pending\" while an interrupted or timed-out copy is still in progress (the next apply resumes waiting), \"failed\" (or \"error\", \"invalid\") when EC2 gave up (the next apply replaces it), \"disabled\" when disabled outside Terraform, \"deregistered\" when a destroy left snapshots (the next destroy finishes), or any other state EC2 reports."))
         .attr(Attribute::computed(attr::tags_all, Type::map(s.clone()), "All tags of the AMI, including the provider's default_tags."))
         // The only place Terraform keeps for an instance across taint and replacement: the
         // plan of a tainted instance gets no private data (see ownership::attempts).
@@ -157,7 +157,7 @@ pub fn schema() -> Schema {
         .attr(set_by_ec2(attr::architecture, "Architecture of the AMI (e.g. x86_64)."))
         .attr(set_by_ec2(attr::boot_mode, "Boot mode (legacy-bios, uefi, uefi-preferred)."))
         .attr(set_by_ec2_typed(attr::ena_support, Type::Bool, "Whether enhanced networking with ENA is enabled."))
-        .attr(set_by_ec2(attr::hypervisor, "Hypervisor type of the AMI."))
+        .attr(set_by_ec2(attr::hypervisor, "Hypervisor type of the AMI: `xen` or `ovm`."))
         .attr(set_by_ec2(attr::image_location, "Location of the AMI."))
         .attr(set_by_ec2(attr::image_owner_alias, "Owner alias of the AMI (e.g. amazon), if any."))
         .attr(set_by_ec2(attr::image_type, "Type of image (machine, kernel, ramdisk)."))

@@ -1,5 +1,6 @@
 //! The Terraform release under test, for features older CLIs lack: a test that needs a newer
-//! release prints why and returns (a version gate), so `make test-matrix` can run old releases.
+//! release records a `skipped:` line (see `skip`) and returns (a version gate), so `make
+//! test-matrix` can run old releases and count the gated tests as skipped, not passed.
 
 use super::paths::terraform_bin;
 use std::process::Command;
@@ -40,17 +41,17 @@ pub fn parse_version(text: &str) -> Option<Version> {
     ))
 }
 
-/// Whether the CLI has `feature`, which arrived in Terraform `min`; prints the reason when not.
-/// Use as `if !cli_has((1, 7, 0), "removed blocks") { return; }`.
+/// Whether the CLI has `feature`, which arrived in Terraform `min`; records the test as skipped
+/// when not. Use as `if !cli_has((1, 7, 0), "removed blocks") { return; }`.
 pub fn cli_has(min: Version, feature: &str) -> bool {
     let v = terraform_version();
     if v >= min {
         return true;
     }
-    println!(
-        "version gate: {feature} need Terraform >= {}.{}.{}; this is {}.{}.{}, so this test stops here",
+    super::skip(&format!(
+        "version gate: {feature} need Terraform >= {}.{}.{}, this is {}.{}.{}",
         min.0, min.1, min.2, v.0, v.1, v.2
-    );
+    ));
     false
 }
 

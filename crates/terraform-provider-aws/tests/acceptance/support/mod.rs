@@ -35,6 +35,7 @@ mod ec2;
 mod emulator;
 pub mod go_state;
 mod paths;
+mod skip;
 mod state;
 mod terraform;
 
@@ -43,5 +44,6 @@ pub use config::ami_copy;
 pub use ec2::rt;
 pub use emulator::{call_param, call_param_list, call_params, emulator_url, is_ec2_call, Lane};
 pub use paths::{provider_binary, provider_dir, repo_root, terraform_bin};
+pub use skip::{has_tool, skip, tools_present};
 pub use state::{ami_id, map, state_map, state_snapshot_ids};
 pub use terraform::{Diag, Run, Spawned, Tf};
