@@ -4,10 +4,17 @@
 //! Every RPC has the same frame, written once in [`ProviderService::rpc`]: a panic guard around
 //! the whole call, one list of diagnostics gathered along the way ([`Rpc`]), and an answer that
 //! carries them whether the call finished or stopped early. Each handler is only its own lines.
+//!
+//! Identities (`crate::identity`) are answered here for every resource alike: each state that
+//! goes back to Terraform carries its identity, checked against the one Terraform holds. List
+//! resources (`crate::list_resource`) stream through a [`StreamSink`].
 
 use crate::convert::{self, decode_dynamic, encode_dynamic};
 use crate::data_source::{unknown_result, DataSource, ReadDataRequest};
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::identity::{self, IdentitySchema};
+use crate::list_resource::{ListRequest, ListResource, ListSink};
+use crate::list_stream::StreamSink;
 use crate::proto::tfplugin6 as pb;
 use crate::provider::{
     ApplyRequest, ConfigureRequest, Context, MoveStateRequest, PlanRequest, Provider, ReadRequest,
@@ -18,7 +25,9 @@ use crate::value::{Type, Value};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, OnceLock};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
+use tonic::codegen::BoxStream;
 use tonic::{Request, Response, Status};
 
 /// One resource or data source type: its implementation, its schema (asked once) and the type
@@ -27,6 +36,8 @@ struct Entry<T: ?Sized> {
     imp: Arc<T>,
     schema: Schema,
     ty: Type,
+    /// A resource type's identity, when it has one, with the identity's type.
+    identity: Option<(IdentitySchema, Type)>,
 }
 
 impl<T: ?Sized> Entry<T> {
@@ -40,6 +51,49 @@ impl<T: ?Sized> Entry<T> {
     }
 }
 
+impl Entry<dyn Resource> {
+    /// An identity Terraform sent (null when it sent none or the type has none).
+    fn decode_identity(
+        &self,
+        sent: Option<&pb::ResourceIdentityData>,
+    ) -> Result<Value, Diagnostics> {
+        match (&self.identity, sent.and_then(|d| d.identity_data.as_ref())) {
+            (Some((_, ty)), Some(dv)) => decode_dynamic(Some(dv), ty, "resource identity"),
+            _ => Ok(Value::Null),
+        }
+    }
+
+    /// The identity of the object `state` describes, for Terraform: none when the type has no
+    /// identity or the state names no object yet, an error when it contradicts `stored` (the
+    /// identity `whose` holds; null when there is none to hold it to).
+    fn identity(
+        &self,
+        type_name: &str,
+        state: &Value,
+        stored: &Value,
+        whose: &str,
+    ) -> Result<Option<pb::ResourceIdentityData>, Diagnostics> {
+        let Some((_, ty)) = &self.identity else {
+            return Ok(None);
+        };
+        let id = if state.is_null() {
+            Value::Null
+        } else {
+            self.imp.identity(state)
+        };
+        if id.is_null() {
+            return Ok(None);
+        }
+        let differ = identity::contradictions(stored, &id);
+        if !differ.is_empty() {
+            return Err(identity::changed(type_name, whose, &differ).into());
+        }
+        Ok(Some(pb::ResourceIdentityData {
+            identity_data: Some(encode_dynamic(&id, ty, "resource identity")?),
+        }))
+    }
+}
+
 /// Schemas are asked for once, on first use, so that nothing but the handshake runs before the
 /// handshake line is printed.
 struct Catalog {
@@ -47,19 +101,31 @@ struct Catalog {
     provider_ty: Type,
     resources: BTreeMap<String, Entry<dyn Resource>>,
     data_sources: BTreeMap<String, Entry<dyn DataSource>>,
+    list_resources: BTreeMap<String, Entry<dyn ListResource>>,
 }
 
 /// The catalog entries of one kind: each type's schema, asked once, with its implied type.
 fn entries<T: ?Sized>(
     types: Vec<(String, Arc<T>)>,
     schema_of: impl Fn(&T) -> Schema,
+    identity_of: impl Fn(&T) -> Option<IdentitySchema>,
 ) -> BTreeMap<String, Entry<T>> {
     types
         .into_iter()
         .map(|(name, imp)| {
             let schema = schema_of(&imp);
             let ty = schema.block.implied_type();
-            (name, Entry { imp, schema, ty })
+            let identity = identity_of(&imp).map(|i| {
+                let ty = i.implied_type();
+                (i, ty)
+            });
+            let entry = Entry {
+                imp,
+                schema,
+                ty,
+                identity,
+            };
+            (name, entry)
         })
         .collect()
 }
@@ -172,6 +238,8 @@ replies!(
     pb::plan_resource_change::Response,
     pb::apply_resource_change::Response,
     pb::import_resource_state::Response,
+    pb::upgrade_resource_identity::Response,
+    pb::validate_list_resource_config::Response,
 );
 
 impl ProviderService {
@@ -187,13 +255,19 @@ impl ProviderService {
         self.catalog.get_or_init(|| {
             let provider_schema = self.provider.schema();
             let provider_ty = provider_schema.block.implied_type();
-            let resources = entries(self.provider.resources(), |r| r.schema());
-            let data_sources = entries(self.provider.data_sources(), |d| d.schema());
+            let resources = entries(
+                self.provider.resources(),
+                |r| r.schema(),
+                |r| r.identity_schema(),
+            );
+            let data_sources = entries(self.provider.data_sources(), |d| d.schema(), |_| None);
+            let list_resources = entries(self.provider.list_resources(), |l| l.schema(), |_| None);
             Catalog {
                 provider_schema,
                 provider_ty,
                 resources,
                 data_sources,
+                list_resources,
             }
         })
     }
@@ -210,6 +284,13 @@ impl ProviderService {
             .data_sources
             .get(name)
             .ok_or_else(|| unknown_type("data source", name))
+    }
+
+    fn list_resource(&self, name: &str) -> Result<&Entry<dyn ListResource>, Diagnostics> {
+        self.catalog()
+            .list_resources
+            .get(name)
+            .ok_or_else(|| unknown_type("list resource", name))
     }
 
     fn provider_config(&self, dv: Option<&pb::DynamicValue>) -> Result<Value, Diagnostics> {
@@ -256,6 +337,42 @@ impl ProviderService {
     }
 }
 
+impl ProviderService {
+    /// What a ListResource call needs before it streams: the list resource, its resource type's
+    /// identity and schema (into `sink`), and the decoded and validated `config`. An error here
+    /// is the listing's one event, and nothing is listed.
+    async fn listing(
+        &self,
+        req: &pb::list_resource::Request,
+        sink: &mut StreamSink,
+    ) -> Result<(Arc<dyn ListResource>, ListRequest), Diagnostics> {
+        let entry = self.list_resource(&req.type_name)?;
+        let listed = self.resource(&req.type_name)?;
+        let Some((_, identity_ty)) = &listed.identity else {
+            return Err(Diagnostic::error(
+                "List resource without an identity",
+                format!(
+                    "{} has no resource identity, which every listed object needs. This is a bug in the provider.",
+                    req.type_name
+                ),
+            )
+            .into());
+        };
+        sink.encode_with(identity_ty, &listed.ty);
+        let config = entry.decode(req.config.as_ref(), "list configuration")?;
+        let checks = guarded("ValidateListResourceConfig", entry.imp.validate(&config)).await?;
+        if checks.has_errors() {
+            return Err(checks);
+        }
+        let lreq = ListRequest {
+            config,
+            include_resource_object: req.include_resource_object,
+            limit: sink.wanted(),
+        };
+        Ok((entry.imp.clone(), lreq))
+    }
+}
+
 #[tonic::async_trait]
 impl pb::provider_server::Provider for ProviderService {
     async fn get_metadata(
@@ -265,6 +382,7 @@ impl pb::provider_server::Provider for ProviderService {
         let cat = self.catalog();
         let resources = cat.resources.keys();
         let data_sources = cat.data_sources.keys();
+        let list_resources = cat.list_resources.keys();
         Ok(Response::new(pb::get_metadata::Response {
             server_capabilities: Some(Self::capabilities()),
             resources: resources
@@ -274,6 +392,11 @@ impl pb::provider_server::Provider for ProviderService {
                 .collect(),
             data_sources: data_sources
                 .map(|n| pb::get_metadata::DataSourceMetadata {
+                    type_name: n.clone(),
+                })
+                .collect(),
+            list_resources: list_resources
+                .map(|n| pb::get_metadata::ListResourceMetadata {
                     type_name: n.clone(),
                 })
                 .collect(),
@@ -299,6 +422,11 @@ impl pb::provider_server::Provider for ProviderService {
                 .iter()
                 .map(|(n, e)| (n.clone(), convert::schema(&e.schema)))
                 .collect(),
+            list_resource_schemas: cat
+                .list_resources
+                .iter()
+                .map(|(n, e)| (n.clone(), convert::schema(&e.schema)))
+                .collect(),
             server_capabilities: Some(Self::capabilities()),
             ..Default::default()
         }))
@@ -308,7 +436,15 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         _: Request<pb::get_resource_identity_schemas::Request>,
     ) -> Answer<pb::get_resource_identity_schemas::Response> {
-        Ok(Response::new(Default::default()))
+        let identities = self.catalog().resources.iter();
+        Ok(Response::new(pb::get_resource_identity_schemas::Response {
+            identity_schemas: identities
+                .filter_map(|(n, e)| {
+                    Some((n.clone(), convert::identity_schema(&e.identity.as_ref()?.0)))
+                })
+                .collect(),
+            ..Default::default()
+        }))
     }
 
     async fn get_functions(
@@ -415,11 +551,14 @@ impl pb::provider_server::Provider for ProviderService {
                 source_private: req.source_private,
                 target_type_name: req.target_type_name,
             };
+            let type_name = mreq.target_type_name.clone();
             let resp = entry.imp.move_state(&self.ctx(), mreq).await;
             rpc.stop_on_errors(resp.diagnostics)?;
+            let state = &resp.target_state;
             Ok(pb::move_resource_state::Response {
-                target_state: Some(rpc.step(entry.encode(&resp.target_state, "moved state"))?),
+                target_state: Some(rpc.step(entry.encode(state, "moved state"))?),
                 target_private: resp.target_private,
+                target_identity: rpc.step(entry.identity(&type_name, state, &Value::Null, ""))?,
                 ..Default::default()
             })
         })
@@ -474,6 +613,7 @@ impl pb::provider_server::Provider for ProviderService {
             let entry = rpc.step(self.resource(&req.type_name))?;
             let current_state =
                 rpc.step(entry.decode(req.current_state.as_ref(), "current state"))?;
+            let stored = rpc.step(entry.decode_identity(req.current_identity.as_ref()))?;
             let ctx = Context {
                 announced_read: crate::expected_reads::arrived(&req.type_name, &current_state),
                 ..self.ctx()
@@ -484,7 +624,9 @@ impl pb::provider_server::Provider for ProviderService {
             };
             let resp = entry.imp.read(&ctx, rreq).await;
             rpc.add(resp.diagnostics);
+            let identity = entry.identity(&req.type_name, &resp.new_state, &stored, "the state");
             Ok(pb::read_resource::Response {
+                new_identity: rpc.step(identity)?,
                 new_state: Some(rpc.step(entry.encode(&resp.new_state, "new state"))?),
                 private: resp.private,
                 ..Default::default()
@@ -506,9 +648,19 @@ impl pb::provider_server::Provider for ProviderService {
                 config: rpc.step(entry.decode(req.config.as_ref(), "configuration"))?,
                 prior_private: req.prior_private,
             };
+            // An update keeps the object, so its identity; a create or replacement makes another.
+            let keeps_object = !preq.prior_state.is_null();
+            let prior = rpc.step(entry.decode_identity(req.prior_identity.as_ref()))?;
             let resp = entry.imp.plan(&self.ctx(), preq).await;
             rpc.add(resp.diagnostics);
+            let stored = match keeps_object && resp.requires_replace.is_empty() {
+                true => prior,
+                false => Value::Null,
+            };
+            let identity =
+                entry.identity(&req.type_name, &resp.planned_state, &stored, "the state");
             Ok(pb::plan_resource_change::Response {
+                planned_identity: rpc.step(identity)?,
                 planned_state: Some(rpc.step(entry.encode(&resp.planned_state, "planned state"))?),
                 requires_replace: resp
                     .requires_replace
@@ -540,9 +692,12 @@ impl pb::provider_server::Provider for ProviderService {
                 planned_private: req.planned_private,
             };
             let legacy = plans_unknown_computed_blocks(&entry.schema, &areq.planned_state);
+            let planned = rpc.step(entry.decode_identity(req.planned_identity.as_ref()))?;
             let resp = entry.imp.apply(&self.ctx(), areq).await;
             rpc.add(resp.diagnostics);
+            let identity = entry.identity(&req.type_name, &resp.new_state, &planned, "the plan");
             Ok(pb::apply_resource_change::Response {
+                new_identity: rpc.step(identity)?,
                 new_state: Some(rpc.step(entry.encode(&resp.new_state, "new state"))?),
                 private: resp.private,
                 legacy_type_system: legacy,
@@ -558,13 +713,20 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Answer<pb::import_resource_state::Response> {
         self.rpc("ImportResourceState", req, |rpc, req| async move {
             let entry = rpc.step(self.resource(&req.type_name))?;
-            let resp = entry.imp.import(&self.ctx(), &req.id).await;
+            // `import { identity = { ... } }` sends an identity and no id (Terraform 1.12+).
+            let given = rpc.step(entry.decode_identity(req.identity.as_ref()))?;
+            let resp = match given.is_null() {
+                true => entry.imp.import(&self.ctx(), &req.id).await,
+                false => entry.imp.import_by_identity(&self.ctx(), &given).await,
+            };
             rpc.add(resp.diagnostics);
             let mut imported_resources = Vec::with_capacity(resp.imported.len());
             for v in &resp.imported {
+                let identity = entry.identity(&req.type_name, v, &given, "the import block");
                 imported_resources.push(pb::import_resource_state::ImportedResource {
                     type_name: req.type_name.clone(),
                     state: Some(rpc.step(entry.encode(v, "imported state"))?),
+                    identity: rpc.step(identity)?,
                     ..Default::default()
                 });
             }
@@ -574,6 +736,71 @@ impl pb::provider_server::Provider for ProviderService {
             })
         })
         .await
+    }
+
+    async fn upgrade_resource_identity(
+        &self,
+        req: Request<pb::upgrade_resource_identity::Request>,
+    ) -> Answer<pb::upgrade_resource_identity::Response> {
+        self.rpc("UpgradeResourceIdentity", req, |rpc, req| async move {
+            let entry = rpc.step(self.resource(&req.type_name))?;
+            let Some((_, ty)) = &entry.identity else {
+                let d = unknown_type("resource identity", &req.type_name);
+                return rpc.step(Err(d));
+            };
+            let raw = req.raw_identity.unwrap_or_default().json;
+            let upgraded = rpc.step(entry.imp.upgrade_identity(req.version, &raw).await)?;
+            let identity_data = rpc.step(encode_dynamic(&upgraded, ty, "upgraded identity"))?;
+            Ok(pb::upgrade_resource_identity::Response {
+                upgraded_identity: Some(pb::ResourceIdentityData {
+                    identity_data: Some(identity_data),
+                }),
+                ..Default::default()
+            })
+        })
+        .await
+    }
+
+    async fn validate_list_resource_config(
+        &self,
+        req: Request<pb::validate_list_resource_config::Request>,
+    ) -> Answer<pb::validate_list_resource_config::Response> {
+        self.rpc("ValidateListResourceConfig", req, |rpc, req| async move {
+            let entry = rpc.step(self.list_resource(&req.type_name))?;
+            let config = rpc.step(entry.decode(req.config.as_ref(), "list configuration"))?;
+            rpc.add(entry.imp.validate(&config).await);
+            Ok(Default::default())
+        })
+        .await
+    }
+
+    async fn list_resource(
+        &self,
+        req: Request<pb::list_resource::Request>,
+    ) -> Answer<BoxStream<pb::list_resource::Event>> {
+        let req = req.into_inner();
+        let (tx, rx) = mpsc::channel(16);
+        let limit = u64::try_from(req.limit).unwrap_or(0);
+        let mut sink = StreamSink::new(tx, limit, req.include_resource_object);
+        match self.listing(&req, &mut sink).await {
+            Err(d) => {
+                sink.diagnostics(d).await;
+            }
+            Ok((lister, lreq)) => {
+                let ctx = self.ctx();
+                tokio::spawn(async move {
+                    if sink.wanted() == 0 {
+                        return;
+                    }
+                    let listed = guarded("ListResource", lister.list(&ctx, lreq, &mut sink)).await;
+                    if let Err(crash) = listed {
+                        sink.diagnostics(crash).await;
+                    }
+                });
+            }
+        }
+        let events = tokio_stream::wrappers::ReceiverStream::new(rx);
+        Ok(Response::new(Box::pin(events)))
     }
 
     async fn stop_provider(
