@@ -134,6 +134,9 @@ pub struct ReadRequest {
     pub current_state: Value,
     /// The stored private data.
     pub private: Vec<u8>,
+    /// The identity Terraform stored with the object (see [`crate::identity`]); null when it
+    /// stored none (a state written before the resource had one, or Terraform before 1.12).
+    pub current_identity: Value,
 }
 
 /// ReadResource's answer.

@@ -621,6 +621,7 @@ impl pb::provider_server::Provider for ProviderService {
             let rreq = ReadRequest {
                 current_state,
                 private: req.private,
+                current_identity: stored.clone(),
             };
             let resp = entry.imp.read(&ctx, rreq).await;
             rpc.add(resp.diagnostics);

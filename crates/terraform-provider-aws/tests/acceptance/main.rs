@@ -26,6 +26,7 @@ mod options;
 mod plan_checks;
 mod plugin_handshake;
 mod provider_block;
+mod query;
 mod real_aws;
 mod refresh_grace;
 mod release_mirror;
