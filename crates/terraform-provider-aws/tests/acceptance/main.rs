@@ -17,6 +17,7 @@ mod efficiency;
 mod finish_failures;
 mod go_compat;
 mod import;
+mod import_identity;
 mod interrupt_calls;
 mod lifecycle;
 mod log_secrets;
