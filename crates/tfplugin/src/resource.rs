@@ -107,10 +107,10 @@ pub trait Resource: Send + Sync + 'static {
         None
     }
 
-    /// The identity of the object `state` describes, an object of [`Resource::identity_schema`]:
-    /// known wherever the state is (a planned create may leave parts unknown), null when the
-    /// state names no object yet. Called after every read, plan, apply, import and move, so it
-    /// must be cheap and make no network call.
+    /// The identity of the object `state` describes, an object of [`Resource::identity_schema`],
+    /// or null when the state names no object yet. Called after every read, plan, apply, import
+    /// and move, so it must be cheap and make no network call. An identity still holding unknown
+    /// values (a planned create's) is not sent: Terraform learns it from the apply.
     fn identity(&self, _state: &Value) -> Value {
         Value::Null
     }

@@ -81,7 +81,9 @@ impl Entry<dyn Resource> {
         } else {
             self.imp.identity(state)
         };
-        if id.is_null() {
+        // A planned create's identity is not known until apply, and Terraform takes none rather
+        // than one with unknown values (its JSON plan cannot hold them).
+        if id.is_null() || id.contains_unknown() {
             return Ok(None);
         }
         let differ = identity::contradictions(stored, &id);

@@ -276,7 +276,53 @@ fn a_state_written_before_identities_plans_clean(lane: Lane) {
     assert!(tf.find_image(HOME, &id).is_none());
 }
 
+/// The resource page's `import` blocks by identity, with a real copy's id, import it.
+fn the_resource_pages_identity_examples_import(lane: Lane) {
+    if !cli_has((1, 12, 0), "import blocks by identity") {
+        return;
+    }
+    let page = std::fs::read_to_string(repo_root().join("docs/resources/ami_copy.md"))
+        .expect("the resource page");
+    let section = page
+        .split("### Import by identity")
+        .nth(1)
+        .expect("an Import by identity section");
+    let examples: Vec<&str> = section
+        .split("```terraform\n")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .collect();
+    assert_eq!(examples.len(), 2, "two examples: {section}");
+    for (i, example) in examples.iter().enumerate() {
+        let tf = Tf::in_lane(lane, &format!("identity_doc{i}_{lane:?}").to_lowercase());
+        let region = if example.contains("region") {
+            AWAY
+        } else {
+            HOME
+        };
+        let name = format!("tfacc-identity-doc-{}", tf.access_key.to_lowercase());
+        let source = tf.make_source_ami(HOME, &format!("{name}-src"));
+        let id = tf.copy_image_directly(region, &source, HOME, &name, None);
+        tf.wait_available(region, &id, 30);
+        let resource = ami_copy(&name, &source, HOME, &format!("  region = \"{region}\""))
+            .replace("aws_ami_copy\" \"test\"", "aws_ami_copy\" \"example\"");
+        tf.write(&format!(
+            "{}\n{}\n{resource}",
+            tf.provider_block(HOME, ""),
+            example.replace("ami-0123456789abcdef0", &id)
+        ));
+        let plan = tf.ok(&["plan", "-input=false", "-no-color"]);
+        assert!(
+            plan.stdout.contains("1 to import, 0 to add"),
+            "{example}\n{}",
+            plan.stdout
+        );
+        assert!(plan.stdout.contains("0 to destroy"), "{}", plan.stdout);
+    }
+}
+
 both_lanes!(
+    the_resource_pages_identity_examples_import,
     import_by_identity_in_the_providers_region,
     import_by_identity_in_another_region,
     wrong_import_identities_are_errors_naming_them,

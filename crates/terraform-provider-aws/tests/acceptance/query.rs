@@ -681,7 +681,45 @@ fn bad_list_arguments_are_errors_naming_them(lane: Lane) {
     }
 }
 
+/// The `list` block the guide shows, as it stands, finds the copies it describes.
+fn the_guides_list_block_runs_as_written(lane: Lane) {
+    if !cli_has((1, 14, 0), "terraform query and list blocks") {
+        return;
+    }
+    let guide = std::fs::read_to_string(
+        repo_root().join("docs/guides/bringing-existing-copies-under-management.md"),
+    )
+    .expect("the guide");
+    let blocks: Vec<&str> = guide
+        .split("```hcl\n")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .filter(|b| b.starts_with("list \"aws_ami_copy\""))
+        .collect();
+    assert_eq!(blocks.len(), 1, "the guide's list block");
+    let tf = Tf::in_lane(lane, &format!("query_guide_{lane:?}").to_lowercase());
+    let source = tf.make_source_ami(HOME, "tfacc-query-guide-src");
+    let mine = [
+        (
+            HOME,
+            format!("app-base-guide-{}", tf.access_key.to_lowercase()),
+        ),
+        (
+            AWAY,
+            format!("app-base-guide-{}", tf.access_key.to_lowercase()),
+        ),
+    ];
+    let ids: BTreeSet<String> = mine
+        .iter()
+        .map(|(region, name)| tf.copy_image_directly(region, &source, HOME, name, None))
+        .collect();
+    tf.write(&tf.provider_block(HOME, ""));
+    let q = query_ok(&tf, blocks[0], &[]);
+    assert!(q.ids().is_superset(&ids), "{}", q.run.stdout);
+}
+
 both_lanes!(
+    the_guides_list_block_runs_as_written,
     query_finds_copies_of_three_origins_in_two_regions_and_imports_them,
     query_limit_reads_no_page_past_it,
     bad_list_arguments_are_errors_naming_them,
