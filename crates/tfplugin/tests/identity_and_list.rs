@@ -194,6 +194,32 @@ fn errors(d: &[pb::Diagnostic]) -> Vec<String> {
         .collect()
 }
 
+/// ReadResource of `state`, with `stored` as the identity Terraform holds (none when null).
+async fn read_thing(c: &mut Clients, state: &Value, stored: &Value) -> pb::read_resource::Response {
+    let current_identity = (!stored.is_null()).then(|| identity_data(stored)).flatten();
+    let req = pb::read_resource::Request {
+        type_name: "fake_thing".into(),
+        current_state: dv(state, &thing_type()),
+        current_identity,
+        ..Default::default()
+    };
+    c.provider.read_resource(req).await.unwrap().into_inner()
+}
+
+/// ImportResourceState by `identity`.
+async fn import_thing(c: &mut Clients, identity: &Value) -> pb::import_resource_state::Response {
+    let req = pb::import_resource_state::Request {
+        type_name: "fake_thing".into(),
+        identity: identity_data(identity),
+        ..Default::default()
+    };
+    c.provider
+        .import_resource_state(req)
+        .await
+        .unwrap()
+        .into_inner()
+}
+
 async fn client() -> (TestServer, Clients, Arc<Seen>) {
     let terraform = ClientCert::generate();
     let seen = Arc::new(Seen::default());
@@ -261,17 +287,7 @@ async fn read_plan_apply_and_import_return_identities_and_refuse_a_changed_one()
     let state = thing(Value::string("t-1"), "home");
 
     // A read returns the identity; one that contradicts the stored identity is an error.
-    let read = c
-        .provider
-        .read_resource(pb::read_resource::Request {
-            type_name: "fake_thing".into(),
-            current_state: dv(&state, &ty),
-            current_identity: identity_data(&state),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let read = read_thing(&mut c, &state, &state).await;
     assert!(
         errors(&read.diagnostics).is_empty(),
         "{:?}",
@@ -280,28 +296,9 @@ async fn read_plan_apply_and_import_return_identities_and_refuse_a_changed_one()
     assert_eq!(decode_identity(read.new_identity), state);
     // A state written before identities existed has none stored: the read fills it in.
     let moved = thing(Value::string("t-moved"), "home");
-    let first = c
-        .provider
-        .read_resource(pb::read_resource::Request {
-            type_name: "fake_thing".into(),
-            current_state: dv(&moved, &ty),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let first = read_thing(&mut c, &moved, &Value::Null).await;
     assert!(errors(&first.diagnostics).is_empty());
-    let changed = c
-        .provider
-        .read_resource(pb::read_resource::Request {
-            type_name: "fake_thing".into(),
-            current_state: dv(&moved, &ty),
-            current_identity: identity_data(&moved),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let changed = read_thing(&mut c, &moved, &moved).await;
     let e = errors(&changed.diagnostics);
     assert_eq!(e.len(), 1, "{e:?}");
     assert!(e[0].starts_with("Resource identity changed"), "{e:?}");
@@ -376,16 +373,7 @@ async fn read_plan_apply_and_import_return_identities_and_refuse_a_changed_one()
 
     // Import by identity: the identity goes to import_by_identity, and comes back with the state.
     let mut given = thing(Value::string("t-9"), "away");
-    let import = c
-        .provider
-        .import_resource_state(pb::import_resource_state::Request {
-            type_name: "fake_thing".into(),
-            identity: identity_data(&given),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let import = import_thing(&mut c, &given).await;
     assert!(
         errors(&import.diagnostics).is_empty(),
         "{:?}",
@@ -395,31 +383,13 @@ async fn read_plan_apply_and_import_return_identities_and_refuse_a_changed_one()
     assert_eq!(decode_identity(imported.identity.clone()), given);
     // An optional attribute left out is filled in by the provider, not held against it.
     given.set("region", Value::Null);
-    let partial = c
-        .provider
-        .import_resource_state(pb::import_resource_state::Request {
-            type_name: "fake_thing".into(),
-            identity: identity_data(&given),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let partial = import_thing(&mut c, &given).await;
     assert!(errors(&partial.diagnostics).is_empty());
     let filled = decode_identity(partial.imported_resources[0].identity.clone());
     assert_eq!(filled.get("region").as_str(), Some("home"));
     // What was imported contradicts the identity asked for: an error, nothing imported.
     given.set("region", Value::string("elsewhere"));
-    let wrong = c
-        .provider
-        .import_resource_state(pb::import_resource_state::Request {
-            type_name: "fake_thing".into(),
-            identity: identity_data(&given),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let wrong = import_thing(&mut c, &given).await;
     let e = errors(&wrong.diagnostics);
     assert!(e[0].contains("in the import block"), "{e:?}");
     assert!(wrong.imported_resources.is_empty());

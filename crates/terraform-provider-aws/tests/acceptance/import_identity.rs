@@ -10,6 +10,22 @@ const HOME: &str = "us-east-1";
 const AWAY: &str = "eu-west-1";
 const ACCOUNT: &str = "123456789012";
 
+/// A copy made outside Terraform for one test: a source in HOME and its copy in `region`, named
+/// `tfacc-identity-{what}-...`; its name, source and id.
+struct Outside {
+    name: String,
+    source: String,
+    id: String,
+}
+
+fn copy_made_outside(tf: &Tf, what: &str, region: &str) -> Outside {
+    let name = format!("tfacc-identity-{what}-{}", tf.access_key.to_lowercase());
+    let source = tf.make_source_ami(HOME, &format!("{name}-src"));
+    let id = tf.copy_image_directly(region, &source, HOME, &name, None);
+    tf.wait_available(region, &id, 30);
+    Outside { name, source, id }
+}
+
 /// An `import` block by identity; `identity` is its attribute lines.
 fn import_block(identity: &str) -> String {
     format!("\nimport {{\n  to       = aws_ami_copy.test\n  identity = {{\n{identity}\n  }}\n}}\n")
@@ -47,10 +63,7 @@ fn import_by_identity_in_the_providers_region(lane: Lane) {
         return;
     }
     let tf = Tf::in_lane(lane, &format!("identity_home_{lane:?}").to_lowercase());
-    let name = format!("tfacc-identity-home-{}", tf.access_key.to_lowercase());
-    let source = tf.make_source_ami(HOME, &format!("{name}-src"));
-    let id = tf.copy_image_directly(HOME, &source, HOME, &name, None);
-    tf.wait_available(HOME, &id, 30);
+    let Outside { name, source, id } = copy_made_outside(&tf, "home", HOME);
     tf.write(&format!(
         "{}{}{}",
         tf.provider_block(HOME, ""),
@@ -67,10 +80,7 @@ fn import_by_identity_in_another_region(lane: Lane) {
         return;
     }
     let tf = Tf::in_lane(lane, &format!("identity_away_{lane:?}").to_lowercase());
-    let name = format!("tfacc-identity-away-{}", tf.access_key.to_lowercase());
-    let source = tf.make_source_ami(HOME, &format!("{name}-src"));
-    let id = tf.copy_image_directly(AWAY, &source, HOME, &name, None);
-    tf.wait_available(AWAY, &id, 30);
+    let Outside { name, source, id } = copy_made_outside(&tf, "away", AWAY);
     let identity = format!(
         "    id         = \"{id}\"\n    region     = \"{AWAY}\"\n    account_id = \"{ACCOUNT}\""
     );
@@ -94,10 +104,7 @@ fn wrong_import_identities_are_errors_naming_them(lane: Lane) {
         return;
     }
     let tf = Tf::in_lane(lane, &format!("identity_wrong_{lane:?}").to_lowercase());
-    let name = format!("tfacc-identity-wrong-{}", tf.access_key.to_lowercase());
-    let source = tf.make_source_ami(HOME, &format!("{name}-src"));
-    let id = tf.copy_image_directly(HOME, &source, HOME, &name, None);
-    tf.wait_available(HOME, &id, 30);
+    let Outside { name, source, id } = copy_made_outside(&tf, "wrong", HOME);
     let cases = [
         ("    id = \"ami-nothex\"".to_string(), "identity.id"),
         (
@@ -181,10 +188,7 @@ fn a_5x_state_is_read_where_its_identity_says(lane: Lane) {
         return;
     }
     let tf = Tf::in_lane(lane, &format!("identity_5x_{lane:?}").to_lowercase());
-    let name = format!("tfacc-identity-5x-{}", tf.access_key.to_lowercase());
-    let source = tf.make_source_ami(HOME, &format!("{name}-src"));
-    let id = tf.copy_image_directly(HOME, &source, HOME, &name, None);
-    tf.wait_available(HOME, &id, 30);
+    let Outside { name, source, id } = copy_made_outside(&tf, "5x", HOME);
     let image = tf.find_image(HOME, &id).expect("the copy");
     let mut attributes = go_attributes(&image, &source, HOME, HOME);
     attributes.as_object_mut().expect("object").remove("region");
@@ -300,10 +304,7 @@ fn the_resource_pages_identity_examples_import(lane: Lane) {
         } else {
             HOME
         };
-        let name = format!("tfacc-identity-doc-{}", tf.access_key.to_lowercase());
-        let source = tf.make_source_ami(HOME, &format!("{name}-src"));
-        let id = tf.copy_image_directly(region, &source, HOME, &name, None);
-        tf.wait_available(region, &id, 30);
+        let Outside { name, source, id } = copy_made_outside(&tf, "doc", region);
         let resource = ami_copy(&name, &source, HOME, &format!("  region = \"{region}\""))
             .replace("aws_ami_copy\" \"test\"", "aws_ami_copy\" \"example\"");
         tf.write(&format!(
