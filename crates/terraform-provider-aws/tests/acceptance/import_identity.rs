@@ -10,6 +10,35 @@ const HOME: &str = "us-east-1";
 const AWAY: &str = "eu-west-1";
 const ACCOUNT: &str = "123456789012";
 
+/// Terraform 1.12 and later store an identity beside each copy; a state written before (by this
+/// provider earlier, or by hashicorp/aws) gains it at its first refresh. That is a change of the
+/// state, so the first `plan -refresh-only -detailed-exitcode` exits 2 although it finds no
+/// difference in the copy ("No changes"); once `apply -refresh-only` has stored the identity it
+/// exits 0. Older releases store no identity: nothing to do.
+pub fn first_refresh_records_only_the_identity(tf: &Tf) {
+    if !cli_has((1, 12, 0), "resource identity") {
+        return;
+    }
+    let args = [
+        "plan",
+        "-refresh-only",
+        "-detailed-exitcode",
+        "-input=false",
+        "-no-color",
+    ];
+    let first = tf.run(&args);
+    assert!(first.code == 0 || first.code == 2, "{}", first.text());
+    assert!(
+        first.stdout.contains("No changes."),
+        "only the identity may change:\n{}",
+        first.text()
+    );
+    tf.apply_refresh_only();
+    let again = tf.run(&args);
+    assert_eq!(again.code, 0, "{}", again.text());
+    assert!(!stored_identity(tf).is_null(), "no identity stored");
+}
+
 /// A copy made outside Terraform for one test: a source in HOME and its copy in `region`, named
 /// `tfacc-identity-{what}-...`; its name, source and id.
 struct Outside {
@@ -270,12 +299,17 @@ fn a_state_written_before_identities_plans_clean(lane: Lane) {
     ));
     tf.clear_calls();
     tf.assert_plan_empty();
+    if lane == Lane::Stock {
+        // The fixture was recorded on the fidelity emulator: stock moto's copy reports other
+        // computed values (architecture, root device, ...), which a refresh takes first.
+        tf.apply_refresh_only();
+    }
+    first_refresh_records_only_the_identity(&tf);
     assert!(tf.mutating_calls().is_empty());
     if cli_has((1, 12, 0), "resource identity") {
-        tf.apply_refresh_only();
         assert_eq!(stored_identity(&tf), identity(&id, HOME));
-        tf.assert_plan_empty();
     }
+    tf.assert_plan_empty();
     tf.destroy();
     assert!(tf.find_image(HOME, &id).is_none());
 }
