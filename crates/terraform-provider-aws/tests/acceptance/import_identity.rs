@@ -3,7 +3,7 @@
 //! identity that is wrong or changed, and states written before identities existed.
 
 use crate::support::go_state::{go_attributes, go_state_file};
-use crate::support::{ami_copy, ami_id, cli_has, repo_root, Lane, Tf};
+use crate::support::{ami_copy, ami_id, cli_has, repo_root, terraform_version, Lane, Tf};
 use serde_json::{json, Value as Json};
 
 const HOME: &str = "us-east-1";
@@ -14,7 +14,9 @@ const ACCOUNT: &str = "123456789012";
 /// provider earlier, or by hashicorp/aws) gains it at its first refresh. That is a change of the
 /// state, so the first `plan -refresh-only -detailed-exitcode` exits 2 although it finds no
 /// difference in the copy ("No changes"); once `apply -refresh-only` has stored the identity it
-/// exits 0. Older releases store no identity: nothing to do.
+/// exits 0. Older releases store no identity: nothing to do. (Terraform 1.12 to 1.14 exit 2 from
+/// every refresh-only plan of an unchanged state, with or without identities: they compared
+/// states with Go's reflect.DeepEqual, which Terraform 1.15.0 replaced in commit 659d5e2218.)
 pub fn first_refresh_records_only_the_identity(tf: &Tf) {
     if !cli_has((1, 12, 0), "resource identity") {
         return;
@@ -34,9 +36,12 @@ pub fn first_refresh_records_only_the_identity(tf: &Tf) {
         first.text()
     );
     tf.apply_refresh_only();
-    let again = tf.run(&args);
-    assert_eq!(again.code, 0, "{}", again.text());
     assert!(!stored_identity(tf).is_null(), "no identity stored");
+    let again = tf.run(&args);
+    assert!(again.stdout.contains("No changes."), "{}", again.text());
+    if terraform_version() >= (1, 15, 0) {
+        assert_eq!(again.code, 0, "{}", again.text());
+    }
 }
 
 /// A copy made outside Terraform for one test: a source in HOME and its copy in `region`, named
