@@ -4,7 +4,8 @@
 //! [`Resource`] and for each data source [`DataSource`], with [`Value`]s, [`Schema`]s and
 //! [`Diagnostics`], and calls [`serve`] from `main`. Start with the [`resource`] module's
 //! documentation: it describes the life of one apply and what a resource type has to write;
-//! [`data_source`] says the same for a data source.
+//! [`data_source`] says the same for a data source; [`identity`] and [`list_resource`] say how
+//! a resource type is imported by identity and listed by `terraform query`.
 //!
 //! The framework part, shared by every resource: [`schema`] (attributes with their declared
 //! rules), [`config_checks`] (validators), [`plan_defaults`] (defaults, unknowns, replacements),
@@ -13,10 +14,10 @@
 //!
 //! The protocol part: `handshake` (go-plugin environment and stdout line), `tls` (pinned mTLS
 //! with P-521 client certificates), `server` (runtime, accept loop, Shutdown), `service` (the
-//! gRPC methods), `convert` (schemas and diagnostics to protocol messages), `codec` (cty
-//! values as msgpack and JSON), `logging` (go-hclog JSON on stderr), [`redact`] (secrets kept
-//! out of every log line) and, with the `testing` feature, `testing` (a client that plays
-//! Terraform's part in tests).
+//! gRPC methods), `list_stream` (a listing's results as a gRPC stream), `convert` (schemas and
+//! diagnostics to protocol messages), `codec` (cty values as msgpack and JSON), `logging`
+//! (go-hclog JSON on stderr), [`redact`] (secrets kept out of every log line) and, with the
+//! `testing` feature, `testing` (a client that plays Terraform's part in tests).
 
 #![warn(missing_docs)]
 
@@ -30,6 +31,9 @@ pub mod data_source;
 pub mod diag;
 pub mod expected_reads;
 pub mod handshake;
+pub mod identity;
+pub mod list_resource;
+mod list_stream;
 mod logging;
 pub mod plan_defaults;
 pub mod proto;
@@ -47,6 +51,8 @@ pub mod value;
 pub use configured::Configured;
 pub use data_source::{DataSource, ReadDataRequest, ReadDataResponse};
 pub use diag::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
+pub use identity::{IdentityAttribute, IdentitySchema};
+pub use list_resource::{ListRequest, ListResource, ListResult, ListSink};
 pub use provider::*;
 pub use resource::{default_plan, Resource};
 pub use schema::{Attribute, Block, NestedBlock, Nesting, Schema, Validator};

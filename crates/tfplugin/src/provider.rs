@@ -5,6 +5,7 @@
 pub use crate::context::{Context, Deadline};
 use crate::data_source::DataSource;
 use crate::diag::{AttributePath, Diagnostics};
+use crate::list_resource::ListResource;
 // Re-exported here too: `provider::Resource` is where it lived before it got its own module.
 pub use crate::resource::Resource;
 use crate::schema::Schema;
@@ -37,6 +38,11 @@ pub trait Provider: Send + Sync + 'static {
     /// The data source types this provider serves, by full type name (`aws_ami`). None by
     /// default.
     fn data_sources(&self) -> Vec<(String, Arc<dyn DataSource>)> {
+        Vec::new()
+    }
+    /// The list resources this provider serves (`terraform query`), each under the name of the
+    /// resource type it lists, which must have an identity. None by default.
+    fn list_resources(&self) -> Vec<(String, Arc<dyn ListResource>)> {
         Vec::new()
     }
 
@@ -128,6 +134,9 @@ pub struct ReadRequest {
     pub current_state: Value,
     /// The stored private data.
     pub private: Vec<u8>,
+    /// The identity Terraform stored with the object (see [`crate::identity`]); null when it
+    /// stored none (a state written before the resource had one, or Terraform before 1.12).
+    pub current_identity: Value,
 }
 
 /// ReadResource's answer.

@@ -23,8 +23,14 @@
 //!
 //! Every call gets a [`Context`] whose `stop` token is cancelled when the user presses Ctrl-C:
 //! long waits must watch it and return what they know.
+//!
+//! A resource type may also have an identity ([`Resource::identity_schema`] and
+//! [`Resource::identity`], see [`crate::identity`]): Terraform 1.12 and later store it beside
+//! each object and can import by it; with one, the type can also be listed
+//! ([`crate::list_resource`]).
 
 use crate::diag::Diagnostics;
+use crate::identity::IdentitySchema;
 use crate::plan_defaults::{planned_state, requires_replace};
 use crate::provider::{
     ApplyRequest, ApplyResponse, Context, ImportResponse, MoveStateRequest, MoveStateResponse,
@@ -93,6 +99,52 @@ pub trait Resource: Send + Sync + 'static {
             imported: vec![],
             diagnostics,
         }
+    }
+
+    /// The identity of this type's objects, if it has one (see [`crate::identity`]): declared
+    /// once, here and in [`Resource::identity`]; the server answers for it everywhere else.
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        None
+    }
+
+    /// The identity of the object `state` describes, an object of [`Resource::identity_schema`],
+    /// or null when the state names no object yet. Called after every read, plan, apply, import
+    /// and move, so it must be cheap and make no network call. An identity still holding unknown
+    /// values (a planned create's) is not sent: Terraform learns it from the apply.
+    fn identity(&self, _state: &Value) -> Value {
+        Value::Null
+    }
+
+    /// `import { to = ..., identity = { ... } }`: the state(s) to start from, as
+    /// [`Resource::import`] for an id. `identity` holds what the block set (null where it left
+    /// an optional attribute out). The server then checks that the identity of what was
+    /// imported does not contradict it. The default refuses.
+    async fn import_by_identity(&self, _ctx: &Context, _identity: &Value) -> ImportResponse {
+        ImportResponse {
+            imported: vec![],
+            diagnostics: crate::diag::Diagnostic::error(
+                "Import by identity not supported",
+                "This resource type cannot be imported by identity.",
+            )
+            .into(),
+        }
+    }
+
+    /// Upgrades an identity stored under an older [`IdentitySchema::version`] (`raw_json`) to the
+    /// current one. The default decodes it against the current identity, which is right while
+    /// the identity only gained optional attributes.
+    async fn upgrade_identity(&self, version: i64, raw_json: &[u8]) -> Result<Value, Diagnostics> {
+        let _ = version;
+        let Some(schema) = self.identity_schema() else {
+            return Ok(Value::Null);
+        };
+        crate::codec::json::decode(raw_json, &schema.implied_type()).map_err(|e| {
+            crate::diag::Diagnostic::error(
+                "Invalid stored identity",
+                format!("The stored resource identity could not be read: {e}"),
+            )
+            .into()
+        })
     }
 
     /// Upgrades a stored state (`raw_json`, written by schema `version`) to the current schema.

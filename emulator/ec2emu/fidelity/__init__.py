@@ -21,8 +21,10 @@ def install() -> None:
         pending_snapshot,
         disabled,
         visibility,
+        paging,
     )
 
     visibility.install()  # wraps the describes the modules above may have replaced
+    paging.install()  # pages what the describes above list, so it goes last
 
     _installed = True

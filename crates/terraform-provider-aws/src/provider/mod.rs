@@ -57,6 +57,10 @@ impl tfplugin::Provider for AwsProvider {
         crate::data_sources::all(self.state.clone())
     }
 
+    fn list_resources(&self) -> Vec<(String, Arc<dyn tfplugin::ListResource>)> {
+        crate::resources::lists(self.state.clone())
+    }
+
     async fn validate(&self, config: &Value) -> Diagnostics {
         validate::validate(config)
     }

@@ -12,3 +12,11 @@ pub fn all(state: Arc<ProviderState>) -> Vec<(String, Arc<dyn tfplugin::Resource
         Arc::new(ami_copy::AmiCopy::new(state)),
     )]
 }
+
+/// Every list resource (`terraform query`) this provider serves, by the resource type it lists.
+pub fn lists(state: Arc<ProviderState>) -> Vec<(String, Arc<dyn tfplugin::ListResource>)> {
+    vec![(
+        "aws_ami_copy".to_string(),
+        Arc::new(ami_copy::AmiCopyList::new(state)),
+    )]
+}

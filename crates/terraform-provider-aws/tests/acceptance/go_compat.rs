@@ -331,6 +331,7 @@ fn moved_state_plans_clean(test: &str, shape: Shape) {
         "registry.terraform.io/amicopy/aws",
     ]);
     tf.clear_calls();
+    crate::import_identity::first_refresh_records_only_the_identity(&tf);
     for args in [
         &["plan", "-refresh=false"][..],
         &["plan"][..],

@@ -46,9 +46,12 @@ mod delete;
 #[cfg(test)]
 mod docs_tests;
 mod flatten;
+mod identity;
 mod image_ops;
 mod keep_id;
 mod lifecycle;
+mod list;
+mod list_args;
 mod model;
 mod move_state;
 mod ownership;
@@ -65,6 +68,7 @@ mod wording_tests;
 
 use crate::provider::clients::ProviderState;
 use async_trait::async_trait;
+pub use list::AmiCopyList;
 use model::{AmiCopyState, Cty};
 use std::sync::Arc;
 use tfplugin::{
@@ -163,7 +167,8 @@ impl Resource for AmiCopy {
             Ok(c) => c,
             Err(d) => return ReadResponse::failed(req, d),
         };
-        match read::read(&clients, ctx, &req.current_state, &req.private).await {
+        let current = identity::located(&req.current_state, &req.current_identity, &clients.region);
+        match read::read(&clients, ctx, &current, &req.private).await {
             Ok(r) => {
                 plan_checks::remember(&clients, &r.new_state);
                 ReadResponse {
@@ -249,6 +254,19 @@ impl Resource for AmiCopy {
             imported: vec![state.to_cty()],
             diagnostics,
         }
+    }
+
+    // Identity (Terraform 1.12+): `id`, `region`, `account_id`; see `identity`.
+    fn identity_schema(&self) -> Option<tfplugin::IdentitySchema> {
+        Some(identity::schema())
+    }
+
+    fn identity(&self, state: &Value) -> Value {
+        identity::of_state(state, self.state.clients().ok().as_deref())
+    }
+
+    async fn import_by_identity(&self, _ctx: &Context, id: &Value) -> ImportResponse {
+        identity::import(id, self.state.clients().ok().as_deref())
     }
 
     async fn move_state(
