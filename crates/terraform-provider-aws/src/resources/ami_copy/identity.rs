@@ -124,6 +124,24 @@ pub fn import(identity: &Value, clients: Option<&AwsClients>) -> ImportResponse 
             ),
         );
     }
+    // The region's shape, as the plan holds `region` to it, unless the provider skips that.
+    if !clients.is_some_and(|c| c.skip_region_validation) {
+        let mut shape = Diagnostics::new();
+        let at = AttributePath::root("identity").attr(REGION);
+        let value = region.map(Value::string).unwrap_or(Value::Null);
+        super::validate::region(&at, &value, &mut shape);
+        for d in shape.0 {
+            diagnostics.attr_error(
+                at.clone(),
+                "Invalid import identity",
+                format!(
+                    "identity.{REGION} {:?} is not valid: {}",
+                    region.unwrap_or_default(),
+                    d.detail.trim_end_matches('.')
+                ),
+            );
+        }
+    }
     let provider_account = clients.and_then(|c| c.account_id.as_deref());
     if let (Some(want), Some(have)) = (account, provider_account) {
         if want != have {

@@ -217,12 +217,24 @@ impl Resource for AmiCopy {
             region: region.clone(),
             ..Default::default()
         };
-        if check_config(&as_config.to_cty()).has_errors() {
+        let clients = self.state.clients().ok();
+        let skip_region = clients.as_ref().is_some_and(|c| c.skip_region_validation);
+        let bad_region = !skip_region
+            && region
+                .as_deref()
+                .is_some_and(|r| crate::validators::region(r).is_err());
+        if check_config(&as_config.to_cty()).has_errors() || bad_region {
+            let rule = if bad_region {
+                " (a region name such as eu-west-1; set skip_region_validation = true in the \
+                 provider block for other names)"
+            } else {
+                ""
+            };
             diagnostics.error(
                 "Invalid import ID",
                 format!(
                     "{id:?} is not an AMI ID: expected ami- followed by 8 or 17 hex digits, optionally \
-                     followed by @REGION (e.g. ami-0123456789abcdef0@eu-west-1)."
+                     followed by @REGION{rule} (e.g. ami-0123456789abcdef0@eu-west-1)."
                 ),
             );
             return ImportResponse {
@@ -230,30 +242,17 @@ impl Resource for AmiCopy {
                 diagnostics,
             };
         }
-        // The user names the image: the one proof an import needs.
-        let named = ownership::allow(
-            ownership::Path::Import,
-            ownership::Act::Adopt,
-            &ownership::Proof::Named,
-        );
-        if let Err(why) = named {
-            diagnostics.error("Cannot import AMI copy", why);
-            return ImportResponse {
-                imported: vec![],
-                diagnostics,
-            };
-        }
         // Recorded like a created copy's: the provider's region unless the id names another.
-        let region = region.or_else(|| self.state.clients().ok().map(|c| c.region.clone()));
+        let region = region.or_else(|| clients.map(|c| c.region.clone()));
         let state = AmiCopyState {
             id: Some(ami.to_string()),
             region,
             ..Default::default()
         };
-        ImportResponse {
+        named(ImportResponse {
             imported: vec![state.to_cty()],
             diagnostics,
-        }
+        })
     }
 
     // Identity (Terraform 1.12+): `id`, `region`, `account_id`; see `identity`.
@@ -266,7 +265,7 @@ impl Resource for AmiCopy {
     }
 
     async fn import_by_identity(&self, _ctx: &Context, id: &Value) -> ImportResponse {
-        identity::import(id, self.state.clients().ok().as_deref())
+        named(identity::import(id, self.state.clients().ok().as_deref()))
     }
 
     async fn move_state(
@@ -292,6 +291,29 @@ impl Resource for AmiCopy {
             .is_some();
         schema::normalize_state(&mut v, !written_by_us);
         Ok(v)
+    }
+}
+
+/// An import, through the one gate every adoption passes: the user named the image, the one
+/// proof an import needs.
+fn named(response: ImportResponse) -> ImportResponse {
+    if response.imported.is_empty() {
+        return response;
+    }
+    match ownership::allow(
+        ownership::Path::Import,
+        ownership::Act::Adopt,
+        &ownership::Proof::Named,
+    ) {
+        Ok(()) => response,
+        Err(why) => {
+            let mut diagnostics = response.diagnostics;
+            diagnostics.error("Cannot import AMI copy", why);
+            ImportResponse {
+                imported: vec![],
+                diagnostics,
+            }
+        }
     }
 }
 
