@@ -111,10 +111,11 @@ def test_unknown_kms_key_makes_the_copy_fail(aws, key):
     """EC2 checks the key asynchronously: the call succeeds, the copy ends failed."""
     ec2 = aws.ec2()
     src = make_source(ec2, "ency-src")
-    aws.copy_rule(duration_seconds=0.2)
+    # Long enough that the read right after the call still sees it pending on a loaded machine.
+    aws.copy_rule(duration_seconds=3)
     image_id = copy(ec2, src, f"encu-copy-{aws.akid[-8:]}", Encrypted=True, KmsKeyId=key)
     assert image(ec2, image_id)["State"] == "pending"
-    img = wait_state(ec2, image_id, "failed", timeout=5)
+    img = wait_state(ec2, image_id, "failed", timeout=15)
     assert img["StateReason"]["Code"] == "Client.InvalidKMSKey.NotFound"
     assert "does not exist" in img["StateReason"]["Message"]
 
