@@ -879,10 +879,29 @@ fn every_block_inside_the_docs_pages_is_checked() {
                 "{at} is not formatted as terraform fmt writes it:\n{}",
                 fmt.text()
             );
+            if lang == "hcl" && body.contains("list \"") {
+                // A query file (`*.tfquery.hcl`) beside a configuration that declares the provider.
+                std::fs::rename(
+                    tf.path().join("block.tf"),
+                    tf.path().join("block.tfquery.hcl"),
+                )
+                .expect("rename block");
+                tf.write("provider \"aws\" {}\n");
+                let r = tf.run(&["validate", "-json", "-no-color", "-query"]);
+                let v: Json = serde_json::from_str(&r.stdout)
+                    .unwrap_or_else(|e| panic!("{at}: validate -json output ({e}):\n{}", r.text()));
+                assert!(
+                    r.code == 0 && v["valid"].as_bool() == Some(true),
+                    "{at}: the query file does not validate:\n{}",
+                    r.text()
+                );
+                checked += 1;
+                continue;
+            }
             if lang == "hcl" {
                 assert!(
                     body.contains("provider_installation"),
-                    "{at}: an hcl block that is not a CLI configuration"
+                    "{at}: an hcl block that is neither a CLI configuration nor a query file"
                 );
                 let r = tf.run_env(
                     &["version"],
