@@ -72,9 +72,10 @@ pub async fn images_named(clients: &AwsClients, region: &str, name: &str) -> Nam
         tx,
         move |names| async move {
             match describe_named(&client, &names).await {
-                Ok(mut found) => names
+                // `get`, not `remove`: two copies asking for one name in one batch both get it.
+                Ok(found) => names
                     .iter()
-                    .map(|n| Ok(found.remove(n).unwrap_or_default()))
+                    .map(|n| Ok(found.get(n).cloned().unwrap_or_default()))
                     .collect(),
                 Err(e) => names.iter().map(|_| Err(e.clone())).collect(),
             }
@@ -89,21 +90,31 @@ async fn describe_named(
     client: &aws_sdk_ec2::Client,
     names: &[String],
 ) -> Result<HashMap<String, Vec<Image>>, String> {
-    let mut pages = client
-        .describe_images()
-        .owners("self")
-        .include_disabled(true)
-        .filters(
-            aws_sdk_ec2::types::Filter::builder()
-                .name("name")
-                .set_values(Some(names.to_vec()))
-                .build(),
-        )
-        .into_paginator()
-        .send();
     let mut found: HashMap<String, Vec<Image>> = HashMap::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| describe_sdk_error(&e))?;
+    let mut token: Option<String> = None;
+    loop {
+        let page = client
+            .describe_images()
+            .owners("self")
+            .include_disabled(true)
+            .filters(
+                aws_sdk_ec2::types::Filter::builder()
+                    .name("name")
+                    .set_values(Some(names.to_vec()))
+                    .build(),
+            )
+            .set_next_token(token.take())
+            .customize()
+            .config_override(crate::ec2::bare_500::limit::<
+                aws_sdk_ec2::operation::describe_images::DescribeImagesError,
+            >(Default::default()))
+            .send()
+            .await
+            .map_err(|e| describe_sdk_error(&e))?;
+        token = page
+            .next_token()
+            .filter(|t| !t.is_empty())
+            .map(str::to_string);
         for image in page.images() {
             if image.state() == Some(&ImageState::Deregistered) {
                 continue;
@@ -111,6 +122,9 @@ async fn describe_named(
             if let Some(n) = image.name() {
                 found.entry(n.to_string()).or_default().push(image.clone());
             }
+        }
+        if token.is_none() {
+            break;
         }
     }
     Ok(found)
@@ -231,6 +245,10 @@ pub async fn describe_batch(
             // EC2 leaves disabled images out unless asked: a copy disabled outside Terraform is
             // still there, and still in the state.
             .include_disabled(true)
+            .customize()
+            .config_override(crate::ec2::bare_500::limit::<
+                aws_sdk_ec2::operation::describe_images::DescribeImagesError,
+            >(Default::default()))
             .send()
             .await;
         match out {

@@ -677,6 +677,10 @@ async fn describe_images(
                 .include_deprecated(true)
                 .include_disabled(true)
                 .set_next_token(token.take())
+                .customize()
+                .config_override(crate::ec2::bare_500::limit::<
+                    aws_sdk_ec2::operation::describe_images::DescribeImagesError,
+                >(Default::default()))
                 .send()
                 .await
                 .map_err(|e| (is_transient(&e), describe_sdk_error(&e)))?;

@@ -2,6 +2,7 @@
 //! reader, optional reads.
 
 pub mod backoff;
+pub mod bare_500;
 pub mod batcher;
 pub mod call;
 pub mod copy_eta;

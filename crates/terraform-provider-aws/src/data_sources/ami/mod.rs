@@ -15,10 +15,12 @@ mod query;
 mod schema;
 mod select;
 
+use crate::ec2::bare_500;
 use crate::ec2::call::bounded;
 use crate::ec2::errors::describe_sdk_error;
 use crate::provider::clients::{AwsClients, ProviderState};
 use async_trait::async_trait;
+use aws_sdk_ec2::operation::describe_images::DescribeImagesError;
 use aws_sdk_ec2::types::{Filter, Image};
 use query::Query;
 use std::sync::Arc;
@@ -84,9 +86,13 @@ async fn lookup(
     let ec2 = clients.ec2(&region);
     // Every call below gives up when Ctrl-C comes or `timeouts { read }` runs out.
     let ctx = &ctx.with_timeout("read", q.read_timeout);
-    let found = bounded(ctx, "DescribeImages", describe_images(&ec2, &q))
-        .await
-        .map_err(|e| e.describe());
+    let found = bounded(
+        ctx,
+        "DescribeImages",
+        describe_images(&ec2, &q, &bare_500::endpoint(clients, &region)),
+    )
+    .await
+    .map_err(|e| e.describe());
     let images = match found {
         Ok(images) => images,
         Err(e) => {
@@ -106,7 +112,8 @@ async fn lookup(
     };
     // The resource's optional read: a backend that cannot answer (stock moto answers 500) costs
     // two quick attempts, not the client's full retry policy.
-    let read = async { Ok::<_, ()>(crate::ec2::uefi::uefi_data(&ec2, &image).await) };
+    let support = crate::ec2::uefi::support(clients as *const AwsClients as usize, &region);
+    let read = async { Ok::<_, ()>(crate::ec2::uefi::uefi_data(&ec2, &image, &support).await) };
     let uefi_data = bounded(ctx, "DescribeImageAttribute uefiData", read)
         .await
         .ok()
@@ -123,7 +130,11 @@ async fn lookup(
 
 /// DescribeImages with the query's owners, executable users, filters and IncludeDeprecated
 /// (always sent, as upstream does), every page.
-async fn describe_images(ec2: &aws_sdk_ec2::Client, q: &Query) -> Result<Vec<Image>, String> {
+async fn describe_images(
+    ec2: &aws_sdk_ec2::Client,
+    q: &Query,
+    endpoint: &str,
+) -> Result<Vec<Image>, String> {
     let filters: Vec<Filter> = q
         .filters
         .iter()
@@ -135,18 +146,38 @@ async fn describe_images(ec2: &aws_sdk_ec2::Client, q: &Query) -> Result<Vec<Ima
         })
         .collect();
     let non_empty = |v: &Vec<String>| (!v.is_empty()).then(|| v.clone());
-    let mut pages = ec2
-        .describe_images()
-        .set_owners(non_empty(&q.owners))
-        .set_executable_users(non_empty(&q.executable_users))
-        .set_filters((!filters.is_empty()).then_some(filters))
-        .include_deprecated(q.include_deprecated)
-        .into_paginator()
-        .send();
+    let asked = if q.filters.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<&str> = q.filters.iter().map(|(n, _)| n.as_str()).collect();
+        format!("with filter {}", names.join(", "))
+    };
     let mut images = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| describe_sdk_error(&e))?;
+    let mut token: Option<String> = None;
+    loop {
+        let page = ec2
+            .describe_images()
+            .set_owners(non_empty(&q.owners))
+            .set_executable_users(non_empty(&q.executable_users))
+            .set_filters((!filters.is_empty()).then(|| filters.clone()))
+            .include_deprecated(q.include_deprecated)
+            .set_next_token(token.take())
+            .customize()
+            .config_override(bare_500::limit::<DescribeImagesError>(Default::default()))
+            .send()
+            .await
+            .map_err(|e| {
+                if bare_500::is_bare_500(&e) {
+                    bare_500::describe(endpoint, "DescribeImages", &asked)
+                } else {
+                    describe_sdk_error(&e)
+                }
+            })?;
         images.extend(page.images().iter().cloned());
+        match page.next_token().filter(|t| !t.is_empty()) {
+            Some(t) => token = Some(t.to_string()),
+            None => break,
+        }
     }
     Ok(images)
 }

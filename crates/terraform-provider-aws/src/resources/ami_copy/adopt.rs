@@ -493,7 +493,9 @@ async fn images_named(
         .include_disabled(true)
         .filters(Filter::builder().name("name").values(name).build())
         .customize()
-        .config_override(crate::ec2::optional_read::config())
+        .config_override(crate::ec2::bare_500::limit::<
+            aws_sdk_ec2::operation::describe_images::DescribeImagesError,
+        >(crate::ec2::optional_read::config()))
         .interceptor(date.clone())
         .send();
     let what = format!("DescribeImages of the images named {name:?}");

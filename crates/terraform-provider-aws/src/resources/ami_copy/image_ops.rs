@@ -44,8 +44,9 @@ pub async fn uefi_data(
     region: &str,
     image: &Image,
 ) -> Option<Option<String>> {
-    let read =
-        async { Ok::<_, ()>(crate::ec2::uefi::uefi_data(&clients.ec2(region), image).await) };
+    let support = crate::ec2::uefi::support(clients as *const AwsClients as usize, region);
+    let client = clients.ec2(region);
+    let read = async { Ok::<_, ()>(crate::ec2::uefi::uefi_data(&client, image, &support).await) };
     bounded(ctx, "DescribeImageAttribute uefiData", read)
         .await
         .ok()
@@ -434,16 +435,26 @@ pub async fn images_using_snapshot(
     snapshot_id: &str,
 ) -> Result<Vec<String>, String> {
     let list = async {
-        let mut pages = clients
-            .ec2(region)
-            .describe_images()
-            .owners("self")
-            .include_disabled(true)
-            .into_paginator()
-            .send();
+        let client = clients.ec2(region);
         let mut users = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| crate::ec2::errors::describe_sdk_error(&e))?;
+        let mut token: Option<String> = None;
+        loop {
+            let page = client
+                .describe_images()
+                .owners("self")
+                .include_disabled(true)
+                .set_next_token(token.take())
+                .customize()
+                .config_override(crate::ec2::bare_500::limit::<
+                    aws_sdk_ec2::operation::describe_images::DescribeImagesError,
+                >(Default::default()))
+                .send()
+                .await
+                .map_err(|e| crate::ec2::errors::describe_sdk_error(&e))?;
+            token = page
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_string);
             for image in page.images() {
                 let live = image.state() != Some(&aws_sdk_ec2::types::ImageState::Deregistered);
                 if live
@@ -453,6 +464,9 @@ pub async fn images_using_snapshot(
                 {
                     users.push(image.image_id().unwrap_or_default().to_string());
                 }
+            }
+            if token.is_none() {
+                break;
             }
         }
         Ok::<_, String>(users)

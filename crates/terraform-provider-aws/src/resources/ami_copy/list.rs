@@ -173,6 +173,10 @@ impl Region<'_> {
                 .set_filters(Some(filters).filter(|f| !f.is_empty()))
                 .max_results(page_size)
                 .set_next_token(token.clone())
+                .customize()
+                .config_override(crate::ec2::bare_500::limit::<
+                    aws_sdk_ec2::operation::describe_images::DescribeImagesError,
+                >(Default::default()))
                 .send();
             let page = match bounded(self.ctx, "DescribeImages", call).await {
                 Ok(page) => page,
