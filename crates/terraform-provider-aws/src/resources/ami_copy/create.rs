@@ -365,6 +365,7 @@ async fn finish(
     let image = finish_copy(clients, ctx, region, &copy, image, &mut diags).await;
     let uefi = image_ops::uefi_data(clients, ctx, region, &image).await;
     let env = FlattenEnv::of(clients, region);
+    let uefi_known = uefi.is_some();
     let mut new_state = observe(&image, &copy, uefi, &env).settled(planned_value);
     if diags.has_errors() {
         // Ctrl-C during the last steps, or one of them failed: the copy itself is done. An
@@ -390,7 +391,11 @@ async fn finish(
     let new_state = stored(new_state.to_cty());
     ApplyResponse {
         new_state,
-        private: private.to_vec(),
+        private: if uefi_known {
+            private::with_uefi_read(private)
+        } else {
+            private.to_vec()
+        },
         diagnostics: diags,
     }
 }

@@ -91,6 +91,24 @@ pub fn without_unlisted(private: &[u8]) -> Vec<u8> {
     serde_json::Value::Object(m).to_string().into_bytes()
 }
 
+const UEFI_READ: &str = "uefi_read";
+
+/// Whether the copy's UEFI data has been read: EC2 fixes it at registration, so once read (or
+/// ruled out by the boot mode) it is kept from the state, never asked again.
+pub fn uefi_read(private: &[u8]) -> bool {
+    fields(private).get(UEFI_READ).and_then(|v| v.as_bool()) == Some(true)
+}
+
+/// `private` recording that the UEFI data has been read (unchanged when it already says so).
+pub fn with_uefi_read(private: &[u8]) -> Vec<u8> {
+    if uefi_read(private) {
+        return private.to_vec();
+    }
+    let mut m = fields(private);
+    m.insert(UEFI_READ.to_string(), true.into());
+    serde_json::Value::Object(m).to_string().into_bytes()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,5 +147,15 @@ mod tests {
         assert_eq!(client_token(&cleared).as_deref(), Some("tok"));
         // No private data at all (an imported copy): the mark alone.
         assert_eq!(unlisted_since(&with_unlisted_since(b"", 5)), Some(5));
+    }
+
+    #[test]
+    fn the_uefi_mark_keeps_the_rest() {
+        assert!(!uefi_read(b""));
+        let p = with_uefi_read(&with_client_token("tok"));
+        assert!(uefi_read(&p));
+        assert_eq!(client_token(&p).as_deref(), Some("tok"));
+        assert_eq!(with_uefi_read(&p), p, "already marked: bytes unchanged");
+        assert!(uefi_read(&without_unlisted(&with_unlisted_since(&p, 5))));
     }
 }

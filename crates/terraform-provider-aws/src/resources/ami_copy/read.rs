@@ -114,7 +114,13 @@ pub async fn read(
             });
         }
     };
-    let uefi = image_ops::uefi_data(clients, ctx, region, &image).await;
+    // Read once, then kept from the state: EC2 never changes an image's UEFI data.
+    let uefi = if private::uefi_read(private) {
+        None
+    } else {
+        image_ops::uefi_data(clients, ctx, region, &image).await
+    };
+    let uefi_known = uefi.is_some();
     let mut state = observe(&image, &current, uefi, &FlattenEnv::of(clients, region));
     // A copy recorded as pending (interrupted or timed out) stays pending until an apply has
     // resumed it and finished the create steps, even if EC2 finished copying meanwhile: only
@@ -125,7 +131,11 @@ pub async fn read(
     }
     Ok(Refreshed {
         new_state: stored(state.to_cty()),
-        private: private::without_unlisted(private),
+        private: if uefi_known {
+            private::with_uefi_read(&private::without_unlisted(private))
+        } else {
+            private::without_unlisted(private)
+        },
         diagnostics: Diagnostics::new(),
     })
 }
