@@ -362,6 +362,63 @@ fn ctrl_c_abandons_each_call_in_flight(cases: &[Case]) {
     println!("Ctrl-C to exit, per action in flight: {times:?}");
 }
 
+/// Ctrl-C while an unknown outcome is being resolved (every CopyImage answer lost, the lookup
+/// by name in flight): the CLI stops within the resolution's Ctrl-C bound (5 s, plus the CLI's
+/// own exit), the copy stays in the state untainted with its record, and the next apply resumes
+/// it with the same token. Fidelity lane: the resumption relies on EC2 honouring the token.
+#[test]
+fn ctrl_c_during_a_resolution_stops_within_its_bound_and_resumes() {
+    let tf = Tf::new("interrupt_calls_resolution");
+    let name = "tfacc-interrupt-calls-resolution";
+    let source = tf.make_source_ami(REGION, &format!("{name}-source"));
+    tf.write(&format!(
+        "{}{}",
+        tf.provider_block(REGION, "  max_retries = 0"),
+        crate::support::ami_copy(name, &source, REGION, "")
+    ));
+    tf.fault("CopyImage", "drop_after", None);
+    hang(&tf, "DescribeImages", None);
+    // Without the plan-time checks, the only DescribeImages of this apply is the resolution's.
+    let mut cli = tf.spawn_env(
+        &["apply", "-auto-approve", "-input=false", "-no-color"],
+        &[("AMICOPY_PLAN_CHECKS", "false")],
+    );
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while !hanging(&tf, "DescribeImages") {
+        if Instant::now() > deadline || cli.child.try_wait().expect("poll").is_some() {
+            cli.interrupt();
+            panic!(
+                "the resolution never looked up the name:\n{}",
+                cli.wait().text()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let pressed = Instant::now();
+    cli.interrupt();
+    let out = cli.wait();
+    let took = pressed.elapsed();
+    println!("Ctrl-C to exit with a resolution in flight: {took:?}");
+    ureq::delete(&format!(
+        "{}/_ec2emu/faults?access_key_id={}",
+        tf.emulator, tf.access_key
+    ))
+    .call()
+    .expect("clear the faults");
+    assert!(
+        took < STOP_BOUND,
+        "the CLI took {took:?} to stop after Ctrl-C:\n{}",
+        out.text()
+    );
+    assert_ne!(out.code, 0, "interrupted, yet it succeeded");
+    assert!(
+        out.flat().contains("AMI copy outcome unknown"),
+        "{}",
+        out.text()
+    );
+    resumes_after_ctrl_c(&tf, name, "Ctrl-C during a resolution");
+}
+
 /// One copy's call hangs (a fault that fires once), the other's answers.
 struct TimeoutCase {
     action: &'static str,

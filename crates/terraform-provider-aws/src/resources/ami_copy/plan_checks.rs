@@ -6,7 +6,7 @@
 //! |---|---|---|
 //! | the source exists and is available | DescribeImages by id (batched) | error; pending or deprecated: warning |
 //! | the name is free | DescribeImages by name, owner self (batched) | warning naming the holder |
-//! | CopyImage is allowed | CopyImage with `DryRun` (one per distinct request) | `UnauthorizedOperation`: error |
+//! | CopyImage is allowed | CopyImage with `DryRun` and a throwaway name (one per distinct request) | `UnauthorizedOperation`: warning |
 //! | the key exists and is enabled | KMS DescribeKey (one per key) | error |
 //! | the region is enabled | DescribeRegions (one per plan) | `not-opted-in`: error |
 //! | the time-based copy fits `timeouts.create` | none | warning |
@@ -233,6 +233,18 @@ pub fn judge_name(copy: &NewCopy, name: &str, holders: &NamedResult) -> Option<D
             copy.region,
             described.join(", ")
         )
+    } else if !import_keeps_all(copy, holders) {
+        format!(
+            "The name {name:?} is held in {} by {}. AMI names are unique in a region, so CopyImage \
+             will fail unless that image is gone before the copy starts. Importing it into this \
+             resource would not keep it: it is not a copy of {} from {}, so the next plan would \
+             replace it (deregister it and copy again). Choose another name, or deregister that \
+             image first.",
+            copy.region,
+            described.join(", "),
+            copy.source_id.as_deref().unwrap_or("the configured source"),
+            copy.source_region.as_deref().unwrap_or("the configured region"),
+        )
     } else {
         let id = first.image_id().unwrap_or("ID");
         let import_id = if copy.region == copy.provider_region {
@@ -253,6 +265,19 @@ pub fn judge_name(copy: &NewCopy, name: &str, holders: &NamedResult) -> Option<D
     Some(Diagnostic::warning("AMI name already in use", detail).at(at(attr::name)))
 }
 
+/// Whether importing the (first) holder would keep it: it reports the configured source, or no
+/// source at all (see `ownership::import_keeps`). With the source unknown at plan, it cannot say.
+fn import_keeps_all(copy: &NewCopy, holders: &[aws_sdk_ec2::types::Image]) -> bool {
+    let (Some(first), Some(id), Some(region)) = (
+        holders.first(),
+        copy.source_id.as_deref(),
+        copy.source_region.as_deref(),
+    ) else {
+        return true;
+    };
+    super::ownership::import_keeps(first, id, region)
+}
+
 /// What a dry run of CopyImage answered.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DryRun {
@@ -260,25 +285,38 @@ pub enum DryRun {
     Allowed,
     /// `UnauthorizedOperation`, with EC2's message.
     Denied(String),
-    /// The backend ignored `DryRun` and copied: the copy it made (since deregistered).
-    Performed(String),
+    /// The backend ignored `DryRun` and copied: the copy it made under the throwaway `name`, and
+    /// whether it was deregistered (only when EC2 showed it with that name, made after the send).
+    Performed {
+        id: String,
+        name: String,
+        removed: bool,
+    },
     /// Anything else: no reliable answer.
     Unknown,
 }
 
-/// The dry run's answer as a diagnostic: an error only when EC2 said the caller may not.
+/// The dry run's answer as a diagnostic: a warning when EC2 said the caller may not.
 pub fn judge_dry_run(answer: &DryRun, tags_at_birth: bool) -> Option<Diagnostic> {
     let message = match answer {
         DryRun::Denied(message) => message,
-        DryRun::Performed(id) => {
+        DryRun::Performed { id, name, removed } => {
+            let outcome = if *removed {
+                "which was deregistered at once".to_string()
+            } else {
+                format!(
+                    "which could not be shown to be the dry run's own copy and was left: \
+                     deregister {id} ({name:?}) if it is"
+                )
+            };
             return Some(Diagnostic::warning(
                 "The backend ignores DryRun",
                 format!(
                     "A dry run of CopyImage, to check permissions at plan time, was carried out: \
-                     the backend made the copy {id}, which was deregistered at once. Permissions \
-                     are not checked at plan time against this backend."
+                     the backend made the copy {id} under the throwaway name {name:?}, {outcome}. \
+                     Permissions are not checked at plan time against this backend."
                 ),
-            ))
+            ));
         }
         DryRun::Allowed | DryRun::Unknown => return None,
     };
@@ -295,11 +333,15 @@ pub fn judge_dry_run(answer: &DryRun, tags_at_birth: bool) -> Option<Diagnostic>
     } else {
         ""
     };
-    Some(Diagnostic::error(
+    // A warning, not an error: pipelines that plan with a read-only role and apply with another
+    // must keep planning, as they do with hashicorp/aws. The apply says for certain.
+    Some(Diagnostic::warning(
         "Not allowed to copy the AMI",
         format!(
             "A dry run of CopyImage was refused with UnauthorizedOperation: {message}. The \
-             credentials in use need {actions}.{decode}"
+             credentials in use need {actions}. If the apply runs with other credentials (a \
+             read-only role for plans), this says nothing about them; with these, the apply \
+             fails.{decode}"
         ),
     ))
 }

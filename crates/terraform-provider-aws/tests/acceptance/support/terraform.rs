@@ -251,8 +251,16 @@ impl Tf {
 
     /// Starts `terraform ARGS` in its own process group, output captured, without waiting.
     pub fn spawn(&self, args: &[&str]) -> Spawned {
+        self.spawn_env(args, &[])
+    }
+
+    /// [`Tf::spawn`] with extra environment variables.
+    pub fn spawn_env(&self, args: &[&str], env: &[(&str, &str)]) -> Spawned {
         use std::os::unix::process::CommandExt;
         let mut cmd = self.command(args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         cmd.stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())

@@ -170,13 +170,27 @@ async fn dry_run(
     judge_dry_run(answer, tags_at_birth)
 }
 
+/// The name the dry run sends instead of the planned one: should a backend carry the dry run
+/// out, only an image of this name is made, never one holding (or taking) a real name.
+fn throwaway_name() -> String {
+    let token = crate::resources::ami_copy::private::new_client_token();
+    format!(
+        "tf-amicopy-dry-run-{}",
+        token.trim_start_matches("tf-amicopy-")
+    )
+}
+
 async fn send_dry_run(
     clients: &AwsClients,
     ctx: &Context,
     region: &str,
     planned: &AmiCopyState,
 ) -> DryRun {
-    let req = crate::resources::ami_copy::create::copy_request(clients, region, planned)
+    let mut request = planned.clone();
+    let name = throwaway_name();
+    request.name = Some(name.clone());
+    let sent = time::OffsetDateTime::now_utc();
+    let req = crate::resources::ami_copy::create::copy_request(clients, region, &request)
         .dry_run(true)
         .customize()
         .config_override(crate::ec2::optional_read::config());
@@ -198,28 +212,76 @@ async fn send_dry_run(
             skipped::<()>("permission", e.describe());
             DryRun::Unknown
         }
-        // A backend that ignores DryRun made a real copy: it is ours (its id is the answer), so
-        // it goes at once.
         Ok(out) => match out.image_id().filter(|id| !id.is_empty()) {
-            Some(id) => {
-                use crate::resources::ami_copy::ownership::{allow, Act, Path, Proof};
-                if let Err(why) = allow(Path::DryRun, Act::Deregister, &Proof::DryRunAnswer) {
-                    tracing::warn!(image_id = id, "{why}");
-                    return DryRun::Performed(id.to_string());
-                }
-                tracing::warn!(
-                    image_id = id,
-                    "the backend ignored DryRun; deregistering the copy it made"
-                );
-                let undo =
-                    crate::resources::ami_copy::image_ops::deregister(clients, ctx, region, id);
-                if let Err(e) = undo.await {
-                    tracing::warn!(image_id = id, "could not deregister it: {}", e.message);
-                }
-                DryRun::Performed(id.to_string())
-            }
+            Some(id) => undo_performed(clients, ctx, region, id, &name, sent).await,
             None => DryRun::Unknown,
         },
+    }
+}
+
+/// A backend ignored DryRun and copied. The image goes only when EC2 shows it under the
+/// throwaway name, created after the dry run was sent: then it is the dry run's and nothing else.
+async fn undo_performed(
+    clients: &AwsClients,
+    ctx: &Context,
+    region: &str,
+    id: &str,
+    name: &str,
+    sent: time::OffsetDateTime,
+) -> DryRun {
+    use crate::resources::ami_copy::ownership::{allow, Act, Path, Proof, ALLOWANCE};
+    let performed = DryRun::Performed {
+        id: id.to_string(),
+        name: name.to_string(),
+        removed: false,
+    };
+    if let Err(why) = allow(Path::DryRun, Act::Deregister, &Proof::DryRunAnswer) {
+        tracing::warn!(image_id = id, "{why}");
+        return performed;
+    }
+    let found = bounded(
+        ctx,
+        "DescribeImages",
+        describe_image(clients, region, id, false),
+    )
+    .await;
+    let image = match found {
+        Ok(Some(image)) => image,
+        _ => {
+            tracing::warn!(
+                image_id = id,
+                "the dry run's copy could not be read back; left"
+            );
+            return performed;
+        }
+    };
+    let created = image
+        .creation_date()
+        .and_then(|t| crate::validators::rfc3339(t).ok());
+    // The allowance covers EC2 writing whole seconds; the local clock may run ahead a little.
+    let after_send = created.is_some_and(|t| t >= sent - ALLOWANCE - time::Duration::seconds(60));
+    if image.name() != Some(name) || !after_send {
+        tracing::warn!(
+            image_id = id,
+            "the dry run's answer names an image that is not its throwaway copy; left"
+        );
+        return performed;
+    }
+    tracing::warn!(
+        image_id = id,
+        "the backend ignored DryRun; deregistering the copy it made"
+    );
+    let undo = crate::resources::ami_copy::image_ops::deregister(clients, ctx, region, id);
+    match undo.await {
+        Ok(_) => DryRun::Performed {
+            id: id.to_string(),
+            name: name.to_string(),
+            removed: true,
+        },
+        Err(e) => {
+            tracing::warn!(image_id = id, "could not deregister it: {}", e.message);
+            performed
+        }
     }
 }
 

@@ -114,9 +114,28 @@ fn names() {
     );
     // A copy of this configuration holds the name (a replacement keeping it): the
     // create_before_destroy advice instead of an import.
-    let d = judge_name(&copy(Some("ami-22222222")), "copy", &Ok(vec![holder])).expect("a warning");
+    let d = judge_name(
+        &copy(Some("ami-22222222")),
+        "copy",
+        &Ok(vec![holder.clone()]),
+    )
+    .expect("a warning");
     assert!(
         d.detail.contains("create_before_destroy") && !d.detail.contains("import {"),
+        "{}",
+        d.detail
+    );
+    // Import is advised only where it keeps the holder: the configured source is the holder's.
+    let mut same_source = copy(None);
+    same_source.source_id = Some("ami-33333333".into());
+    same_source.source_region = Some("eu-west-1".into());
+    let d = judge_name(&same_source, "copy", &Ok(vec![holder.clone()])).expect("a warning");
+    assert!(d.detail.contains("import {"), "{}", d.detail);
+    let mut other_source = same_source.clone();
+    other_source.source_id = Some("ami-44444444".into());
+    let d = judge_name(&other_source, "copy", &Ok(vec![holder])).expect("a warning");
+    assert!(
+        !d.detail.contains("import {") && d.detail.contains("would not keep it"),
         "{}",
         d.detail
     );
@@ -129,21 +148,31 @@ fn dry_runs() {
     let denied = DryRun::Denied(
         "You are not authorized to perform this operation. Encoded authorization failure message: abc".into(),
     );
-    let d = judge_dry_run(&denied, true).expect("an error");
-    assert_eq!(d.severity, Severity::Error);
+    let d = judge_dry_run(&denied, true).expect("a warning");
+    // A read-only plan role must keep planning: the apply decides.
+    assert_eq!(d.severity, Severity::Warning);
     assert!(
         d.detail.contains("ec2:CreateTags") && d.detail.contains("decode-authorization-message"),
         "{}",
         d.detail
     );
-    let d = judge_dry_run(&DryRun::Denied("no".into()), false).expect("an error");
+    let d = judge_dry_run(&DryRun::Denied("no".into()), false).expect("a warning");
     assert!(
         !d.detail.contains("CreateTags") && !d.detail.contains("decode"),
         "{}",
         d.detail
     );
-    let d = judge_dry_run(&DryRun::Performed("ami-9".into()), false).expect("a warning");
-    assert_eq!(d.severity, Severity::Warning);
+    for removed in [true, false] {
+        let performed = DryRun::Performed {
+            id: "ami-9".into(),
+            name: "tf-amicopy-dry-run-1".into(),
+            removed,
+        };
+        let d = judge_dry_run(&performed, false).expect("a warning");
+        assert_eq!(d.severity, Severity::Warning);
+        assert!(d.detail.contains("tf-amicopy-dry-run-1"), "{}", d.detail);
+        assert_eq!(d.detail.contains("was left"), !removed, "{}", d.detail);
+    }
 }
 
 #[test]
