@@ -8,7 +8,9 @@ expired_token (HTTP 400 ExpiredToken, as EC2 answers an assumed role's lapsed se
 (the connection is closed with no HTTP response), drop_after (the
 request is served, then the connection is closed without sending the response: a lost
 response), latency (the call is delayed by latency_ms, or by a uniformly random time between latency_ms and
-latency_ms_max when that is given, and then served normally). A fault fires on each matching call with
+latency_ms_max when that is given, and then served normally), ignore_dry_run (a DryRun=true request
+is served as if DryRun were absent, as some backends do; it fires on dry runs only, and combines
+with latency and one failure kind). A fault fires on each matching call with
 probability `rate`, or on the next `count` matching calls and is then spent. A fault matches
 either DryRun requests only (`"dry_run": true`) or only the others (the default).
 
@@ -35,7 +37,10 @@ KINDS = (
     "drop",
     "drop_after",
     "latency",
+    "ignore_dry_run",
 )
+# Kinds that change how a call is served rather than fail it: they combine with one failure.
+MODIFIERS = ("latency", "ignore_dry_run")
 
 _RNG = random.Random()
 
@@ -75,6 +80,11 @@ def add(spec: dict[str, Any]) -> Fault:
         latency_ms_max = float(latency_ms_max)
         if latency_ms_max < latency_ms:
             raise ValueError("latency_ms_max must be >= latency_ms")
+    dry_run = bool(spec.get("dry_run", False))
+    if kind == "ignore_dry_run":
+        if spec.get("dry_run") is False:
+            raise ValueError("ignore_dry_run fires on dry runs only (leave dry_run out or true)")
+        dry_run = True
     fault = Fault(
         id=next_id(),
         action=action,
@@ -84,7 +94,7 @@ def add(spec: dict[str, Any]) -> Fault:
         count=count,
         latency_ms=latency_ms,
         latency_ms_max=latency_ms_max,
-        dry_run=bool(spec.get("dry_run", False)),
+        dry_run=dry_run,
     )
     with LOCK:
         STORE.faults.append(fault)
@@ -113,10 +123,12 @@ def listing() -> list[dict[str, Any]]:
 
 def pick(
     action: str | None, access_key_id: str | None, dry_run: bool = False
-) -> tuple[float, str | None]:
-    """Decide the faults for one call: (latency seconds to add, failure kind or None)."""
+) -> tuple[float, str | None, bool]:
+    """Decide the faults for one call: (latency seconds to add, failure kind or None, whether to
+    serve a dry run for real)."""
     latency = 0.0
     failure = None
+    ignore_dry_run = False
     with LOCK:
         for f in list(STORE.faults):
             if f.action not in ("*", action):
@@ -125,8 +137,10 @@ def pick(
                 continue
             if f.access_key_id is not None and f.access_key_id != access_key_id:
                 continue
-            if f.kind != "latency" and failure is not None:
+            if f.kind not in MODIFIERS and failure is not None:
                 continue
+            if f.kind == "ignore_dry_run" and ignore_dry_run:
+                continue  # one is enough: leave the others' counts alone
             if f.count is not None:
                 f.count -= 1
                 if f.count <= 0:
@@ -137,9 +151,11 @@ def pick(
             if f.kind == "latency":
                 high = f.latency_ms if f.latency_ms_max is None else f.latency_ms_max
                 latency += _RNG.uniform(f.latency_ms, high) / 1000.0
+            elif f.kind == "ignore_dry_run":
+                ignore_dry_run = True
             else:
                 failure = f.kind
-    return latency, failure
+    return latency, failure, ignore_dry_run
 
 
 _EC2_ERRORS = {

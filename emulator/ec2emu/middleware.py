@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from . import calllog, faults
 from .controls import PREFIX, Controls
-from .request_info import parse_params, parse_sigv4, read_body
+from .request_info import drop_param, parse_params, parse_sigv4, read_body
 from .state import CTX
 
 
@@ -46,10 +46,14 @@ class EmulatorMiddleware:
         }
 
         dry_run = str(params.get("DryRun", "")).lower() == "true"
-        latency, failure = faults.pick(action, akid, dry_run)
+        latency, failure, ignore_dry_run = faults.pick(action, akid, dry_run)
         if latency:
             entry["fault"] = "latency"
             time.sleep(latency)
+        if ignore_dry_run:
+            # moto serves the call for real; the log keeps the params as sent (DryRun=true).
+            entry["fault"] = "ignore_dry_run"
+            drop_param(environ, body, "DryRun")
         if failure == "drop_after":
             # moto serves the request in full (its effects stay), but the answer is never sent.
             entry["fault"] = "drop_after"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 
 def read_body(environ: dict[str, Any]) -> bytes:
@@ -59,3 +59,18 @@ def parse_params(environ: dict[str, Any], body: bytes) -> dict[str, Any]:
         for k, v in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
             params[k] = v
     return params
+
+
+def drop_param(environ: dict[str, Any], body: bytes, name: str) -> None:
+    """Take one query-protocol parameter out of the request moto will read (query string and
+    form body), so moto serves it as if it had not been sent."""
+
+    def without(text: str) -> str:
+        return urlencode([(k, v) for k, v in parse_qsl(text, keep_blank_values=True) if k != name])
+
+    if environ.get("QUERY_STRING"):
+        environ["QUERY_STRING"] = without(environ["QUERY_STRING"])
+    if body and environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        new = without(body.decode("utf-8", "replace")).encode()
+        environ["wsgi.input"] = io.BytesIO(new)
+        environ["CONTENT_LENGTH"] = str(len(new))

@@ -184,7 +184,7 @@ def test_latency_range_draws_uniformly_between_its_bounds():
         faults.clear(access_key_id=akid)
     assert all(0.1 <= w <= 0.3 for w in waits)
     assert min(waits) < 0.15 and max(waits) > 0.25, "the waits must spread over the range"
-    assert faults.pick("DescribeRegions", akid) == (0.0, None)
+    assert faults.pick("DescribeRegions", akid) == (0.0, None, False)
 
 
 def test_latency_range_delays_the_call_by_at_least_its_lower_bound(aws):

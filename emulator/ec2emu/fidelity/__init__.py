@@ -20,6 +20,7 @@ def install() -> None:
         snapshot_deletion,
         pending_snapshot,
         disabled,
+        describe_filters,
         visibility,
         paging,
     )

@@ -1,0 +1,66 @@
+"""The filters EC2 documents for DescribeImages, as a checked-in list.
+
+Source: botocore 1.44.8 (the pinned version), botocore/data/ec2/2016-11-15/service-2.json.gz,
+operation DescribeImages, input shape DescribeImagesRequest, member `Filters`, documentation.
+`tag:<key>` stands for every `tag:` filter. Kept as data so a test can walk the whole list and a
+new botocore can be diffed against it.
+"""
+
+DESCRIBE_IMAGES_FILTERS: tuple[str, ...] = (
+    "architecture",
+    "block-device-mapping.delete-on-termination",
+    "block-device-mapping.device-name",
+    "block-device-mapping.snapshot-id",
+    "block-device-mapping.volume-size",
+    "block-device-mapping.volume-type",
+    "block-device-mapping.encrypted",
+    "boot-mode",
+    "creation-date",
+    "description",
+    "ena-support",
+    "free-tier-eligible",
+    "hypervisor",
+    "image-allowed",
+    "image-id",
+    "image-watermark.source-image-creation-time",
+    "image-watermark.source-image-id",
+    "image-watermark.source-image-region",
+    "image-watermark.watermark-creation-time",
+    "image-watermark.watermark-key",
+    "image-type",
+    "instance-type-specification.supported-instance-type",
+    "instance-type-specification.unsupported-instance-type",
+    "is-public",
+    "kernel-id",
+    "manifest-location",
+    "name",
+    "owner-alias",
+    "owner-id",
+    "platform",
+    "product-code",
+    "product-code.type",
+    "public-ssm-parameter-name",
+    "ramdisk-id",
+    "root-device-name",
+    "root-device-type",
+    "scan-result.critical-fix-available-since",
+    "scan-result.finding-scan-date",
+    "scan-result.high-fix-available-since",
+    "scan-result.highest-finding-severity-label",
+    "scan-result.informational-fix-available-since",
+    "scan-result.low-fix-available-since",
+    "scan-result.medium-fix-available-since",
+    "source-image-id",
+    "source-image-region",
+    "source-instance-id",
+    "state",
+    "state-reason-code",
+    "state-reason-message",
+    "sriov-net-support",
+    "tag:<key>",
+    "tag-key",
+    "virtualization-type",
+)
+
+# Not in the DescribeImages list, but EC2 takes it on every describe and moto did too.
+EXTRA_FILTERS: tuple[str, ...] = ("tag-value",)
