@@ -31,6 +31,7 @@ pub const ATTEMPTS: u32 = 4;
 #[derive(Debug)]
 struct Bare500Limit<E> {
     seen: Arc<AtomicU32>,
+    attempts: u32,
     _error: PhantomData<fn() -> E>,
 }
 
@@ -38,6 +39,7 @@ impl<E> Clone for Bare500Limit<E> {
     fn clone(&self) -> Self {
         Bare500Limit {
             seen: Arc::clone(&self.seen),
+            attempts: self.attempts,
             _error: PhantomData,
         }
     }
@@ -83,7 +85,7 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
-        if bare::<E>(ctx) && self.seen.load(Ordering::SeqCst) >= ATTEMPTS {
+        if bare::<E>(ctx) && self.seen.load(Ordering::SeqCst) >= self.attempts {
             RetryAction::RetryForbidden
         } else {
             // The other classifiers already call a 500 transient: retried with back-off.
@@ -106,8 +108,20 @@ pub fn limit<E>(config: aws_sdk_ec2::config::Builder) -> aws_sdk_ec2::config::Bu
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
+    limit_after::<E>(config, ATTEMPTS)
+}
+
+/// [`limit`] after `attempts` bare 500s: 1 for an optional read, whose absence costs nothing.
+pub fn limit_after<E>(
+    config: aws_sdk_ec2::config::Builder,
+    attempts: u32,
+) -> aws_sdk_ec2::config::Builder
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
     let limit = Bare500Limit::<E> {
         seen: Arc::default(),
+        attempts,
         _error: PhantomData,
     };
     config.interceptor(limit.clone()).retry_classifier(limit)

@@ -7,6 +7,12 @@
 //!   announced read is still on its way: every read that is coming has joined;
 //! - for every other read, when no new read has joined it for [`IDLE_GAP`] (everyone who was
 //!   coming has probably come).
+//!
+//! Timing alone splits Terraform's rounds on a loaded machine (a round of ten plans or reads
+//! arrives spread over more than the gap). So a batcher remembers the largest batch it has sent
+//! for each key, the size of the round Terraform's parallelism lets through, and once it knows
+//! one, a batch waits until a round has joined, up to [`ROUND_WINDOW`] after its first read. The
+//! last, smaller round of a walk waits that long at most.
 
 use super::lock;
 use std::collections::HashMap;
@@ -21,6 +27,8 @@ use tokio::time::Instant;
 pub const IDLE_GAP: Duration = Duration::from_millis(3);
 /// And at the latest this long after its first read.
 pub const WINDOW: Duration = Duration::from_millis(20);
+/// How long a batch waits for a round of the size seen before to join.
+pub const ROUND_WINDOW: Duration = Duration::from_millis(100);
 /// How often a batch of announced reads looks again whether more are on their way (an
 /// announcement can also lapse or be taken by a read of another batch, which does not wake it).
 const LOOK_AGAIN: Duration = Duration::from_millis(1);
@@ -39,6 +47,8 @@ pub struct Batcher<K, T, R> {
     max: usize,
     /// For announced reads: whether any announced read is still on its way.
     more_coming: Option<fn() -> bool>,
+    /// The largest batch sent so far, by key: the round size.
+    rounds: Mutex<HashMap<K, usize>>,
 }
 
 impl<K, T, R> Batcher<K, T, R>
@@ -54,6 +64,7 @@ where
             open: Mutex::new(HashMap::new()),
             max,
             more_coming: None,
+            rounds: Mutex::new(HashMap::new()),
         }
     }
 
@@ -96,8 +107,9 @@ where
         open.insert(key.clone(), Arc::clone(&batch));
         drop(open);
         let (max, more_coming) = (self.max, self.more_coming);
+        let round = lock(&self.rounds).get(&key).copied().unwrap_or(0);
         tokio::spawn(async move {
-            gather(&batch, max, more_coming).await;
+            gather(&batch, max, more_coming, round).await;
             {
                 // Close the batch unless a full batch already did (then a newer one may be open).
                 let mut open = lock(&self.open);
@@ -107,6 +119,11 @@ where
             }
             let waiting = std::mem::take(&mut *lock(&batch.waiting));
             let (items, senders): (Vec<T>, Vec<oneshot::Sender<R>>) = waiting.into_iter().unzip();
+            {
+                let mut rounds = lock(&self.rounds);
+                let seen = rounds.entry(key).or_insert(0);
+                *seen = (*seen).max(items.len());
+            }
             let answers = send(items).await;
             for (tx, r) in senders.into_iter().zip(answers) {
                 // The reader may have gone (Ctrl-C); nothing to do then.
@@ -116,21 +133,33 @@ where
     }
 }
 
-/// Waits until the batch should go: full, [`WINDOW`] after it opened, or else when no announced
-/// read is on its way (`more_coming`) or it has been idle for [`IDLE_GAP`] (without it).
-async fn gather<T, R>(batch: &Batch<T, R>, max: usize, more_coming: Option<fn() -> bool>) {
+/// Waits until the batch should go: full, or a `round` (when one is known: not 0) has joined or
+/// [`ROUND_WINDOW`] has passed; without a round, [`WINDOW`] after it opened, or else when no
+/// announced read is on its way (`more_coming`) or it has been idle for [`IDLE_GAP`] (without
+/// it).
+async fn gather<T, R>(
+    batch: &Batch<T, R>,
+    max: usize,
+    more_coming: Option<fn() -> bool>,
+    round: usize,
+) {
     let opened = Instant::now();
     loop {
-        if lock(&batch.waiting).len() >= max {
+        let joined = lock(&batch.waiting).len();
+        if joined >= max || (round > 0 && joined >= round) {
             return;
         }
         let now = Instant::now();
-        let until = match more_coming {
-            Some(more_coming) if !more_coming() => return,
-            Some(_) => now + LOOK_AGAIN,
-            None => *lock(&batch.last_join) + IDLE_GAP,
-        }
-        .min(opened + WINDOW);
+        let until = if round > 0 {
+            opened + ROUND_WINDOW
+        } else {
+            match more_coming {
+                Some(more_coming) if !more_coming() => return,
+                Some(_) => now + LOOK_AGAIN,
+                None => *lock(&batch.last_join) + IDLE_GAP,
+            }
+            .min(opened + WINDOW)
+        };
         if now >= until {
             return;
         }
@@ -220,12 +249,12 @@ mod tests {
         let batcher =
             ANNOUNCED.get_or_init(|| Batcher::announced(100, || COMING.load(Ordering::SeqCst) > 0));
         let calls = std::sync::Arc::new(AtomicUsize::new(0));
-        let ask = |item: u32| {
+        let ask = |key: u8, item: u32| {
             let (tx, rx) = oneshot::channel();
             let calls = calls.clone();
             // Like the provider: the read is no longer "on its way" once it arrives.
             COMING.fetch_sub(1, Ordering::SeqCst);
-            batcher.join(0, item, tx, move |items: Vec<u32>| async move {
+            batcher.join(key, item, tx, move |items: Vec<u32>| async move {
                 calls.fetch_add(1, Ordering::SeqCst);
                 items
             });
@@ -234,10 +263,10 @@ mod tests {
         // Two reads announced; the second arrives well after the idle gap, and still shares
         // the first one's call, sent as soon as it joined.
         COMING.store(2, Ordering::SeqCst);
-        let mut a = ask(1);
+        let mut a = ask(0, 1);
         tokio::time::sleep(IDLE_GAP * 2).await;
         assert!(a.try_recv().is_err(), "waits for the announced read");
-        let b = ask(2);
+        let b = ask(0, 2);
         let joined = Instant::now();
         assert_eq!((a.await.ok(), b.await.ok()), (Some(1), Some(2)));
         assert!(
@@ -246,11 +275,53 @@ mod tests {
         );
         assert_eq!(calls.load(Ordering::SeqCst), 1);
 
-        // An announced read that never comes holds a batch no longer than the window.
+        // An announced read that never comes holds a batch no longer than the window (a key
+        // without a round yet).
         COMING.store(2, Ordering::SeqCst);
         let started = Instant::now();
-        assert_eq!(ask(3).await.ok(), Some(3));
+        assert_eq!(ask(1, 3).await.ok(), Some(3));
         assert!(started.elapsed() >= WINDOW && started.elapsed() <= WINDOW + LOOK_AGAIN);
         COMING.store(0, Ordering::SeqCst);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn once_a_round_size_is_known_a_batch_waits_for_a_round() {
+        static ROUNDS: OnceLock<Batcher<u8, u32, u32>> = OnceLock::new();
+        let batcher = ROUNDS.get_or_init(|| Batcher::new(100));
+        let calls = std::sync::Arc::new(AtomicUsize::new(0));
+        let ask = |item: u32| {
+            let (tx, rx) = oneshot::channel();
+            let calls = calls.clone();
+            batcher.join(0, item, tx, move |items: Vec<u32>| async move {
+                calls.fetch_add(1, Ordering::SeqCst);
+                items
+            });
+            rx
+        };
+        // The first round: three reads together.
+        let first = [ask(1), ask(2), ask(3)];
+        for r in first {
+            assert!(r.await.is_ok());
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        // The next round arrives spread far beyond the idle gap (a loaded machine): still one
+        // call, sent the moment the third read joins.
+        let a = ask(4);
+        tokio::time::sleep(IDLE_GAP * 5).await;
+        let b = ask(5);
+        tokio::time::sleep(IDLE_GAP * 5).await;
+        let joined = Instant::now();
+        let c = ask(6);
+        assert_eq!(
+            (a.await.ok(), b.await.ok(), c.await.ok()),
+            (Some(4), Some(5), Some(6))
+        );
+        assert!(joined.elapsed() < IDLE_GAP, "no wait once the round is in");
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        // A last, smaller round waits no longer than the round window.
+        let started = Instant::now();
+        assert_eq!(ask(7).await.ok(), Some(7));
+        assert!(started.elapsed() >= ROUND_WINDOW && started.elapsed() <= ROUND_WINDOW + IDLE_GAP);
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
     }
 }

@@ -32,8 +32,8 @@ pub type ReadResult = Result<Option<Image>, String>;
 pub type NamedResult = Result<Vec<Image>, String>;
 
 /// DescribeImages of `id` in `region`, batched with the other reads arriving at the same time.
-/// `announced`: a refresh read Terraform announced (`tfplugin::expected_reads`, the
-/// `announced_read` of its context); its batch goes as soon as every announced read has joined.
+/// `announced`: a refresh read (Terraform announces them: `tfplugin::expected_reads`); its batch
+/// goes as soon as every announced read has joined, or a round has (see `ec2::batcher`).
 pub async fn describe_image(
     clients: &AwsClients,
     region: &str,

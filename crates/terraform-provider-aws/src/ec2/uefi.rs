@@ -30,6 +30,13 @@ pub fn may_have_uefi_data(image: &Image) -> bool {
 #[derive(Debug, Default)]
 pub struct Support(tokio::sync::Mutex<Option<bool>>);
 
+impl Support {
+    /// Whether the backend has shown it does not implement the read.
+    pub async fn lacking(&self) -> bool {
+        *self.0.lock().await == Some(false)
+    }
+}
+
 /// The [`Support`] of one backend (provider configuration `owner`, and `region`), for the
 /// process's life.
 pub fn support(owner: usize, region: &str) -> Arc<Support> {
@@ -77,7 +84,11 @@ async fn read(client: &aws_sdk_ec2::Client, image: &Image) -> Answer {
         .image_id(image.image_id().unwrap_or_default())
         .attribute(ImageAttributeName::UefiData)
         .customize()
-        .config_override(optional_read::config())
+        // A backend without the read answers a bare 500: once is enough to know.
+        .config_override(super::bare_500::limit_after::<DescribeImageAttributeError>(
+            optional_read::config(),
+            1,
+        ))
         .send()
         .await
 }
@@ -155,14 +166,18 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_backend_that_cannot_answer_costs_two_attempts_and_keeps_the_value() {
+    async fn a_backend_that_cannot_answer_costs_one_attempt_and_keeps_the_value() {
         let backend = Unimplemented::default();
         let image = with_boot_mode(Some(BootModeValues::Uefi));
         assert_eq!(
             uefi_data(&client(&backend), &image, &Support::default()).await,
             None
         );
-        assert_eq!(backend.0.load(Ordering::SeqCst), 2);
+        assert_eq!(
+            backend.0.load(Ordering::SeqCst),
+            1,
+            "a bare 500 is not retried"
+        );
     }
 
     #[tokio::test]
@@ -179,8 +194,8 @@ mod tests {
         assert_eq!(uefi_data(&c, &image, &support).await, None);
         assert_eq!(
             backend.0.load(Ordering::SeqCst),
-            2,
-            "one read (with its one retry) for the whole process"
+            1,
+            "one read for the whole process"
         );
     }
 

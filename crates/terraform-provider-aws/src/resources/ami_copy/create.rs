@@ -365,7 +365,7 @@ async fn finish(
     let image = finish_copy(clients, ctx, region, &copy, image, &mut diags).await;
     let uefi = image_ops::uefi_data(clients, ctx, region, &image).await;
     let env = FlattenEnv::of(clients, region);
-    let uefi_known = uefi.is_some();
+    let uefi_known = image_ops::uefi_settled(clients, region, &uefi).await;
     let mut new_state = observe(&image, &copy, uefi, &env).settled(planned_value);
     if diags.has_errors() {
         // Ctrl-C during the last steps, or one of them failed: the copy itself is done. An

@@ -21,16 +21,37 @@ use tfplugin::{AttributePath, Context, Diagnostic};
 const IN_USE_RETRIES: u32 = 5;
 
 /// DescribeImages of the copy, batched with the reads of other copies that arrive at the same
-/// time (see `ec2::image_reader`; a refresh Terraform announced batches by its own rule):
-/// `Ok(None)` when it is gone (NotFound, not listed, or `deregistered`); malformed ids, every
-/// other error, an interruption and a timeout are errors.
+/// time (see `ec2::image_reader`): `Ok(None)` when it is gone (NotFound, not listed, or
+/// `deregistered`); malformed ids, every other error, an interruption and a timeout are errors.
 pub async fn describe(
     clients: &AwsClients,
     ctx: &Context,
     region: &str,
     id: &str,
 ) -> Result<Option<Image>, String> {
-    let read = crate::ec2::image_reader::describe_image(clients, region, id, ctx.announced_read);
+    read(clients, ctx, region, id, ctx.announced_read).await
+}
+
+/// [`describe`] for a refresh (ReadResource): every refresh read batches with the others by the
+/// refresh's rule, announced or not (on a loaded machine an upgrade's announcement can lapse
+/// before its read arrives, and the read must not then go alone).
+pub async fn describe_for_refresh(
+    clients: &AwsClients,
+    ctx: &Context,
+    region: &str,
+    id: &str,
+) -> Result<Option<Image>, String> {
+    read(clients, ctx, region, id, true).await
+}
+
+async fn read(
+    clients: &AwsClients,
+    ctx: &Context,
+    region: &str,
+    id: &str,
+    refresh: bool,
+) -> Result<Option<Image>, String> {
+    let read = crate::ec2::image_reader::describe_image(clients, region, id, refresh);
     bounded(ctx, format!("DescribeImages of {id}"), read)
         .await
         .map_err(|e| e.describe())
@@ -51,6 +72,19 @@ pub async fn uefi_data(
         .await
         .ok()
         .flatten()
+}
+
+/// Whether the copy's UEFI data is settled for good after `read` (what [`uefi_data`] gave): it
+/// was read, or the backend does not implement the read and never will for this copy.
+pub async fn uefi_settled(
+    clients: &AwsClients,
+    region: &str,
+    read: &Option<Option<String>>,
+) -> bool {
+    read.is_some()
+        || crate::ec2::uefi::support(clients as *const AwsClients as usize, region)
+            .lacking()
+            .await
 }
 
 /// ModifyImageAttribute `description` (`""` clears it), then wait until DescribeImages shows it.

@@ -138,7 +138,11 @@ impl Resource for AmiCopy {
         // the provider is not told of) only in the second, where warnings are lost. Never a copy
         // that stays.
         let new_copy = req.prior_state.is_null() || !p.requires_replace.is_empty();
-        if new_copy && !diagnostics.has_errors() && plan_checks::enabled() {
+        if new_copy
+            && !diagnostics.has_errors()
+            && plan_checks::enabled()
+            && !plan_checks::checked_already()
+        {
             let mut copy = plan_checks::NewCopy::of(&p.planned, &clients.region);
             copy.managed_holder = copy
                 .name
@@ -156,6 +160,7 @@ impl Resource for AmiCopy {
     }
 
     async fn create(&self, ctx: &Context, req: ApplyRequest) -> ApplyResponse {
+        plan_checks::applying();
         match self.state.clients() {
             Ok(c) => create::create(&c, ctx, &req.planned_state, &req.planned_private).await,
             Err(d) => ApplyResponse::failed(req.prior_state, vec![], d),
@@ -182,6 +187,7 @@ impl Resource for AmiCopy {
     }
 
     async fn update(&self, ctx: &Context, req: ApplyRequest) -> ApplyResponse {
+        plan_checks::applying();
         let (prior, planned, private) =
             (&req.prior_state, &req.planned_state, &req.planned_private);
         match self.state.clients() {
@@ -197,6 +203,7 @@ impl Resource for AmiCopy {
     }
 
     async fn delete(&self, ctx: &Context, req: ApplyRequest) -> ApplyResponse {
+        plan_checks::applying();
         match self.state.clients() {
             Ok(c) => delete::delete(&c, ctx, &req.prior_state, &req.planned_private).await,
             Err(d) => ApplyResponse::failed(req.prior_state, vec![], d),

@@ -26,7 +26,9 @@ use std::time::Duration;
 use tfplugin::{AttributePath, Diagnostic, Value};
 
 mod run;
+mod walk;
 pub use run::check;
+pub use walk::{applying, checked_already, checks_made};
 
 /// `AMICOPY_PLAN_CHECKS=false` turns the checks off: for a backend where one misleads, and for
 /// `make bench`, which measures what they cost.

@@ -74,7 +74,7 @@ pub async fn read(
         .into()
     };
     let pending = current.state == Some(Lifecycle::Pending);
-    let image = match image_ops::describe(clients, ctx, region, id)
+    let image = match image_ops::describe_for_refresh(clients, ctx, region, id)
         .await
         .map_err(read_error)?
     {
@@ -120,7 +120,7 @@ pub async fn read(
     } else {
         image_ops::uefi_data(clients, ctx, region, &image).await
     };
-    let uefi_known = uefi.is_some();
+    let uefi_known = image_ops::uefi_settled(clients, region, &uefi).await;
     let mut state = observe(&image, &current, uefi, &FlattenEnv::of(clients, region));
     // A copy recorded as pending (interrupted or timed out) stays pending until an apply has
     // resumed it and finished the create steps, even if EC2 finished copying meanwhile: only

@@ -46,6 +46,8 @@ pub async fn check(
     planned: &Value,
     config: &Value,
 ) -> Diagnostics {
+    // The apply walk of this `terraform apply` need not ask again (see `walk`).
+    super::checks_made();
     let ctx = &ctx.with_timeout("plan checks", CHECKS_LIMIT);
     let (source, name, dry_run, key, region) = tokio::join!(
         source(clients, ctx, copy),
@@ -85,41 +87,61 @@ fn config_key(clients: &AwsClients) -> usize {
     clients as *const AwsClients as usize
 }
 
+/// What the source check learned: the source as read in its region (`None`: the read failed),
+/// and whether the provider's region has it when its own region does not.
+type SourceAnswer = Option<(crate::ec2::image_reader::ReadResult, Option<String>)>;
+
 async fn source(
     clients: &AwsClients,
     ctx: &Context,
     copy: &NewCopy,
 ) -> Option<tfplugin::Diagnostic> {
     let (id, region) = (copy.source_id.as_deref()?, copy.source_region.as_deref()?);
-    let found = match bounded(
-        ctx,
-        "DescribeImages",
-        describe_image(clients, region, id, false),
-    )
-    .await
-    {
-        Ok(found) => Ok(found),
-        Err(e) => return skipped("source", e.describe()),
-    };
-    // Not there: the provider's own region is one more cheap question.
-    let mut elsewhere = None;
-    if matches!(found, Ok(None)) && region != copy.provider_region {
-        let other = &copy.provider_region;
-        if let Ok(Some(_)) = bounded(
-            ctx,
-            "DescribeImages",
-            describe_image(clients, other, id, false),
-        )
-        .await
-        {
-            elsewhere = Some(other.as_str());
-        }
-    }
+    // Copies of one source (a fan-out) ask once per plan.
+    static SOURCES: OnceLock<Cells<SourceAnswer>> = OnceLock::new();
+    let cell = shared(
+        &SOURCES,
+        format!(
+            "{}|{region}|{id}|{}",
+            config_key(clients),
+            copy.provider_region
+        ),
+    );
+    let answer = cell
+        .get_or_init(|| async {
+            let found = match bounded(
+                ctx,
+                "DescribeImages",
+                describe_image(clients, region, id, false),
+            )
+            .await
+            {
+                Ok(found) => Ok(found),
+                Err(e) => return skipped("source", e.describe()),
+            };
+            // Not there: the provider's own region is one more cheap question.
+            let mut elsewhere = None;
+            if matches!(found, Ok(None)) && region != copy.provider_region {
+                let other = &copy.provider_region;
+                if let Ok(Some(_)) = bounded(
+                    ctx,
+                    "DescribeImages",
+                    describe_image(clients, other, id, false),
+                )
+                .await
+                {
+                    elsewhere = Some(other.clone());
+                }
+            }
+            Some((found, elsewhere))
+        })
+        .await;
+    let (found, elsewhere) = answer.as_ref()?;
     judge_source(
         id,
         region,
-        &found,
-        elsewhere,
+        found,
+        elsewhere.as_deref(),
         time::OffsetDateTime::now_utc(),
     )
 }
