@@ -216,16 +216,22 @@ sys.exit(rc)
 class Workdir:
     """A Terraform working directory using the release provider through dev_overrides."""
 
-    def __init__(self) -> None:
+    def __init__(self, rss: bool = True) -> None:
+        """`rss`: run the provider under the wrapper that records its peak memory; without it,
+        Terraform starts the binary itself, as it does for users (the provider's parent is then
+        the Terraform process, which the plan-time checks key their once-per-apply mark on)."""
         self.tmp = tempfile.TemporaryDirectory(prefix="amicopy-bench-")
         self.path = self.tmp.name
         plugin_dir = os.path.join(self.path, "plugin")
         os.mkdir(plugin_dir)
         self.rss_file = os.path.join(self.path, "rss.txt")
         wrapper = os.path.join(plugin_dir, "terraform-provider-aws")
-        with open(wrapper, "w") as f:
-            f.write(RSS_WRAPPER.format(python=sys.executable, binary=BINARY, out=self.rss_file))
-        os.chmod(wrapper, 0o755)
+        if rss:
+            with open(wrapper, "w") as f:
+                f.write(RSS_WRAPPER.format(python=sys.executable, binary=BINARY, out=self.rss_file))
+            os.chmod(wrapper, 0o755)
+        else:
+            os.symlink(BINARY, wrapper)
         self.cli = os.path.join(self.path, "cli.tfrc")
         with open(self.cli, "w") as f:
             f.write('provider_installation {\n  dev_overrides { "amicopy/aws" = "%s" }\n  direct {}\n}\n' % plugin_dir)
@@ -350,6 +356,60 @@ def zero_length_copies(n: int, parallelism: int = 10) -> dict:
             "refresh_pair_ratio_median": statistics.median(pair_ratios),
             "describe_images_ms": backend_ms, "describe_images_ids": min(n, 10), "peak_rss_mib": rss,
             "apply_calls": by_action(apply_calls), "plan_calls": by_action(plan_calls)}
+
+
+def calls_floor(n: int, parallelism: int) -> dict:
+    """The fewest EC2 calls an apply of n new copies can make with the checks on: a CopyImage
+    each, and per round of `parallelism` copies one DescribeImages to see them available and one
+    to check their names; once per apply: the dry run, DescribeRegions and the source's lookup.
+    A plan of n existing copies: one DescribeImages per round."""
+    rounds = -(-n // parallelism)
+    return {"apply": n + 2 * rounds + 3, "plan": rounds}
+
+
+def calls_per_copy_on(emu: str, label: str, n: int = 50, parallelism: int = 10) -> dict:
+    """EC2 calls (dry runs included) of an apply of n new copies and of a plan of them once
+    made, counted in `emu`'s call log, beside the floor."""
+    key = new_key("calls" + "".join(ch for ch in label if ch.isalnum())[:6])
+    source = make_source(emu, key)
+    w = Workdir(rss=False)
+    try:
+        w.write(copies_config(emu, key, source, n, f"bench-calls-{key.lower()}"))
+        clear_calls(emu, key)
+        w.apply(parallelism)
+        apply_calls = ec2_calls(emu, key)
+        clear_calls(emu, key)
+        w.plan(parallelism)
+        plan_calls = ec2_calls(emu, key)
+        w.destroy()
+    finally:
+        w.close()
+    return {"backend": label, "n": n, "parallelism": parallelism, "floor": calls_floor(n, parallelism),
+            "apply_calls": by_action(apply_calls), "plan_calls": by_action(plan_calls)}
+
+
+def latency_refresh(n: int = 30, parallelism: int = 10, latency_ms: int = 100, pairs: int = 5) -> dict:
+    """Refresh of n copies when every EC2 call waits `latency_ms` (the emulator's latency fault):
+    what the refresh adds to `plan -refresh=false` (median of pairs), beside its floor of one
+    call per round of `parallelism` reads in a row."""
+    key, w = copies_workdir(f"lat{n}", 0.0, n)
+    try:
+        w.apply(parallelism)
+        control(EMU, "POST", "faults", {"action": "*", "kind": "latency", "latency_ms": latency_ms,
+                                         "access_key_id": key})
+        w.plan(parallelism)  # warm-up
+        added = []
+        for _ in range(pairs):
+            unrefreshed = w.plan(parallelism, "-refresh=false")
+            refreshed = w.plan(parallelism)
+            added.append(refreshed - unrefreshed)
+        control(EMU, "DELETE", f"faults?access_key_id={key}")
+        w.destroy()
+    finally:
+        w.close()
+    floor_s = -(-n // parallelism) * latency_ms / 1000
+    return {"n": n, "parallelism": parallelism, "latency_ms": latency_ms, "floor_s": floor_s,
+            "added_median_s": statistics.median(added), "added_best_s": min(added)}
 
 
 def describe_images_ms(emu: str, key: str, count: int, runs: int = 20) -> float:
