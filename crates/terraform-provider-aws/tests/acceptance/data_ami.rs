@@ -459,4 +459,48 @@ data "aws_ami" "copied" {{
     tf.destroy();
 }
 
-both_lanes!(the_seed_example_copies_the_image_it_looked_up);
+/// A filter from hashicorp/aws's own acceptance configurations of this data source
+/// (`block-device-mapping.volume-type`): the fidelity emulator answers it as EC2 does; stock moto
+/// does not implement it and answers HTTP 500 with no error code, which is asked 4 times, not the
+/// client's 26, and then named in the error with the endpoint and the filter.
+fn a_filter_the_backend_lacks_is_reported_after_a_few_tries(lane: Lane) {
+    let test = format!("dami_bdm_{lane:?}").to_ascii_lowercase();
+    let tf = Tf::in_lane(lane, &test);
+    let p = prefix(&test);
+    let id = tf.make_source_ami(REGION, &format!("{p}-image"));
+    tf.write(&lookup(
+        &tf,
+        &format!(
+            "  owners = [\"self\"]\n{}  filter {{\n    name   = \"block-device-mapping.volume-type\"\n    values = [\"gp2\", \"gp3\", \"standard\"]\n  }}\n",
+            name_filter(&format!("{p}-*"))
+        ),
+    ));
+    tf.clear_calls();
+    let r = tf.run(&["plan", "-input=false", "-no-color"]);
+    let asked = describe_calls(&tf).len();
+    match lane {
+        Lane::Fidelity => {
+            assert_eq!(r.code, 0, "{}", r.text());
+            tf.apply();
+            assert_eq!(tf.resource("data.aws_ami.this")["id"], id.as_str());
+        }
+        Lane::Stock => {
+            assert_ne!(r.code, 0, "{}", r.text());
+            let text = r.flat();
+            for words in [
+                "block-device-mapping.volume-type",
+                "did not answer DescribeImages",
+                tf.emulator.as_str(),
+                "HTTP 500 with no error code",
+            ] {
+                assert!(text.contains(words), "{words:?} in {text}");
+            }
+            assert_eq!(asked, 4, "a bare 500 is asked 4 times");
+        }
+    }
+}
+
+both_lanes!(
+    the_seed_example_copies_the_image_it_looked_up,
+    a_filter_the_backend_lacks_is_reported_after_a_few_tries,
+);

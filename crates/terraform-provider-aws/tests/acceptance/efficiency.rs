@@ -92,29 +92,59 @@ fn a_uefi_copy_reads_its_uefi_data_once_per_read() {
     tf.destroy();
 }
 
+/// EC2 fixes an image's UEFI data at registration: read at create, then kept from the state. A
+/// refresh asks nothing, even of a backend that now answers the read with HTTP 500.
 #[test]
-fn an_unanswered_uefi_read_keeps_the_prior_value_and_gives_up_quickly() {
+fn a_uefi_copys_data_is_read_at_create_only() {
     let tf = Tf::new("eff_uefi_500");
     let source = uefi_source(&tf, "tfacc-eff-uefi-500-source", "QU1JAA==");
     tf.write(&tf.copy_config(REGION, "tfacc-eff-uefi-500", &source, ""));
     tf.apply();
     assert_eq!(tf.resource("aws_ami_copy.test")["uefi_data"], "QU1JAA==");
 
-    // The backend cannot answer uefiData any more (stock moto answers 500): the refresh must
-    // neither fail nor retry the read the client's 25 times, and the state keeps its value.
     tf.fault("DescribeImageAttribute", "http500", None);
     tf.clear_calls();
     let plan = tf.plan_code();
     assert_eq!(plan.code, 0, "plan: {}", plan.text());
-    let tries = count(&tf.calls(None), "DescribeImageAttribute");
-    assert!(
-        (1..=3).contains(&tries),
-        "an optional read is retried a few times at most, got {tries}"
+    assert_eq!(
+        count(&tf.calls(None), "DescribeImageAttribute"),
+        0,
+        "a refresh reads no UEFI data"
     );
     tf.ok(&["apply", "-refresh-only", "-auto-approve", "-no-color"]);
     assert_eq!(tf.resource("aws_ami_copy.test")["uefi_data"], "QU1JAA==");
     tf.destroy();
 }
+
+/// The calls of UEFI copies, counted on both backends: the create of five costs one
+/// DescribeImageAttribute each where the backend answers it (fidelity), one in all where it does
+/// not (stock moto answers HTTP 500, remembered for the process); a refresh costs none.
+fn uefi_copies_cost_their_reads_once(lane: support::Lane) {
+    const N: usize = 5;
+    let test = format!("eff_uefi_many_{lane:?}").to_ascii_lowercase();
+    let tf = Tf::in_lane(lane, &test);
+    let source = uefi_source(&tf, &format!("tfacc-{test}-source"), "QU1JAA==");
+    tf.write(&copies_config(&tf, N, &format!("tfacc-{test}"), &source));
+    tf.clear_calls();
+    tf.apply();
+    let create = count(&tf.calls(None), "DescribeImageAttribute");
+    match lane {
+        support::Lane::Fidelity => assert_eq!(create, N, "one read per copy"),
+        support::Lane::Stock => assert!(create <= 1, "one failing read per process: {create}"),
+    }
+    for _ in 0..2 {
+        tf.clear_calls();
+        tf.assert_plan_empty();
+        assert_eq!(
+            count(&tf.calls(None), "DescribeImageAttribute"),
+            0,
+            "a refresh of UEFI copies reads no UEFI data"
+        );
+    }
+    tf.destroy();
+}
+
+both_lanes!(uefi_copies_cost_their_reads_once);
 
 fn copies_config(tf: &Tf, n: usize, prefix: &str, source: &str) -> String {
     format!(
