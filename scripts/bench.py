@@ -528,14 +528,15 @@ def seed_example(emu: str, label: str) -> dict:
 
 
 def build_times() -> list[dict]:
-    """Rows of bench/build-log.txt: `date | what | seconds | how it was run`."""
+    """Rows of bench/build-log.txt: `date | commit | what | figures | how it was run`, where the
+    figures start with the seconds (and may say more, such as the disk used)."""
     rows = []
     if os.path.exists(BUILD_LOG):
         with open(BUILD_LOG) as f:
             for line in f:
                 if line.strip() and not line.startswith("#"):
-                    date, what, secs, how = [p.strip() for p in line.split("|", 3)]
-                    rows.append({"date": date, "what": what, "seconds": float(secs), "how": how})
+                    date, commit, what, figures, how = [p.strip() for p in line.split("|", 4)]
+                    rows.append({"date": date, "commit": commit, "what": what, "figures": figures, "how": how})
     return rows
 
 
@@ -751,9 +752,9 @@ def render(results: dict) -> str:
     if builds:
         lines += ["## Clean build times", "",
                   "Not redone by `make bench` (minutes each on this machine): read from `bench/build-log.txt`.", "",
-                  "| build | seconds | how | run |", "|---|---|---|---|"]
+                  "| build | figures | how | run | commit |", "|---|---|---|---|---|"]
         for b in builds:
-            lines.append(f"| {b['what']} | {b['seconds']:.0f} | {b['how']} | {b['date']} |")
+            lines.append(f"| {b['what']} | {b['figures']} | {b['how']} | {b['date']} | {b['commit']} |")
         lines.append("")
     lines += ["## Plot", "", "![apply time against N and against copy duration](apply-times.png)", ""]
     return "\n".join(lines)

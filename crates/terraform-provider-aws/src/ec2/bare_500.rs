@@ -111,6 +111,11 @@ where
     limit_after::<E>(config, ATTEMPTS)
 }
 
+/// [`limit`] for DescribeImages, the read most call sites make.
+pub fn describe_images() -> aws_sdk_ec2::config::Builder {
+    limit::<aws_sdk_ec2::operation::describe_images::DescribeImagesError>(Default::default())
+}
+
 /// [`limit`] after `attempts` bare 500s: 1 for an optional read, whose absence costs nothing.
 pub fn limit_after<E>(
     config: aws_sdk_ec2::config::Builder,

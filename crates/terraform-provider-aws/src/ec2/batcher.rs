@@ -9,10 +9,11 @@
 //!   coming has probably come).
 //!
 //! Timing alone splits Terraform's rounds on a loaded machine (a round of ten plans or reads
-//! arrives spread over more than the gap). So a batcher remembers the largest batch it has sent
-//! for each key, the size of the round Terraform's parallelism lets through, and once it knows
-//! one, a batch waits until a round has joined, up to [`ROUND_WINDOW`] after its first read. The
-//! last, smaller round of a walk waits that long at most.
+//! arrives spread over more than the gap). So a batcher remembers, for each key, the most reads
+//! it has had in flight at once (batches sent and not answered yet): the size of the round
+//! Terraform's parallelism lets through, even when timing split that round into two batches.
+//! Once it knows one, a batch waits until a round has joined, up to [`ROUND_WINDOW`] after its
+//! first read. The last, smaller round of a walk waits that long at most.
 
 use super::lock;
 use std::collections::HashMap;
@@ -47,8 +48,10 @@ pub struct Batcher<K, T, R> {
     max: usize,
     /// For announced reads: whether any announced read is still on its way.
     more_coming: Option<fn() -> bool>,
-    /// The largest batch sent so far, by key: the round size.
+    /// The most reads in flight at once so far, by key: the round size.
     rounds: Mutex<HashMap<K, usize>>,
+    /// Reads sent and not answered yet, by key.
+    in_flight: Mutex<HashMap<K, usize>>,
 }
 
 impl<K, T, R> Batcher<K, T, R>
@@ -65,6 +68,7 @@ where
             max,
             more_coming: None,
             rounds: Mutex::new(HashMap::new()),
+            in_flight: Mutex::new(HashMap::new()),
         }
     }
 
@@ -119,17 +123,42 @@ where
             }
             let waiting = std::mem::take(&mut *lock(&batch.waiting));
             let (items, senders): (Vec<T>, Vec<oneshot::Sender<R>>) = waiting.into_iter().unzip();
+            let sent = items.len();
             {
+                let mut in_flight = lock(&self.in_flight);
+                let now = in_flight.entry(key.clone()).or_insert(0);
+                *now += sent;
                 let mut rounds = lock(&self.rounds);
-                let seen = rounds.entry(key).or_insert(0);
-                *seen = (*seen).max(items.len());
+                let seen = rounds.entry(key.clone()).or_insert(0);
+                *seen = (*seen).max(*now);
             }
+            let answered = Answered {
+                in_flight: &self.in_flight,
+                key: &key,
+                sent,
+            };
             let answers = send(items).await;
+            drop(answered);
             for (tx, r) in senders.into_iter().zip(answers) {
                 // The reader may have gone (Ctrl-C); nothing to do then.
                 let _ = tx.send(r);
             }
         });
+    }
+}
+
+/// Takes a batch's reads out of the in-flight count when it is answered (or its task ends).
+struct Answered<'a, K: Eq + Hash> {
+    in_flight: &'a Mutex<HashMap<K, usize>>,
+    key: &'a K,
+    sent: usize,
+}
+
+impl<K: Eq + Hash> Drop for Answered<'_, K> {
+    fn drop(&mut self) {
+        if let Some(now) = lock(self.in_flight).get_mut(self.key) {
+            *now = now.saturating_sub(self.sent);
+        }
     }
 }
 
@@ -322,6 +351,42 @@ mod tests {
         let started = Instant::now();
         assert_eq!(ask(7).await.ok(), Some(7));
         assert!(started.elapsed() >= ROUND_WINDOW && started.elapsed() <= ROUND_WINDOW + IDLE_GAP);
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_round_split_in_two_batches_is_learned_whole() {
+        static SPLIT: OnceLock<Batcher<u8, u32, u32>> = OnceLock::new();
+        let batcher = SPLIT.get_or_init(|| Batcher::new(100));
+        let calls = std::sync::Arc::new(AtomicUsize::new(0));
+        let ask = |item: u32| {
+            let (tx, rx) = oneshot::channel();
+            let calls = calls.clone();
+            batcher.join(0, item, tx, move |items: Vec<u32>| async move {
+                calls.fetch_add(1, Ordering::SeqCst);
+                // The backend takes 50 ms: both batches of the first round are in flight at once.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                items
+            });
+            rx
+        };
+        // A first round of four, split by a pause longer than the window.
+        let a = [ask(1), ask(2)];
+        tokio::time::sleep(WINDOW + IDLE_GAP).await;
+        let b = [ask(3), ask(4)];
+        for r in a.into_iter().chain(b) {
+            assert!(r.await.is_ok());
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        // The next round of four, spread out: one call, since the round was learned as four.
+        let mut next = Vec::new();
+        for i in 5..9 {
+            next.push(ask(i));
+            tokio::time::sleep(WINDOW).await;
+        }
+        for r in next {
+            assert!(r.await.is_ok());
+        }
         assert_eq!(calls.load(Ordering::SeqCst), 3);
     }
 }

@@ -105,9 +105,7 @@ async fn describe_named(
             )
             .set_next_token(token.take())
             .customize()
-            .config_override(crate::ec2::bare_500::limit::<
-                aws_sdk_ec2::operation::describe_images::DescribeImagesError,
-            >(Default::default()))
+            .config_override(crate::ec2::bare_500::describe_images())
             .send()
             .await
             .map_err(|e| describe_sdk_error(&e))?;
@@ -246,9 +244,7 @@ pub async fn describe_batch(
             // still there, and still in the state.
             .include_disabled(true)
             .customize()
-            .config_override(crate::ec2::bare_500::limit::<
-                aws_sdk_ec2::operation::describe_images::DescribeImagesError,
-            >(Default::default()))
+            .config_override(crate::ec2::bare_500::describe_images())
             .send()
             .await;
         match out {

@@ -225,11 +225,10 @@ fn a_denied_dry_run_is_a_warning_and_the_apply_decides(lane: Lane) {
 
 /// A backend that carries the dry run out makes a copy under the throwaway name only; that
 /// copy, shown by EC2 under that name and made after the send, is deregistered; the image that
-/// holds the real name, made outside Terraform, is untouched. (Fidelity lane: the emulator's
-/// `ignore_dry_run` fault plays such a backend.)
-#[test]
-fn a_dry_run_carried_out_removes_only_its_throwaway_copy() {
-    let (tf, test, source) = with_source("checks_dry_run_ignored", Lane::Fidelity);
+/// holds the real name, made outside Terraform, is untouched. (The emulators' `ignore_dry_run`
+/// fault plays such a backend.)
+fn a_dry_run_carried_out_removes_only_its_throwaway_copy(lane: Lane) {
+    let (tf, test, source) = with_source("checks_dry_run_ignored", lane);
     let name = format!("tfacc-{test}");
     let holder = tf.copy_image_directly(REGION, &source, REGION, &name, None);
     tf.write(&tf.copy_config(REGION, &name, &source, ""));
@@ -415,6 +414,7 @@ both_lanes!(
     a_name_in_use_is_a_warning_naming_the_holder,
     a_replacement_keeping_its_name_explains_create_before_destroy,
     a_denied_dry_run_is_a_warning_and_the_apply_decides,
+    a_dry_run_carried_out_removes_only_its_throwaway_copy,
     both_askers_of_a_held_name_are_told,
     a_disabled_or_missing_key_is_an_error_at_kms_key_id,
     a_region_not_enabled_is_an_error_at_region,

@@ -20,7 +20,6 @@ use crate::ec2::call::bounded;
 use crate::ec2::errors::describe_sdk_error;
 use crate::provider::clients::{AwsClients, ProviderState};
 use async_trait::async_trait;
-use aws_sdk_ec2::operation::describe_images::DescribeImagesError;
 use aws_sdk_ec2::types::{Filter, Image};
 use query::Query;
 use std::sync::Arc;
@@ -163,7 +162,7 @@ async fn describe_images(
             .include_deprecated(q.include_deprecated)
             .set_next_token(token.take())
             .customize()
-            .config_override(bare_500::limit::<DescribeImagesError>(Default::default()))
+            .config_override(bare_500::describe_images())
             .send()
             .await
             .map_err(|e| {

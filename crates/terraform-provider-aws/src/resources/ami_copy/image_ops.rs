@@ -479,9 +479,7 @@ pub async fn images_using_snapshot(
                 .include_disabled(true)
                 .set_next_token(token.take())
                 .customize()
-                .config_override(crate::ec2::bare_500::limit::<
-                    aws_sdk_ec2::operation::describe_images::DescribeImagesError,
-                >(Default::default()))
+                .config_override(crate::ec2::bare_500::describe_images())
                 .send()
                 .await
                 .map_err(|e| crate::ec2::errors::describe_sdk_error(&e))?;

@@ -174,9 +174,7 @@ impl Region<'_> {
                 .max_results(page_size)
                 .set_next_token(token.clone())
                 .customize()
-                .config_override(crate::ec2::bare_500::limit::<
-                    aws_sdk_ec2::operation::describe_images::DescribeImagesError,
-                >(Default::default()))
+                .config_override(crate::ec2::bare_500::describe_images())
                 .send();
             let page = match bounded(self.ctx, "DescribeImages", call).await {
                 Ok(page) => page,
