@@ -679,6 +679,18 @@ fn bad_list_arguments_are_errors_naming_them(lane: Lane) {
         let ec2 = tf.ec2_calls();
         assert!(ec2.is_empty(), "{argument}: EC2 was called: {ec2:?}");
     }
+    // skip_region_validation turns the region shape check off, as for the resource.
+    tf.write(&tf.provider_block(HOME, "  skip_region_validation = true"));
+    let q = query(
+        &tf,
+        &list_block("skipped", "    region = \"custom-region-9\""),
+        &[],
+    );
+    assert!(
+        !q.diagnostics.iter().any(|d| d.1 == "Invalid region"),
+        "{:?}",
+        q.diagnostics
+    );
 }
 
 /// The `list` block the guide shows, as it stands, finds the copies it describes.

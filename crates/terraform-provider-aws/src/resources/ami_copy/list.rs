@@ -63,6 +63,11 @@ impl ListResource for AmiCopyList {
                 return;
             }
         };
+        let bad = list_args::check_regions(&req.config, clients.skip_region_validation);
+        if bad.has_errors() {
+            out.diagnostics(bad).await;
+            return;
+        }
         let query = Query::of(&req.config, &clients.region);
         let mut unmatched = Vec::new();
         for region in &query.regions {

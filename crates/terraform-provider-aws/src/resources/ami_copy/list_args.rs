@@ -47,10 +47,10 @@ pub fn schema() -> Schema {
     Schema {
         version: 0,
         block: Block::new("Selects this account's AMI copies to list. Every argument narrows the list; with none, every image the account owns in the provider's region is listed.")
-            .attr(Attribute::optional(arg::REGION, s.clone(), "Region to list; defaults to the provider's. Conflicts with `regions`.").validate(check::region))
+            .attr(Attribute::optional(arg::REGION, s.clone(), "Region to list; defaults to the provider's. Conflicts with `regions`."))
             .attr(Attribute::optional(arg::REGIONS, Type::set(s.clone()), "Several regions to list, one after the other. Conflicts with `region`.").validate(regions))
             .attr(Attribute::optional(arg::SOURCE_AMI_ID, s.clone(), "Only copies of this AMI.").validate(check::ami_id))
-            .attr(Attribute::optional(arg::SOURCE_AMI_REGION, s.clone(), "Only copies of an AMI in this region.").validate(check::region))
+            .attr(Attribute::optional(arg::SOURCE_AMI_REGION, s.clone(), "Only copies of an AMI in this region."))
             .attr(Attribute::optional(arg::NAME, s.clone(), "Only copies whose name matches this pattern: `*` matches any characters, `?` one.").validate(name_pattern))
             .attr(Attribute::optional(arg::TAGS, Type::map(s), "Only copies carrying all these tags with these values.").validate(tags))
             .block(NestedBlock::new(arg::FILTER, Nesting::List, filter)),
@@ -117,9 +117,22 @@ fn regions(path: &AttributePath, v: &Value, d: &mut Diagnostics) {
             "regions must name at least one region.",
         );
     }
-    for r in items {
-        check::region(path, r, d);
+}
+
+/// The shape of every region argument, checked when the list runs: the provider block's
+/// `skip_region_validation` (unknown at validation) turns it off, as it does for the resource.
+pub fn check_regions(config: &Value, skip_region_validation: bool) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    if skip_region_validation {
+        return d;
     }
+    for a in [arg::REGION, arg::SOURCE_AMI_REGION] {
+        check::region(&AttributePath::root(a), config.get(a), &mut d);
+    }
+    for r in config.get(arg::REGIONS).as_list().unwrap_or_default() {
+        check::region(&AttributePath::root(arg::REGIONS), r, &mut d);
+    }
+    d
 }
 
 /// The resource's tag rules, in words that name this argument.
