@@ -367,7 +367,17 @@ fn checks_cost_nothing_without_a_new_copy_and_are_shared_by_a_fan_out(lane: Lane
     assert_eq!(count("DescribeRegions"), 1, "{calls:?}");
     assert!(tf.mutating_calls().is_empty());
 
+    // `terraform apply` plans twice (plan walk, apply walk): the questions are asked once.
+    tf.clear_calls();
     tf.apply();
+    let calls = tf.calls_with_dry_runs(None);
+    let count = |action: &str| calls.iter().filter(|c| c["action"] == action).count();
+    let dry_runs = calls
+        .iter()
+        .filter(|c| call_param(c, "DryRun").as_deref() == Some("true"))
+        .count();
+    assert_eq!(dry_runs, 1, "one dry run in the whole apply: {calls:?}");
+    assert_eq!(count("DescribeRegions"), 1, "{calls:?}");
     tf.clear_calls();
     tf.assert_plan_empty();
     let checks: Vec<Json> = tf

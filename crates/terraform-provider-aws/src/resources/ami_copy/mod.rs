@@ -138,10 +138,12 @@ impl Resource for AmiCopy {
         // the provider is not told of) only in the second, where warnings are lost. Never a copy
         // that stays.
         let new_copy = req.prior_state.is_null() || !p.requires_replace.is_empty();
+        // What the checks of this copy ask: the apply walk skips a question its plan walk asked.
+        let question = plan_checks::question(&[&clients.region, &format!("{:?}", req.config)]);
         if new_copy
             && !diagnostics.has_errors()
             && plan_checks::enabled()
-            && !plan_checks::checked_already()
+            && !plan_checks::checked_already(question)
         {
             let mut copy = plan_checks::NewCopy::of(&p.planned, &clients.region);
             copy.managed_holder = copy
@@ -150,6 +152,7 @@ impl Resource for AmiCopy {
                 .and_then(|n| plan_checks::managed(&clients, &copy.region, n));
             diagnostics
                 .extend(plan_checks::check(&clients, ctx, &copy, &p.planned, &req.config).await);
+            plan_checks::checks_made(question);
         }
         PlanResponse {
             planned_state: p.planned,

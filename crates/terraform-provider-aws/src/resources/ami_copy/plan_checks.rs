@@ -28,7 +28,7 @@ use tfplugin::{AttributePath, Diagnostic, Value};
 mod run;
 mod walk;
 pub use run::check;
-pub use walk::{applying, checked_already, checks_made};
+pub use walk::{applying, checked_already, checks_made, question};
 
 /// `AMICOPY_PLAN_CHECKS=false` turns the checks off: for a backend where one misleads, and for
 /// `make bench`, which measures what they cost.

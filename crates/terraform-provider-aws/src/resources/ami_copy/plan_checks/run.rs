@@ -46,8 +46,6 @@ pub async fn check(
     planned: &Value,
     config: &Value,
 ) -> Diagnostics {
-    // The apply walk of this `terraform apply` need not ask again (see `walk`).
-    super::checks_made();
     let ctx = &ctx.with_timeout("plan checks", CHECKS_LIMIT);
     let (source, name, dry_run, key, region) = tokio::join!(
         source(clients, ctx, copy),

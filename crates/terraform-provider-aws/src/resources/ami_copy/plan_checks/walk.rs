@@ -5,15 +5,20 @@
 //! hands a create nothing of the first plan (its prior private data is empty), so no answer can
 //! travel inside the protocol. What both walks share is their parent: the one Terraform process.
 //!
-//! So a process that ran the checks leaves a mark named after its parent (pid and start time,
-//! from `/proc`, so that a reused pid never matches), and a later process of the same parent,
-//! the apply walk, finds it and skips the checks its plan walk already made. A process that has
-//! applied anything is an apply walk too (on systems without `/proc`, only this holds: the apply
-//! walk checks its first round again). The mark only ever skips checks: the worst a wrong one can
-//! do is leave an error to CopyImage itself, which reports it at apply.
+//! So a process that runs the checks of a copy records that copy's question (a hash of its
+//! configuration) in a mark named after its parent (pid and start time, from `/proc`, so that a
+//! reused pid never matches), and a later process of the same parent, the apply walk, skips the
+//! copies its plan walk already checked. A copy whose values were unknown in the plan walk has
+//! another question once they are known, and is checked then. A process that has applied
+//! anything is an apply walk too (on systems without `/proc`, only this holds: the apply walk
+//! checks its first round again). The mark only ever skips checks: the worst a wrong one can do
+//! is leave an error to CopyImage itself, which reports it at apply.
 
+use std::collections::HashSet;
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 
 /// Marks older than this are removed when a new one is written (a `terraform apply` is over).
@@ -26,31 +31,55 @@ pub fn applying() {
     APPLYING.store(true, Ordering::Relaxed);
 }
 
-/// Whether the checks of a new copy planned now were made already in this `terraform apply`.
-pub fn checked_already() -> bool {
+/// Whether the checks of the copy asking `question` were made already in this
+/// `terraform apply`.
+pub fn checked_already(question: u64) -> bool {
     if APPLYING.load(Ordering::Relaxed) {
         return true;
     }
-    // Once per process: the parent does not change.
-    static MARKED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *MARKED.get_or_init(|| mark().is_some_and(|m| m.exists()))
+    // Read once per process: the plan walk has ended when the apply walk starts.
+    static EARLIER: OnceLock<HashSet<u64>> = OnceLock::new();
+    EARLIER
+        .get_or_init(|| {
+            mark()
+                .and_then(|m| std::fs::read_to_string(m).ok())
+                .map(|text| text.lines().filter_map(|l| l.parse().ok()).collect())
+                .unwrap_or_default()
+        })
+        .contains(&question)
 }
 
-/// Leaves the mark of this process's parent (once per process; failures are ignored: the next
-/// walk then checks again).
-pub fn checks_made() {
-    static DONE: AtomicBool = AtomicBool::new(false);
-    if DONE.swap(true, Ordering::Relaxed) {
-        return;
-    }
+/// Records in the parent's mark that the checks of the copy asking `question` were made
+/// (failures are ignored: the next walk then checks again).
+pub fn checks_made(question: u64) {
+    static WRITING: Mutex<bool> = Mutex::new(false);
+    let mut ready = crate::ec2::lock(&WRITING);
     let Some(mark) = mark() else { return };
-    if let Some(dir) = mark.parent() {
+    if !*ready {
+        let Some(dir) = mark.parent() else { return };
         if create_private_dir(dir).is_err() {
             return;
         }
         forget_old(dir);
+        *ready = true;
     }
-    let _ = std::fs::write(&mark, b"");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&mark);
+    if let Ok(mut f) = file {
+        let _ = writeln!(f, "{question}");
+    }
+}
+
+/// The question a copy's checks answer: a hash of what they read from its planned state and
+/// configuration, stable between the two walks (one binary, the same values).
+pub fn question(parts: &[&str]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    // `DefaultHasher::new` has fixed keys: the same in every process of this binary.
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    parts.hash(&mut h);
+    h.finish()
 }
 
 /// The mark's path for this process's parent: `<tmp>/amicopy-aws-<uid>/<ppid>-<start>`.
