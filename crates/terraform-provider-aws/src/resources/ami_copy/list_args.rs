@@ -276,16 +276,38 @@ mod tests {
         f
     }
 
-    /// Each bad argument: one error, pointing at that argument.
+    /// Region shapes are checked when the list runs, unless skip_region_validation.
     #[test]
-    fn each_bad_argument_is_named() {
+    fn region_shapes_are_checked_unless_skipped() {
         let cases: Vec<(Value, &str)> = vec![
             (config(&[(arg::REGION, Value::string("Mars"))]), "region"),
-            (config(&[(arg::REGIONS, Value::List(vec![]))]), "regions"),
             (
                 config(&[(arg::REGIONS, Value::List(vec![Value::string("x")]))]),
                 "regions",
             ),
+            (
+                config(&[(arg::SOURCE_AMI_REGION, Value::string("nowhere"))]),
+                "source_ami_region",
+            ),
+        ];
+        for (c, at) in cases {
+            assert!(validate(&c).0.is_empty(), "{at}: not at validate");
+            let d = check_regions(&c, false);
+            assert_eq!(d.0.len(), 1, "{at}: {d:?}");
+            assert_eq!(
+                d.0[0].path.as_ref().map(|p| p.to_string()).as_deref(),
+                Some(at),
+                "{d:?}"
+            );
+            assert!(check_regions(&c, true).0.is_empty(), "{at}: skipped");
+        }
+    }
+
+    /// Each bad argument: one error, pointing at that argument.
+    #[test]
+    fn each_bad_argument_is_named() {
+        let cases: Vec<(Value, &str)> = vec![
+            (config(&[(arg::REGIONS, Value::List(vec![]))]), "regions"),
             (
                 config(&[
                     (arg::REGION, Value::string("us-east-1")),
@@ -296,10 +318,6 @@ mod tests {
             (
                 config(&[(arg::SOURCE_AMI_ID, Value::string("ami-xyz"))]),
                 "source_ami_id",
-            ),
-            (
-                config(&[(arg::SOURCE_AMI_REGION, Value::string("nowhere"))]),
-                "source_ami_region",
             ),
             (config(&[(arg::NAME, Value::string(""))]), "name"),
             (config(&[(arg::NAME, Value::string("a{b}"))]), "name"),
