@@ -12,6 +12,9 @@ const REGION: &str = "us-east-1";
 const HANG_MS: u64 = 120_000;
 /// Generous for a loaded machine; the point is that the CLI did not wait for the 120 s call.
 const STOP_BOUND: Duration = Duration::from_secs(15);
+/// A resolution interrupted by Ctrl-C has 5 s more (`adopt::RESOLVE_LIMIT_STOPPING`); the rest is
+/// the CLI's own exit on a loaded machine. The rest of the resolution's own 15 s would exceed it.
+const RESOLUTION_STOP_BOUND: Duration = Duration::from_secs(10);
 
 /// What the interrupted command is.
 #[derive(Clone, Copy, Debug)]
@@ -406,7 +409,7 @@ fn ctrl_c_during_a_resolution_stops_within_its_bound_and_resumes() {
     .call()
     .expect("clear the faults");
     assert!(
-        took < STOP_BOUND,
+        took < RESOLUTION_STOP_BOUND,
         "the CLI took {took:?} to stop after Ctrl-C:\n{}",
         out.text()
     );

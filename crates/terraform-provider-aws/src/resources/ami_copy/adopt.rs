@@ -72,16 +72,28 @@ pub enum Resolution {
     Unknown(Diagnostic),
 }
 
-/// The context for resolving, given the operation's: never stopped by Ctrl-C, bounded by
-/// [`RESOLVE_LIMIT`], or [`RESOLVE_LIMIT_STOPPING`] once the operation is stopping.
+/// The context for resolving, given the operation's: not stopped by Ctrl-C at once, bounded by
+/// [`RESOLVE_LIMIT`], or [`RESOLVE_LIMIT_STOPPING`] once the operation is stopping. A Ctrl-C
+/// that comes during the resolution leaves it [`RESOLVE_LIMIT_STOPPING`] more, not the rest of
+/// [`RESOLVE_LIMIT`]: then its own stop is cancelled, so that the CLI stops within seconds.
 pub fn resolve_context(op: &Context) -> Context {
     let stopping = op.stop.is_cancelled() || op.remaining() == Some(Duration::ZERO);
-    let limit = if stopping {
-        RESOLVE_LIMIT_STOPPING
-    } else {
-        RESOLVE_LIMIT
-    };
-    Context::default().with_timeout("create", limit)
+    if stopping {
+        return Context::default().with_timeout("create", RESOLVE_LIMIT_STOPPING);
+    }
+    let ctx = Context::default().with_timeout("create", RESOLVE_LIMIT);
+    let (interrupted, own) = (op.stop.clone(), ctx.stop.clone());
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = interrupted.cancelled() => {
+                tokio::time::sleep(RESOLVE_LIMIT_STOPPING).await;
+                own.cancel();
+            }
+            // Past its limit the resolution has ended anyway.
+            _ = tokio::time::sleep(RESOLVE_LIMIT) => {}
+        }
+    });
+    ctx
 }
 
 /// Resolves the copy `attempts` records; `failure` words what the last call came to. Re-sends
